@@ -1,0 +1,221 @@
+"""`interview-bot` command line (SPEC 6)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from bot.errors import UserError
+from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("interview_bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="interview-bot", description="Interview coordinator for Slack. Configuration comes from env vars / .env."
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz, GET /metrics")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
+    serve.add_argument("--no-dispatcher", action="store_true", help="do not send scheduled messages from this process")
+    serve.set_defaults(run=cmd_serve)
+
+    socket = sub.add_parser("socket", help="Socket Mode, for a workspace with no public URL")
+    socket.set_defaults(run=cmd_socket)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations")
+    upgrade.set_defaults(run=cmd_db_upgrade)
+
+    kits = sub.add_parser("kits", help="interview kits")
+    kits_sub = kits.add_subparsers(metavar="ACTION")
+    validate = kits_sub.add_parser("validate", help="validate kit files and print every problem")
+    validate.add_argument("paths", nargs="*", type=Path, help="files or folders (default: KITS_DIR)")
+    validate.set_defaults(run=cmd_kits_validate)
+
+    role = sub.add_parser("role", help="open roles")
+    role_sub = role.add_subparsers(metavar="ACTION")
+    add = role_sub.add_parser("add", help="create a role")
+    add.add_argument("--title", required=True)
+    add.add_argument("--kit", required=True, help="kit key (see `interview-bot kits validate`)")
+    add.add_argument("--channel", required=True, help="hiring channel ID, e.g. C0123ABCD")
+    add.add_argument("--hiring-manager", action="append", required=True, help="Slack user ID; repeat for several")
+    add.add_argument("--recruiter", action="append", default=[], help="Slack user ID; repeat for several")
+    add.add_argument("--level", choices=["junior", "mid", "senior", "principal"], help="default: the kit's level")
+    add.set_defaults(run=cmd_role_add)
+    listing = role_sub.add_parser("list", help="list roles")
+    listing.set_defaults(run=cmd_role_list)
+
+    demo = sub.add_parser("demo", help="a full hiring loop against a local Slack stand-in, no Slack account needed")
+    demo.set_defaults(run=cmd_demo)
+    return parser
+
+
+def _services(settings: Settings | None = None) -> Services:
+    from bot.services import Services
+
+    services = Services.from_settings(settings or load_settings())
+    services.db.upgrade()
+    return services
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.server import HttpServer, WebApp
+
+    settings = load_settings()
+    settings.require_http()
+    services = _services(settings)
+    bolt = build_app(services)
+    port = args.port or settings.port
+    server = HttpServer(WebApp(bolt, services), host=args.host, port=port)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping")
+        server.server.close()
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics)", args.host, server.port)
+    print(f"interview-bot listening on http://{args.host}:{server.port}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        services.db.dispose()
+    return 0
+
+
+def cmd_socket(_args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+
+    settings = load_settings()
+    settings.require_socket()
+    services = _services(settings)
+    bolt = build_app(services, socket_mode=True)
+    SocketModeHandler(bolt, settings.slack_app_token).start()
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from bot.db import Database
+
+    settings = load_settings()
+    db = Database(settings.database_url)
+    db.upgrade()
+    print(f"database is up to date ({db.engine.url.render_as_string(hide_password=True)})")
+    return 0
+
+
+def cmd_kits_validate(args: argparse.Namespace) -> int:
+    from bot.kits import load_kits
+
+    paths = args.paths or [load_settings().kits_path]
+    catalog = load_kits(paths)
+    for key in sorted(catalog.kits):
+        kit = catalog.kits[key]
+        print(f"ok  {catalog.files[key]}: {key} ({len(kit.stages)} stages, {len(kit.questions)} questions)")
+    for problem in catalog.problems:
+        print(f"error  {problem}")
+    if not catalog.kits and not catalog.problems:
+        print(f"error  no kit files (*.yaml) found in {', '.join(map(str, paths))}")
+        return 1
+    files = len({p.file for p in catalog.problems})
+    print(f"{len(catalog.kits)} valid, {files} with problems ({len(catalog.problems)} problems)")
+    return 1 if catalog.problems else 0
+
+
+def cmd_role_add(args: argparse.Namespace) -> int:
+    from bot.roles import add_role
+
+    services = _services()
+    with services.db.transaction() as session:
+        role = add_role(
+            session,
+            services.kits,
+            title=args.title,
+            kit_key=args.kit,
+            channel_id=args.channel,
+            hiring_manager_ids=args.hiring_manager,
+            recruiter_ids=args.recruiter,
+            level=args.level,
+        )
+        print(f"added role {role.id}: {role.title} (kit {role.kit_key}, channel {role.channel_id})")
+    return 0
+
+
+def cmd_role_list(_args: argparse.Namespace) -> int:
+    from bot.roles import list_roles
+
+    services = _services()
+    with services.db.read() as session:
+        summaries = list_roles(session, services.kits)
+    if not summaries:
+        print("no roles yet: add one with `interview-bot role add --title T --kit KEY --channel C --hiring-manager U`")
+        return 0
+    rows = [("ID", "TITLE", "KIT", "LEVEL", "CHANNEL", "HIRING MANAGERS", "RECRUITERS", "CANDIDATES")]
+    for s in summaries:
+        r = s.role
+        rows.append(
+            (
+                str(r.id),
+                r.title,
+                r.kit_key + ("" if s.kit else " (not loaded)"),
+                r.level or "-",
+                r.channel_id,
+                ",".join(r.hiring_manager_ids),
+                ",".join(r.recruiter_ids) or "-",
+                str(sum(s.by_status.values())),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    from bot.kits import load_kits
+
+    catalog = load_kits([load_settings().kits_path])
+    print("interview-bot: the offline demo (a full hiring loop against a local Slack stand-in) is not built yet.")
+    print(f"Shipped kits ready to use: {', '.join(sorted(catalog.kits)) or 'none'}.")
+    print("Run the tests with `make test`, or connect a workspace: see 'Create the Slack app' in README.md.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""Plays Slack's side of the HTTP contract: signed slash commands, interactions and events.
+
+Used by the end-to-end tests and the offline demo to drive the real app over HTTP.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+_ids = itertools.count(1)
+
+
+class SignedSlackClient:
+    def __init__(self, base_url: str, signing_secret: str, *, team_id: str = "T0TEAM", app_id: str = "A0APP") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.verifier = SignatureVerifier(signing_secret)
+        self.team_id = team_id
+        self.app_id = app_id
+        self.http = httpx.Client(base_url=self.base_url, timeout=30)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        sig = signature if signature is not None else self.verifier.generate_signature(timestamp=ts, body=body)
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+            **(headers or {}),
+        }
+        return self.http.post("/slack/events", content=body.encode("utf-8"), headers=all_headers)
+
+    def command(
+        self, user_id: str, command: str, text: str = "", *, channel_id: str = "C0GENERAL", **kw: Any
+    ) -> httpx.Response:
+        form = {
+            "token": "legacy-token-unused",
+            "team_id": self.team_id,
+            "team_domain": "acme",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": self.app_id,
+            "response_url": f"{self.base_url}/response/{next(_ids)}",
+            "trigger_id": trigger_id(),
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+    def interaction(self, payload: dict[str, Any], **kw: Any) -> httpx.Response:
+        payload = {"team": {"id": self.team_id, "domain": "acme"}, "api_app_id": self.app_id, **payload}
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw)
+
+    def block_action(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str = "",
+        *,
+        block_id: str = "actions",
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        view: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "trigger_id": trigger_id(),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if channel_id:
+            payload["channel"] = {"id": channel_id}
+            payload["container"] = {"type": "message", "channel_id": channel_id, "message_ts": message_ts}
+            payload["message"] = {"ts": message_ts}
+        if view is not None:
+            payload["view"] = view
+            payload["container"] = {"type": "view", "view_id": view.get("id")}
+        return self.interaction(payload, **kw)
+
+    def view_submission(
+        self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
+    ) -> httpx.Response:
+        """Submit `view` (as the app opened it) with `values` as Slack's state.values."""
+        submitted = {**view, "id": view.get("id", "V0VIEW"), "state": {"values": values}}
+        payload = {
+            "type": "view_submission",
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "trigger_id": trigger_id(),
+            "view": submitted,
+        }
+        return self.interaction(payload, **kw)
+
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, **kw: Any
+    ) -> httpx.Response:
+        body = {
+            "token": "legacy-token-unused",
+            "team_id": self.team_id,
+            "api_app_id": self.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):08d}",
+            "event_time": int(time.time()),
+        }
+        headers = dict(kw.pop("headers", None) or {})
+        if retry_num is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+        return self.post(json.dumps(body), "application/json", headers=headers, **kw)
+
+
+def trigger_id() -> str:
+    return f"{next(_ids)}.{int(time.time())}.trigger"

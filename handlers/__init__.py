@@ -1,0 +1,12 @@
+"""Bolt listeners, grouped by Slack kind. Each module has `register(app, services)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import commands
+
+
+def register(app: App, services: Services) -> None:
+    commands.register(app, services)

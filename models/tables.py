@@ -1,0 +1,211 @@
+"""SQLModel tables. Times are timezone-aware UTC on every database.
+
+`table=True` models skip pydantic validation, so input is validated by the
+services before it reaches these classes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """DateTime(timezone=True) that also comes back aware from SQLite, which drops the zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def time_field(*, nullable: bool = False, index: bool = False, **kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable, index=index, **kw)
+
+
+class CandidateStatus(StrEnum):
+    active = "active"
+    on_hold = "on_hold"
+    rejected = "rejected"
+    hired = "hired"
+
+
+class Rating(StrEnum):
+    below = "below"
+    meets = "meets"
+    exceeds = "exceeds"
+    not_assessed = "not_assessed"
+
+
+class Recommendation(StrEnum):
+    strong_no = "strong_no"
+    no = "no"
+    yes = "yes"
+    strong_yes = "strong_yes"
+
+
+class InterviewStatus(StrEnum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+    debriefed = "debriefed"
+
+
+class OutboxState(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    dead = "dead"
+    cancelled = "cancelled"
+
+
+class Role(SQLModel, table=True):
+    """An open position: its kit, its hiring channel and the people who run it."""
+
+    __tablename__ = "role"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120, unique=True)
+    kit_key: str = Field(max_length=64)
+    level: str | None = Field(default=None, max_length=16)
+    channel_id: str = Field(max_length=32)
+    hiring_manager_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    recruiter_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    active: bool = True
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = time_field(default_factory=utcnow)
+
+
+class Candidate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    role_id: int = Field(foreign_key="role.id", index=True)
+    name: str = Field(max_length=200)
+    # Lower-cased, accent-free copy of the name for search.
+    name_key: str = Field(max_length=200, index=True)
+    email: str = Field(max_length=254, index=True)
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    source: str | None = Field(default=None, max_length=200)
+    link: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, sa_type=Text)
+    stage_key: str = Field(max_length=64)
+    status: str = Field(default=CandidateStatus.active, max_length=16, index=True)
+    stage_entered_at: datetime = time_field(default_factory=utcnow)
+    channel_id: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = time_field(default_factory=utcnow)
+    purged_at: datetime | None = time_field(default=None, nullable=True)
+
+
+class StageEvent(SQLModel, table=True):
+    """Append-only history of a candidate's stage and status."""
+
+    __tablename__ = "stage_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    at: datetime = time_field(default_factory=utcnow, index=True)
+    actor_id: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=24)
+    from_stage: str | None = Field(default=None, max_length=64)
+    to_stage: str | None = Field(default=None, max_length=64)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class Interview(SQLModel, table=True):
+    """One round: a stage of the kit held at a time with a panel."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    stage_key: str = Field(max_length=64)
+    starts_at: datetime = time_field(index=True)
+    ends_at: datetime = time_field(index=True)
+    location: str | None = Field(default=None, max_length=500)
+    status: str = Field(default=InterviewStatus.scheduled, max_length=16, index=True)
+    scheduled_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = time_field(default_factory=utcnow)
+    debriefed_at: datetime | None = time_field(default=None, nullable=True)
+
+
+class PanelMember(SQLModel, table=True):
+    __tablename__ = "panel_member"
+
+    interview_id: int = Field(foreign_key="interview.id", primary_key=True)
+    interviewer_id: str = Field(max_length=32, primary_key=True, index=True)
+
+
+class Scorecard(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("interview_id", "interviewer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    interviewer_id: str = Field(max_length=32, index=True)
+    recommendation: str = Field(max_length=16)
+    notes: str = Field(sa_type=Text)
+    submitted_at: datetime = time_field(default_factory=utcnow)
+    updated_at: datetime = time_field(default_factory=utcnow)
+
+
+class QuestionRating(SQLModel, table=True):
+    """A rating for one question on one scorecard, with the indicators observed."""
+
+    __tablename__ = "question_rating"
+    __table_args__ = (UniqueConstraint("scorecard_id", "question_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scorecard_id: int = Field(foreign_key="scorecard.id", index=True)
+    question_key: str = Field(max_length=64, index=True)
+    rating: str = Field(max_length=16)
+    positive_observed: list[str] = Field(default_factory=list, sa_type=JSON)
+    negative_observed: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send later; claimed with a lease so several instances send it once."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    target: str = Field(max_length=32)
+    candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
+    due_at: datetime = time_field(index=True)
+    state: str = Field(default=OutboxState.pending, max_length=16, index=True)
+    attempts: int = 0
+    claimed_until: datetime | None = time_field(default=None, nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    idempotency_key: str = Field(max_length=200, unique=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    sent_channel: str | None = Field(default=None, max_length=32)
+    sent_ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = time_field(default=None, nullable=True)
+    created_at: datetime = time_field(default_factory=utcnow)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled, so Slack's retries take effect once."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(max_length=64, primary_key=True)
+    received_at: datetime = time_field(default_factory=utcnow)

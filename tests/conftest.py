@@ -1,0 +1,139 @@
+"""Fixtures: a migrated database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
+the Slack Web API stand-in, and the real app serving HTTP on a free port."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from bot.app import build_app
+from bot.clock import ManualClock
+from bot.db import Database, normalize_url
+from bot.server import HttpServer, WebApp
+from bot.services import Services
+from bot.settings import SHIPPED_KITS, Settings
+from bot.slack_requests import SignedSlackClient
+from bot.slack_standin import SlackStandIn
+
+SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
+BOT_TOKEN = "xoxb-test-token"
+HIRING_CHANNEL = "C0HIRING"
+RECRUITER = "U0RECRUIT"
+HIRING_MANAGER = "U0MANAGER"
+INTERVIEWER_1 = "U0INTONE"
+INTERVIEWER_2 = "U0INTTWO"
+MEMBER = "U0MEMBER"
+CANDIDATE = "U0GUEST"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database per backend for the whole run; tests empty it between them."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        Database(url).upgrade()
+        yield url
+        return
+    admin_url = normalize_url(os.environ["TEST_DATABASE_URL"])
+    name = f"interview_bot_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    Database(url).upgrade()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    empty(database)
+    yield database
+    database.dispose()
+
+
+def empty(database: Database) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with database.engine.begin() as conn:
+        if database.is_sqlite:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+        else:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    standin = SlackStandIn()
+    standin.start()
+    standin.add_channel(HIRING_CHANNEL, "hiring-backend")
+    standin.add_channel("C0GENERAL", "general")
+    standin.add_user(RECRUITER, "rita", real_name="Rita Recruiter", email="rita@example.com")
+    standin.add_user(HIRING_MANAGER, "hank", real_name="Hank Manager", email="hank@example.com")
+    standin.add_user(INTERVIEWER_1, "ines", real_name="Ines Interviewer", tz="Europe/Paris", tz_offset=3600)
+    standin.add_user(INTERVIEWER_2, "ivan", real_name="Ivan Interviewer", tz="Asia/Tokyo", tz_offset=32400)
+    standin.add_user(MEMBER, "mo", real_name="Mo Member")
+    standin.add_user(CANDIDATE, "casey", real_name="Casey Candidate", is_restricted=True, email="casey@example.org")
+    yield standin
+    standin.stop()
+    # Every payload the app sent must have passed Slack's own limits.
+    standin.assert_no_violations()
+
+
+def make_settings(database_url: str, slack: SlackStandIn, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.url,
+        "database_url": database_url,
+        "kits_dir": SHIPPED_KITS,
+        "recruiters": RECRUITER,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class RunningApp:
+    services: Services
+    server: HttpServer
+    slack: SlackStandIn
+    client: SignedSlackClient
+    clock: ManualClock
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+
+@pytest.fixture
+def app(db: Database, slack: SlackStandIn) -> Iterator[RunningApp]:
+    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    settings = make_settings(db.url, slack)
+    services = Services.from_settings(settings, clock=clock)
+    server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
+    server.start()
+    client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET)
+    yield RunningApp(services, server, slack, client, clock)
+    client.close()
+    server.stop()
+    services.db.dispose()
+
+
+@pytest.fixture
+def kits_dir() -> Path:
+    return SHIPPED_KITS

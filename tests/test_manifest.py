@@ -1,0 +1,40 @@
+"""manifest.yml is valid for Slack and matches what the app actually answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from bot.commands import COMMANDS
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_manifest_matches_slack_schema() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(manifest()), key=lambda e: list(e.path))
+    assert [f"{list(e.path)}: {e.message}" for e in errors] == []
+
+
+def test_manifest_lists_exactly_the_registered_commands() -> None:
+    listed = {c["command"]: c for c in manifest()["features"]["slash_commands"]}
+    assert set(listed) == {spec.name for spec in COMMANDS}
+    for spec in COMMANDS:
+        assert listed[spec.name]["description"] == spec.description
+        assert listed[spec.name]["usage_hint"] == spec.usage_hint
+        assert listed[spec.name]["url"].endswith("/slack/events")
+
+
+def test_manifest_points_every_request_at_one_endpoint() -> None:
+    data = manifest()
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+    assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+    assert "commands" in data["oauth_config"]["scopes"]["bot"]
