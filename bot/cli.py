@@ -104,15 +104,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = HttpServer(WebApp(bolt, services), host=args.host, port=port)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping")
-        server.server.close()
+        # Leave waitress's select loop by raising; closing sockets under it fails with EBADF.
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     log.info("listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics)", args.host, server.port)
     print(f"interview-bot listening on http://{args.host}:{server.port}", flush=True)
     try:
         server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopping")
     finally:
+        server.server.close()
         services.db.dispose()
     return 0
 

@@ -31,7 +31,25 @@ HIRING = CommandSpec(
     ),
 )
 
-COMMANDS: tuple[CommandSpec, ...] = (HIRING,)
+CANDIDATE = CommandSpec(
+    name="/candidate",
+    description="Add candidates, find them, and move them through the stages",
+    usage_hint="new | list [role] | advance|hold|reject|reopen <name or id> | <name, email or id>",
+    usages=(
+        Usage("/candidate new", "add a candidate: opens a form, then posts their card and thread", "recruiters"),
+        Usage("/candidate <name, email or #id>", "a short summary of a candidate"),
+        Usage("/candidate list [role]", "the pipeline by stage, with days in stage", "recruiters"),
+        Usage("/candidate advance <name or #id>", "move to the kit's next stage (after the last: hired)", "recruiters"),
+        Usage("/candidate hold|reject <name or #id>", "pause or reject, with a reason", "recruiters"),
+        Usage("/candidate reopen <name or #id>", "bring a held or rejected candidate back", "recruiters"),
+    ),
+)
+
+COMMANDS: tuple[CommandSpec, ...] = (HIRING, CANDIDATE)
+
+# Events API subscriptions (manifest.yml `bot_events`); handlers/events.py answers each.
+APP_HOME_OPENED = "app_home_opened"
+EVENTS: tuple[str, ...] = (APP_HOME_OPENED,)
 
 
 def usage_lines(spec: CommandSpec) -> str:

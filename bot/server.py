@@ -127,6 +127,7 @@ class HttpServer:
             app, host=host, port=port, threads=threads, ident="interview-bot", clear_untrusted_proxy_headers=True
         )
         self._thread: threading.Thread | None = None
+        self._closing = False
 
     @property
     def port(self) -> int:
@@ -136,10 +137,19 @@ class HttpServer:
         self.server.run()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
         self._thread.start()
 
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            # select() on the sockets stop() just closed.
+            if not self._closing:
+                raise
+
     def stop(self) -> None:
+        self._closing = True
         self.server.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -5,13 +5,28 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.kits import KitCatalog, load_kits
 from bot.metrics import Metrics
+from bot.permissions import Permissions
 from bot.settings import Settings
+from bot.slack_directory import SlackDirectory
 
 log = logging.getLogger("interview_bot")
+
+
+def slack_client(settings: Settings) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        # Interactive calls honour 429 Retry-After; the dispatcher paces and retries on its own.
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
 
 
 @dataclass
@@ -19,6 +34,8 @@ class Services:
     settings: Settings
     db: Database
     kits: KitCatalog
+    slack: WebClient
+    permissions: Permissions
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -28,4 +45,13 @@ class Services:
         for problem in kits.problems:
             # A broken kit is skipped, never fatal: the others keep working.
             log.warning("kit skipped: %s", problem)
-        return cls(settings=settings, db=Database(settings.database_url), kits=kits, clock=clock or SystemClock())
+        client = slack_client(settings)
+        permissions = Permissions(settings.recruiter_ids, settings.recruiter_groups, SlackDirectory(client))
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            kits=kits,
+            slack=client,
+            permissions=permissions,
+            clock=clock or SystemClock(),
+        )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands
+from handlers import actions, commands, events, views
 
 
 def register(app: App, services: Services) -> None:
     commands.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)
+    events.register(app, services)

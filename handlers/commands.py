@@ -1,20 +1,44 @@
-"""Slash command listeners: parse, call a service, render, answer in the ack."""
+"""Slash command listeners: parse, call a service, render, answer in the ack.
+
+Anything that needs the Web API (opening a modal) is handed to a lazy function through
+Bolt's context and runs after the acknowledgement.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlmodel import Session, select
 
-from blocks.hiring import help_blocks, kits_blocks, roles_blocks, usage_error_blocks
-from bot.commands import HIRING
+from blocks.candidate import (
+    advance_confirmation_blocks,
+    board_blocks,
+    choices_blocks,
+    new_candidate_modal,
+    reason_modal,
+    summary_blocks,
+)
+from blocks.hiring import command_help_blocks, help_blocks, kits_blocks, roles_blocks, usage_error_blocks
+from bot.commands import CANDIDATE, HIRING
+from bot.errors import UserError
+from bot.pipeline import (
+    ACTIONS,
+    candidate_view,
+    find_one,
+    is_candidate,
+    open_roles,
+    pipeline_boards,
+    stage_events,
+)
 from bot.roles import list_roles
 from bot.services import Services
-from handlers.respond import guarded
+from handlers.respond import guarded, open_view_later
+from models.tables import Candidate, Role
 
 
 def register(app: App, services: Services) -> None:
-    @app.command(HIRING.name)
     @guarded
     def hiring(ack: Ack, command: dict[str, Any]) -> None:
         words = (command.get("text") or "").split()
@@ -24,9 +48,81 @@ def register(app: App, services: Services) -> None:
         elif sub == "roles":
             with services.db.read() as session:
                 summaries = list_roles(session, services.kits)
-            ack(text=f"{len(summaries)} open roles", blocks=roles_blocks(summaries))
+            ack(text=f"Open roles: {len(summaries)}", blocks=roles_blocks(summaries))
         elif sub == "kits":
             ack(text=f"{len(services.kits.kits)} interview kits", blocks=kits_blocks(services.kits))
         else:
             problem = f"`{HIRING.name} {words[0]}` is not a command I know."
             ack(text=problem, blocks=usage_error_blocks(problem, HIRING))
+
+    app.command(HIRING.name)(hiring)
+
+    @guarded
+    def candidate(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        text = (command.get("text") or "").strip()
+        user_id = command["user_id"]
+        sub, _, rest = text.partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        permissions = services.permissions
+        if sub in ("", "help"):
+            ack(text="/candidate help", blocks=command_help_blocks(CANDIDATE))
+        elif sub == "new":
+            with services.db.read() as session:
+                roles = open_roles(session)
+            allowed = [r for r in roles if permissions.is_recruiter(user_id, r.recruiter_ids)]
+            permissions.require_recruiter(user_id, "add candidates", [u for r in roles for u in r.recruiter_ids])
+            if not allowed:
+                raise UserError("There are no open roles yet. Add one with `interview-bot role add` first.")
+            context["open_view"] = new_candidate_modal(allowed, origin_channel=command.get("channel_id")).to_dict()
+            ack()
+        elif sub == "list":
+            permissions.require_recruiter(user_id, "see the whole pipeline")
+            with services.db.read() as session:
+                boards = pipeline_boards(session, services.kits, services.clock.now(), rest or None)
+            ack(text="Pipeline", blocks=board_blocks(boards))
+        elif sub in ACTIONS:
+            if not rest:
+                problem = f"Say which candidate: `/candidate {sub} <name or #id>`."
+                ack(text=problem, blocks=usage_error_blocks(problem, CANDIDATE))
+                return
+            with services.db.read() as session:
+                found = find_one(session, rest)
+                if isinstance(found, list):
+                    ack(text="Several candidates match", blocks=choices_blocks(rest, with_roles(session, found)))
+                    return
+                role = session.get(Role, found.role_id)
+                assert role is not None
+                permissions.require_recruiter(user_id, f"{sub} candidates", role.recruiter_ids)
+                view = candidate_view(session, services.kits, found, services.clock.now())
+            if sub == "advance":
+                ack(text=f"Advance {found.name}?", blocks=advance_confirmation_blocks(view))
+            else:
+                origin = {"channel": command.get("channel_id")}
+                context["open_view"] = reason_modal(found, sub, (found.stage_key, found.status), origin).to_dict()
+                ack()
+        else:
+            with services.db.read() as session:
+                internal = permissions.is_recruiter(user_id)
+                if not internal:
+                    permissions.require_member(user_id)
+                    if is_candidate(session, user_id):
+                        raise UserError("Hiring information is only available to members of the hiring team.")
+                found = find_one(session, text)
+                if isinstance(found, list):
+                    ack(text="Several candidates match", blocks=choices_blocks(text, with_roles(session, found)))
+                    return
+                role = session.get(Role, found.role_id)
+                view = candidate_view(session, services.kits, found, services.clock.now())
+                events = stage_events(session, found.id or 0)
+                internal = internal or bool(role and user_id in role.recruiter_ids + role.hiring_manager_ids)
+            ack(text=found.name, blocks=summary_blocks(view, events, internal=internal))
+
+    def open_candidate_view(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        open_view_later(client, context, body)
+
+    app.command(CANDIDATE.name)(ack=candidate, lazy=[open_candidate_view])
+
+
+def with_roles(session: Session, candidates: list[Candidate]) -> list[tuple[Candidate, Role]]:
+    roles = {r.id: r for r in session.exec(select(Role)).all()}
+    return [(c, roles[c.role_id]) for c in candidates if c.role_id in roles]

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
 
 from blocks.common import section
 from bot.errors import UserError
@@ -32,3 +33,33 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
             ack(text=message, blocks=[section(f":x: {message}")])
 
     return run
+
+
+def open_view_later(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+    """Lazy half of a listener whose ack function prepared a modal in `context['open_view']`."""
+    view = context.get("open_view")
+    if view:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    tell_later(client, context, body)
+
+
+def tell_later(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+    """Show the person the problem the ack function hit (`context['error']`), only to them."""
+    message = context.get("error")
+    if not message:
+        return
+    user_id = body["user"]["id"] if "user" in body else body.get("user_id")
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    blocks = [section(f":warning: {message}").to_dict()]
+    if channel and not channel.startswith("D"):
+        client.chat_postEphemeral(channel=channel, user=user_id, text=message, blocks=blocks)
+    else:
+        client.chat_postMessage(channel=user_id, text=message, blocks=blocks)
+
+
+def catch_for_later(context: BoltContext, work: Callable[[], None]) -> None:
+    """Run `work` in an ack function; keep its UserError for `tell_later` instead of failing."""
+    try:
+        work()
+    except UserError as exc:
+        context["error"] = exc.message

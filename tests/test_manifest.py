@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from bot.commands import COMMANDS
+from bot.commands import COMMANDS, EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
@@ -31,6 +31,12 @@ def test_manifest_lists_exactly_the_registered_commands() -> None:
         assert listed[spec.name]["description"] == spec.description
         assert listed[spec.name]["usage_hint"] == spec.usage_hint
         assert listed[spec.name]["url"].endswith("/slack/events")
+
+
+def test_manifest_subscribes_to_exactly_the_handled_events() -> None:
+    subscriptions = manifest()["settings"]["event_subscriptions"]
+    assert subscriptions["bot_events"] == list(EVENTS)
+    assert subscriptions["request_url"].endswith("/slack/events")
 
 
 def test_manifest_points_every_request_at_one_endpoint() -> None:

@@ -41,7 +41,7 @@ def test_add_role_takes_kit_level_by_default(db: Database) -> None:
         ({"channel_id": "hiring"}, "'hiring' is not a Slack channel ID. Use the ID (like C0123ABCD)"),
         ({"hiring_manager_ids": []}, "A role needs at least one hiring manager"),
         ({"hiring_manager_ids": ["bob"]}, "--hiring-manager 'bob' is not a Slack user ID"),
-        ({"recruiter_ids": ["U1,x y"]}, "--recruiter 'x y' is not a Slack user ID"),
+        ({"recruiter_ids": ["U0AB,x y"]}, "--recruiter 'x y' is not a Slack user ID"),
         ({"title": "  "}, "The role needs a title"),
         ({"title": "x" * 121}, "The title is 121 characters; keep it to 120."),
         ({"level": "staff"}, "Unknown level 'staff'; use one of junior, mid, senior, principal."),

@@ -59,11 +59,11 @@ def test_socket_mode_needs_app_token() -> None:
 
 def test_malformed_values_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORT", "eighty")
-    with pytest.raises(ConfigError, match="^PORT is invalid: .*; see 'Create the Slack app'"):
+    with pytest.raises(ConfigError, match=r"^PORT is invalid: .*; see 'Create the Slack app'"):
         load_settings(_env_file=None)
     monkeypatch.setenv("PORT", "3000")
     monkeypatch.setenv("SLACK_API_URL", "slack.com/api")
-    with pytest.raises(ConfigError, match="^SLACK_API_URL is invalid"):
+    with pytest.raises(ConfigError, match=r"^SLACK_API_URL is invalid"):
         load_settings(_env_file=None)
 
 

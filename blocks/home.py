@@ -1,0 +1,48 @@
+"""The App Home tab."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from blocks.common import clip, context, divider, escape, header, section
+from bot.pipeline import RoleBoard, Waiting, thread_link
+
+EXPLAIN = (
+    "I coordinate interviews for your hiring team. When you are on an interview panel, I send you "
+    "a briefing before the round with the questions you own and what to listen for, then ask for your "
+    "scorecard when the round ends. Your feedback stays blind: nobody sees it before they have "
+    "submitted their own.\nType `/hiring help` to see every command."
+)
+
+
+def home_view(*, is_recruiter: bool, boards: Sequence[RoleBoard] = (), waiting: Sequence[Waiting] = ()) -> View:
+    blocks: list[Block] = [header("Interview coordinator")]
+    if not is_recruiter:
+        blocks.append(section(EXPLAIN))
+        return View(type="home", blocks=blocks)
+    blocks.append(section("*Waiting on you*"))
+    if waiting:
+        lines = []
+        for item in waiting[:20]:
+            link = thread_link(item.candidate.channel_id, item.candidate.thread_ts)
+            name = f"<{link}|{escape(item.candidate.name)}>" if link else escape(item.candidate.name)
+            lines.append(f"• {name} · {escape(item.role.title)}: {item.why}")
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(context("Nothing is waiting on a decision."))
+    blocks.append(divider())
+    blocks.append(section("*Your roles*"))
+    if not boards:
+        blocks.append(context("No open roles yet: add one with `interview-bot role add`."))
+    for board in boards[:30]:
+        counts = " · ".join(f"{escape(c.stage.name)} {c.count}" for c in board.columns) or "kit not loaded"
+        total = sum(board.by_status.values())
+        hired = board.by_status.get("hired", 0)
+        blocks.append(
+            section(clip(f"*{escape(board.role.title)}* ({total} candidates, {hired} hired)\n{counts}", 2900))
+        )
+    blocks.append(context("`/candidate new` adds a candidate · `/candidate list` shows the pipeline"))
+    return View(type="home", blocks=blocks)
