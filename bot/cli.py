@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing = role_sub.add_parser("list", help="list roles")
     listing.set_defaults(run=cmd_role_list)
 
+    export = sub.add_parser("export", help="roles, candidates and stage events as JSON (stdout) or CSV files")
+    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument("--out", type=Path, help="json: a file (default stdout); csv: a folder (default ./export)")
+    export.set_defaults(run=cmd_export)
+
     demo = sub.add_parser("demo", help="a full hiring loop against a local Slack stand-in, no Slack account needed")
     demo.set_defaults(run=cmd_demo)
     return parser
@@ -207,6 +212,24 @@ def cmd_role_list(_args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import export_all, write_csv, write_json
+
+    services = _services()
+    with services.db.read() as session:
+        data = export_all(session)
+    if args.format == "csv":
+        for path in write_csv(data, args.out or Path("export")):
+            print(f"wrote {path}")
+    elif args.out:
+        with args.out.open("w", encoding="utf-8") as handle:
+            write_json(data, handle)
+        print(f"wrote {args.out}")
+    else:
+        write_json(data, sys.stdout)
     return 0
 
 

@@ -105,7 +105,7 @@ class CandidateForm(BaseModel):
             for error in exc.errors():
                 name = str(error["loc"][0]) if error["loc"] else "name"
                 message = str(error.get("ctx", {}).get("error") or error["msg"])
-                if error["type"] == "missing" or (error["type"] == "int_parsing" and name == "role_id"):
+                if error["type"] == "missing" or name == "role_id":
                     message = {"role_id": "Pick the role.", "name": "Enter the candidate's name."}.get(
                         name, "This field is required."
                     )
@@ -181,8 +181,9 @@ def get_role(session: Session, role_id: int) -> Role:
     return role
 
 
-def get_candidate(session: Session, candidate_id: int) -> Candidate:
-    candidate = session.get(Candidate, candidate_id)
+def get_candidate(session: Session, candidate_id: int, *, lock: bool = False) -> Candidate:
+    # `lock` takes the row (FOR UPDATE on PostgreSQL) so concurrent changes queue, not interleave.
+    candidate = session.get(Candidate, candidate_id, with_for_update=lock)
     if candidate is None or candidate.purged_at is not None:
         raise NotFound(f"There is no candidate #{candidate_id}.")
     return candidate
@@ -256,7 +257,7 @@ def change_stage(
     """Advance, hold, reject or reopen. `expected` (stage, status) guards against double clicks."""
     if action not in ACTIONS:
         raise UserError(f"'{action}' is not a stage change; use one of {', '.join(ACTIONS)}.")
-    candidate = get_candidate(session, candidate_id)
+    candidate = get_candidate(session, candidate_id, lock=True)
     role = session.get(Role, candidate.role_id)
     assert role is not None
     kit = kit_for(kits, role)
@@ -269,31 +270,13 @@ def change_stage(
         raise UserError(f"The reason is {len(reason)} characters; keep it to {REASON_MAX}.", field="reason")
     if action in ("hold", "reject") and not reason:
         raise UserError(f"Say why you {action} {candidate.name}; the reason goes in the thread.", field="reason")
-    index = stage_index(kit, candidate.stage_key)
-    from_stage = kit.stages[index]
-    to_stage = from_stage
+    from_stage = kit.stages[stage_index(kit, candidate.stage_key)]
     from_status = candidate.status
-    if action == "advance":
-        if candidate.status != CandidateStatus.active:
-            raise UserError(f"{candidate.name} is {status_word(candidate.status)}; reopen them before advancing.")
-        if index + 1 < len(kit.stages):
-            to_stage = kit.stages[index + 1]
-            candidate.stage_key = to_stage.key
-            candidate.stage_entered_at = now
-        else:
-            candidate.status = CandidateStatus.hired
-    elif action == "hold":
-        if candidate.status != CandidateStatus.active:
-            raise UserError(f"{candidate.name} is {status_word(candidate.status)}, so cannot be put on hold.")
-        candidate.status = CandidateStatus.on_hold
-    elif action == "reject":
-        if candidate.status not in OPEN_STATUSES:
-            raise UserError(f"{candidate.name} is already {status_word(candidate.status)}.")
-        candidate.status = CandidateStatus.rejected
-    elif action == "reopen":
-        if candidate.status not in (CandidateStatus.on_hold, CandidateStatus.rejected):
-            raise UserError(f"{candidate.name} is {status_word(candidate.status)}; only held or rejected can reopen.")
-        candidate.status = CandidateStatus.active
+    to_stage, to_status = next_state(kit, candidate, action)
+    if to_stage.key != candidate.stage_key:
+        candidate.stage_key = to_stage.key
+        candidate.stage_entered_at = now
+    candidate.status = to_status
     event = StageEvent(
         candidate_id=candidate_id,
         at=now,
@@ -309,6 +292,30 @@ def change_stage(
     session.add(event)
     session.flush()
     return StageChange(candidate, role, kit, event, event.action, from_stage, to_stage)
+
+
+def next_state(kit: Kit, candidate: Candidate, action: str) -> tuple[Stage, str]:
+    """Where `action` takes the candidate (stage, status), or a UserError saying why it cannot."""
+    index = stage_index(kit, candidate.stage_key)
+    stage, status = kit.stages[index], candidate.status
+    name = candidate.name
+    if action == "advance":
+        if status != CandidateStatus.active:
+            raise UserError(f"{name} is {status_word(status)}; reopen them before advancing.")
+        if index + 1 < len(kit.stages):
+            return kit.stages[index + 1], status
+        return stage, CandidateStatus.hired
+    if action == "hold":
+        if status != CandidateStatus.active:
+            raise UserError(f"{name} is {status_word(status)}, so cannot be put on hold.")
+        return stage, CandidateStatus.on_hold
+    if action == "reject":
+        if status not in OPEN_STATUSES:
+            raise UserError(f"{name} is already {status_word(status)}.")
+        return stage, CandidateStatus.rejected
+    if status not in (CandidateStatus.on_hold, CandidateStatus.rejected):
+        raise UserError(f"{name} is {status_word(status)}; only held or rejected candidates can be reopened.")
+    return stage, CandidateStatus.active
 
 
 def stage_index(kit: Kit, stage_key: str) -> int:

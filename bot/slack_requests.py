@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,8 +19,18 @@ _ids = itertools.count(1)
 
 
 class SignedSlackClient:
-    def __init__(self, base_url: str, signing_secret: str, *, team_id: str = "T0TEAM", app_id: str = "A0APP") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        signing_secret: str,
+        *,
+        team_id: str = "T0TEAM",
+        app_id: str = "A0APP",
+        trigger_ids: Callable[[str], str] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Slack mints a trigger id per interaction; a stand-in can mint them to tie modals to people.
+        self.trigger_id: Callable[[str], str] = trigger_ids or (lambda _user: trigger_id())
         self.verifier = SignatureVerifier(signing_secret)
         self.team_id = team_id
         self.app_id = app_id
@@ -62,7 +73,7 @@ class SignedSlackClient:
             "text": text,
             "api_app_id": self.app_id,
             "response_url": f"{self.base_url}/response/{next(_ids)}",
-            "trigger_id": trigger_id(),
+            "trigger_id": self.trigger_id(user_id),
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
 
@@ -85,7 +96,7 @@ class SignedSlackClient:
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
-            "trigger_id": trigger_id(),
+            "trigger_id": self.trigger_id(user_id),
             "actions": [
                 {
                     "type": "button",
@@ -113,7 +124,7 @@ class SignedSlackClient:
         payload = {
             "type": "view_submission",
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
-            "trigger_id": trigger_id(),
+            "trigger_id": self.trigger_id(user_id),
             "view": submitted,
         }
         return self.interaction(payload, **kw)

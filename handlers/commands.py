@@ -22,12 +22,13 @@ from blocks.candidate import (
 )
 from blocks.hiring import command_help_blocks, help_blocks, kits_blocks, roles_blocks, usage_error_blocks
 from bot.commands import CANDIDATE, HIRING
-from bot.errors import UserError
+from bot.errors import Forbidden, UserError
 from bot.pipeline import (
     ACTIONS,
     candidate_view,
     find_one,
     is_candidate,
+    next_state,
     open_roles,
     pipeline_boards,
     stage_events,
@@ -39,10 +40,21 @@ from models.tables import Candidate, Role
 
 
 def register(app: App, services: Services) -> None:
+    def require_member(user_id: str) -> None:
+        """Guests and candidates never see internal hiring data."""
+        if services.permissions.is_recruiter(user_id):
+            return
+        services.permissions.require_member(user_id)
+        with services.db.read() as session:
+            if is_candidate(session, user_id):
+                raise Forbidden("Hiring information is only available to members of the hiring team.")
+
     @guarded
     def hiring(ack: Ack, command: dict[str, Any]) -> None:
         words = (command.get("text") or "").split()
         sub = words[0].lower() if words else "help"
+        if sub in ("roles", "kits"):
+            require_member(command["user_id"])
         if sub == "help":
             ack(text="Interview coordinator help", blocks=help_blocks())
         elif sub == "roles":
@@ -94,6 +106,8 @@ def register(app: App, services: Services) -> None:
                 assert role is not None
                 permissions.require_recruiter(user_id, f"{sub} candidates", role.recruiter_ids)
                 view = candidate_view(session, services.kits, found, services.clock.now())
+            if view.kit is not None:
+                next_state(view.kit, found, sub)  # refuse now rather than after the confirmation
             if sub == "advance":
                 ack(text=f"Advance {found.name}?", blocks=advance_confirmation_blocks(view))
             else:
@@ -101,12 +115,9 @@ def register(app: App, services: Services) -> None:
                 context["open_view"] = reason_modal(found, sub, (found.stage_key, found.status), origin).to_dict()
                 ack()
         else:
+            require_member(user_id)
+            internal = permissions.is_recruiter(user_id)
             with services.db.read() as session:
-                internal = permissions.is_recruiter(user_id)
-                if not internal:
-                    permissions.require_member(user_id)
-                    if is_candidate(session, user_id):
-                        raise UserError("Hiring information is only available to members of the hiring team.")
                 found = find_one(session, text)
                 if isinstance(found, list):
                     ack(text="Several candidates match", blocks=choices_blocks(text, with_roles(session, found)))

@@ -127,7 +127,7 @@ def app(db: Database, slack: SlackStandIn) -> Iterator[RunningApp]:
     services = Services.from_settings(settings, clock=clock)
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
     server.start()
-    client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET)
+    client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET, trigger_ids=slack.trigger_id)
     yield RunningApp(services, server, slack, client, clock)
     client.close()
     server.stop()

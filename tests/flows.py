@@ -1,0 +1,166 @@
+"""What people do in Slack, as the tests (and Slack) send it: open modals, fill them in, click."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from bot.roles import add_role
+from models.tables import Candidate, Role
+from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, RunningApp
+
+
+def make_role(app: RunningApp, title: str = "Backend Developer", kit: str = "backend-mid", **kw: Any) -> Role:
+    with app.services.db.transaction() as session:
+        return add_role(
+            session,
+            app.services.kits,
+            title=title,
+            kit_key=kit,
+            channel_id=kw.pop("channel_id", HIRING_CHANNEL),
+            hiring_manager_ids=kw.pop("hiring_manager_ids", [HIRING_MANAGER]),
+            recruiter_ids=kw.pop("recruiter_ids", [RECRUITER]),
+            **kw,
+        )
+
+
+def text_input(value: str | None, kind: str = "plain_text_input") -> dict[str, Any]:
+    return {"value": {"type": kind, "value": value}}
+
+
+def new_candidate_values(
+    *,
+    name: str = "Casey Candidate",
+    email: str = "casey@example.org",
+    role_id: int | str | None = 1,
+    slack_user: str | None = None,
+    source: str | None = "Referral",
+    link: str | None = "https://example.org/casey",
+    notes: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    return {
+        "name": text_input(name),
+        "email": text_input(email, "email_text_input"),
+        "role_id": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": str(role_id)} if role_id is not None else None,
+            }
+        },
+        "slack_user_id": {"value": {"type": "users_select", "selected_user": slack_user}},
+        "source": text_input(source),
+        "link": text_input(link, "url_text_input"),
+        "notes": text_input(notes),
+    }
+
+
+def views_opened(app: RunningApp, user_id: str) -> int:
+    return len(app.slack.calls_to("views.open"))
+
+
+def new_view(app: RunningApp, user_id: str, before: int) -> dict[str, Any]:
+    """The modal the app opens for `user_id` after `before` views.open calls, once the lazy listener runs."""
+    app.slack.wait_for(lambda: views_opened(app, user_id) > before)
+    return app.slack.open_views(user_id)[-1]
+
+
+def open_new_candidate(app: RunningApp, user_id: str = RECRUITER) -> dict[str, Any]:
+    before = views_opened(app, user_id)
+    response = app.client.command(user_id, "/candidate", "new")
+    assert response.status_code == 200 and not response.text, response.text
+    return new_view(app, user_id, before)
+
+
+def add_candidate(app: RunningApp, user_id: str = RECRUITER, **values: Any) -> Candidate:
+    view = open_new_candidate(app, user_id)
+    response = app.client.view_submission(user_id, view, new_candidate_values(**values))
+    assert response.status_code == 200 and not response.text, response.text
+    email = values.get("email", "casey@example.org")
+    app.slack.wait_for(lambda: candidate_by_email(app, email).thread_ts is not None)
+    candidate = candidate_by_email(app, email)
+    wait_replies(app, candidate, 1)
+    return candidate
+
+
+def candidate_by_email(app: RunningApp, email: str) -> Candidate:
+    with app.services.db.read() as session:
+        return session.exec(select(Candidate).where(Candidate.email == email)).one()
+
+
+def reload(app: RunningApp, candidate: Candidate) -> Candidate:
+    with app.services.db.read() as session:
+        found = session.get(Candidate, candidate.id)
+        assert found is not None
+        return found
+
+
+def replies(app: RunningApp, candidate: Candidate) -> list[dict[str, Any]]:
+    """Thread replies under the card (the card itself excluded)."""
+    assert candidate.channel_id and candidate.thread_ts
+    return [m for m in app.slack.thread(candidate.channel_id, candidate.thread_ts) if m["ts"] != candidate.thread_ts]
+
+
+def wait_replies(app: RunningApp, candidate: Candidate, count: int) -> list[dict[str, Any]]:
+    app.slack.wait_for(lambda: len(replies(app, candidate)) >= count)
+    return replies(app, candidate)
+
+
+def card(app: RunningApp, candidate: Candidate) -> dict[str, Any]:
+    assert candidate.channel_id and candidate.thread_ts
+    (parent,) = [m for m in app.slack.messages(candidate.channel_id) if m["ts"] == candidate.thread_ts]
+    return parent
+
+
+def card_button(app: RunningApp, candidate: Candidate, action_id: str) -> dict[str, Any]:
+    for block in card(app, candidate).get("blocks", []):
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no {action_id} button on the card of {candidate.name}")
+
+
+def click_card(app: RunningApp, user_id: str, candidate: Candidate, action_id: str) -> None:
+    button = card_button(app, reload(app, candidate), action_id)
+    response = app.client.block_action(
+        user_id,
+        action_id,
+        button["value"],
+        block_id="candidate_card",
+        channel_id=candidate.channel_id,
+        message_ts=candidate.thread_ts,
+    )
+    assert response.status_code == 200, response.text
+
+
+def click_for_view(app: RunningApp, user_id: str, candidate: Candidate, action_id: str) -> dict[str, Any]:
+    """Click a card button that opens a modal, and return that modal."""
+    before = views_opened(app, user_id)
+    click_card(app, user_id, candidate, action_id)
+    return new_view(app, user_id, before)
+
+
+def command_for_view(app: RunningApp, user_id: str, command: str, text: str) -> dict[str, Any]:
+    before = views_opened(app, user_id)
+    response = app.client.command(user_id, command, text)
+    assert response.status_code == 200 and not response.text, response.text
+    return new_view(app, user_id, before)
+
+
+def said(response: Any) -> str:
+    """The text of an ephemeral answer (an HTTP response of the app), unescaped."""
+    assert response.status_code == 200, response.text
+    return all_text(response.json()) if response.text else ""
+
+
+def submit_reason(app: RunningApp, user_id: str, view: dict[str, Any], reason: str | None) -> Any:
+    return app.client.view_submission(user_id, view, {"reason": text_input(reason)})
+
+
+def all_text(payload: Any) -> str:
+    """Every string inside a message or view, for 'does it mention X' checks."""
+    if isinstance(payload, dict):
+        return "\n".join(all_text(v) for v in payload.values())
+    if isinstance(payload, list):
+        return "\n".join(all_text(v) for v in payload)
+    return payload if isinstance(payload, str) else ""
