@@ -40,6 +40,7 @@ ADVANCE = "candidate_advance"
 HOLD = "candidate_hold"
 REJECT = "candidate_reject"
 REOPEN = "candidate_reopen"
+SCHEDULE = "candidate_schedule"
 BUTTON_ACTIONS = {ADVANCE: "advance", HOLD: "hold", REJECT: "reject", REOPEN: "reopen"}
 
 
@@ -97,6 +98,7 @@ def card_buttons(c: Candidate, stage: Stage | None) -> list[ButtonElement]:
     value = button_value(c)
     if c.status == CandidateStatus.active:
         return [
+            ButtonElement(text="Schedule interview", action_id=SCHEDULE, value=value),
             ButtonElement(
                 text="Advance",
                 action_id=ADVANCE,

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from blocks.common import clip, context, divider, escape, header, section
+from blocks.common import clip, context, divider, escape, header, section, slack_date
+from blocks.scorecard import pending_blocks
 from bot.pipeline import RoleBoard, Waiting, thread_link
+from bot.scorecards import PendingScorecard
 
 EXPLAIN = (
     "I coordinate interviews for your hiring team. When you are on an interview panel, I send you "
@@ -18,8 +20,32 @@ EXPLAIN = (
 )
 
 
-def home_view(*, is_recruiter: bool, boards: Sequence[RoleBoard] = (), waiting: Sequence[Waiting] = ()) -> View:
+def interviewer_blocks(upcoming: Sequence[PendingScorecard], pending: Sequence[PendingScorecard]) -> list[Block]:
+    blocks: list[Block] = [section("*Your upcoming interviews*")]
+    if upcoming:
+        lines = [
+            f"• {slack_date(u.interview.starts_at)}: *{escape(u.candidate.name)}* · {escape(u.stage_name)}"
+            + (f" · {escape(u.interview.location)}" if u.interview.location else "")
+            for u in upcoming[:15]
+        ]
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(context("No interviews scheduled for you."))
+    blocks.extend(pending_blocks(pending)[:16])
+    return blocks
+
+
+def home_view(
+    *,
+    is_recruiter: bool,
+    boards: Sequence[RoleBoard] = (),
+    waiting: Sequence[Waiting] = (),
+    upcoming: Sequence[PendingScorecard] = (),
+    pending: Sequence[PendingScorecard] = (),
+) -> View:
     blocks: list[Block] = [header("Interview coordinator")]
+    blocks.extend(interviewer_blocks(upcoming, pending))
+    blocks.append(divider())
     if not is_recruiter:
         blocks.append(section(EXPLAIN))
         return View(type="home", blocks=blocks)
@@ -37,7 +63,7 @@ def home_view(*, is_recruiter: bool, boards: Sequence[RoleBoard] = (), waiting: 
     blocks.append(section("*Your roles*"))
     if not boards:
         blocks.append(context("No open roles yet: add one with `interview-bot role add`."))
-    for board in boards[:30]:
+    for board in boards[:20]:
         counts = " · ".join(f"{escape(c.stage.name)} {c.count}" for c in board.columns) or "kit not loaded"
         total = sum(board.by_status.values())
         hired = board.by_status.get("hired", 0)

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -52,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-dispatcher", action="store_true", help="do not send scheduled messages from this process")
     serve.set_defaults(run=cmd_serve)
 
+    dispatch = sub.add_parser("dispatch", help="one dispatcher pass: send what is due, print counts, exit")
+    dispatch.add_argument("--until", type=_iso_time, help="send everything due up to this ISO-8601 time (catch-up)")
+    dispatch.set_defaults(run=cmd_dispatch)
+
     socket = sub.add_parser("socket", help="Socket Mode, for a workspace with no public URL")
     socket.set_defaults(run=cmd_socket)
 
@@ -79,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = role_sub.add_parser("list", help="list roles")
     listing.set_defaults(run=cmd_role_list)
 
-    export = sub.add_parser("export", help="roles, candidates and stage events as JSON (stdout) or CSV files")
+    export = sub.add_parser(
+        "export", help="roles, candidates, stage events, rounds, panels, scorecards and ratings as JSON or CSV"
+    )
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument("--out", type=Path, help="json: a file (default stdout); csv: a folder (default ./export)")
     export.set_defaults(run=cmd_export)
@@ -87,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a full hiring loop against a local Slack stand-in, no Slack account needed")
     demo.set_defaults(run=cmd_demo)
     return parser
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO-8601 time such as 2026-11-30T17:00:00+00:00"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _services(settings: Settings | None = None) -> Services:
@@ -107,6 +124,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bolt = build_app(services)
     port = args.port or settings.port
     server = HttpServer(WebApp(bolt, services), host=args.host, port=port)
+    scheduler = None
+    if not args.no_dispatcher:
+        from bot.dispatcher import Dispatcher
+        from bot.scheduler import start_ticking
+        from bot.services import dispatcher_client
+
+        scheduler = start_ticking(Dispatcher(services, dispatcher_client(settings)))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         # Leave waitress's select loop by raising; closing sockets under it fails with EBADF.
@@ -120,8 +144,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
         server.server.close()
         services.db.dispose()
+    return 0
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from bot.dispatcher import Dispatcher
+    from bot.services import dispatcher_client
+
+    settings = load_settings()
+    settings.require_bot_token()
+    services = _services(settings)
+    result = Dispatcher(services, dispatcher_client(settings)).run_once(args.until)
+    print(result)
     return 0
 
 

@@ -45,7 +45,28 @@ CANDIDATE = CommandSpec(
     ),
 )
 
-COMMANDS: tuple[CommandSpec, ...] = (HIRING, CANDIDATE)
+INTERVIEW = CommandSpec(
+    name="/interview",
+    description="Schedule, move or cancel interview rounds",
+    usage_hint="schedule | reschedule | cancel <candidate>",
+    usages=(
+        Usage("/interview schedule <candidate>", "pick the stage, panel, date, time and link", "recruiters"),
+        Usage("/interview reschedule <candidate>", "move the next round; reminders move with it", "recruiters"),
+        Usage("/interview cancel <candidate>", "cancel the next round; the panel and candidate are told", "recruiters"),
+    ),
+)
+
+SCORECARD = CommandSpec(
+    name="/scorecard",
+    description="Your pending scorecards, or the scorecard for a candidate",
+    usage_hint="[candidate]",
+    usages=(
+        Usage("/scorecard", "your pending scorecards, each with a Submit button", "interviewers"),
+        Usage("/scorecard <candidate>", "open the scorecard for your round with that candidate", "interviewers"),
+    ),
+)
+
+COMMANDS: tuple[CommandSpec, ...] = (HIRING, CANDIDATE, INTERVIEW, SCORECARD)
 
 # Events API subscriptions (manifest.yml `bot_events`); handlers/events.py answers each.
 APP_HOME_OPENED = "app_home_opened"

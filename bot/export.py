@@ -1,20 +1,27 @@
-"""`interview-bot export`: everything the bot stores, as JSON or CSV, for audits and migrations."""
+"""`interview-bot export`: everything the bot stores about hiring, as JSON or CSV, for audits and migrations."""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from models.tables import Candidate, Role, StageEvent
+from models.tables import Candidate, Interview, PanelMember, QuestionRating, Role, Scorecard, StageEvent
 
-# Each table: its rows' class and the order to list them in. Later issues add rounds and scorecards.
-TABLES: dict[str, type[SQLModel]] = {"roles": Role, "candidates": Candidate, "stage_events": StageEvent}
+# Each table by the name it has in the export; rows in primary-key order.
+TABLES: dict[str, type[SQLModel]] = {
+    "roles": Role,
+    "candidates": Candidate,
+    "stage_events": StageEvent,
+    "rounds": Interview,
+    "panels": PanelMember,
+    "scorecards": Scorecard,
+    "ratings": QuestionRating,
+}
 
 
 def _value(value: Any) -> Any:
@@ -61,7 +68,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else value
-
-
-def table_names() -> Iterable[str]:
-    return TABLES.keys()

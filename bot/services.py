@@ -29,6 +29,11 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
+def dispatcher_client(settings: Settings) -> WebClient:
+    # No automatic retries: the dispatcher honours Retry-After and backs off on its own schedule.
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
+
+
 @dataclass
 class Services:
     settings: Settings

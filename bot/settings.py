@@ -64,6 +64,9 @@ class Settings(BaseSettings):
             "the app's signing secret (hex, from Basic Information)",
         )
 
+    def require_bot_token(self) -> None:
+        self._require("SLACK_BOT_TOKEN", self.slack_bot_token, _BOT_TOKEN, "a bot token starting with xoxb-")
+
     def require_socket(self) -> None:
         self._require("SLACK_BOT_TOKEN", self.slack_bot_token, _BOT_TOKEN, "a bot token starting with xoxb-")
         self._require("SLACK_APP_TOKEN", self.slack_app_token, _APP_TOKEN, "an app-level token starting with xapp-")

@@ -15,7 +15,10 @@ from sqlmodel import col, update
 
 from blocks.candidate import candidate_stage_message, card_blocks, card_metadata, card_text, event_blocks, event_text
 from blocks.common import to_dicts
+from blocks.rounds import cancelled_reply, rescheduled_reply, scheduled_reply, submitted_reply
 from bot.pipeline import candidate_view, get_candidate
+from bot.rounds import load_round
+from bot.scorecards import submitted_by
 from bot.services import Services
 from models.tables import Candidate, StageEvent
 
@@ -87,3 +90,22 @@ class CandidateThreads:
             self.client.chat_postMessage(
                 channel=candidate.slack_user_id, text=f"Next step: {view.stage.name}", blocks=to_dicts(blocks)
             )
+
+    def round_event(self, interview_id: int, event: str, actor: str, *, edited: bool = False) -> None:
+        """Thread reply for a round: scheduled, rescheduled, cancelled or a scorecard submitted."""
+        with self.services.db.read() as session:
+            ctx = load_round(session, self.services.kits, interview_id)
+            done = submitted_by(session, interview_id)
+        candidate = self.sync_card(ctx.candidate.id or 0)
+        blocks = {
+            "scheduled": lambda: scheduled_reply(ctx, actor),
+            "rescheduled": lambda: rescheduled_reply(ctx, actor),
+            "cancelled": lambda: cancelled_reply(ctx, actor),
+            "submitted": lambda: submitted_reply(ctx, actor, done, edited),
+        }[event]()
+        self.client.chat_postMessage(
+            channel=candidate.channel_id,
+            thread_ts=candidate.thread_ts,
+            text=f"{ctx.stage.name}: {event}",
+            blocks=to_dicts(blocks),
+        )

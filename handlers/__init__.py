@@ -12,4 +12,5 @@ def register(app: App, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     views.register(app, services)
+    views.register_rounds(app, services)
     events.register(app, services)

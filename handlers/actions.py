@@ -7,10 +7,23 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from blocks.candidate import ADVANCE, BUTTON_ACTIONS, HOLD, REJECT, REOPEN, parse_button_value, reason_modal
+from blocks.candidate import (
+    ADVANCE,
+    BUTTON_ACTIONS,
+    HOLD,
+    REJECT,
+    REOPEN,
+    SCHEDULE,
+    parse_button_value,
+    reason_modal,
+)
+from blocks.rounds import CANCEL
+from blocks.scorecard import SUBMIT
 from bot.pipeline import change_stage, get_candidate
+from bot.rounds import cancel_round, load_round
 from bot.services import Services
 from bot.threads import CandidateThreads
+from handlers.modals import schedule_view, scorecard_modal
 from handlers.respond import catch_for_later, open_view_later, tell_later
 from models.tables import Role
 
@@ -59,3 +72,46 @@ def register(app: App, services: Services) -> None:
 
     for action_id in (HOLD, REJECT, REOPEN):
         app.action(action_id)(ack=ask_reason, lazy=[open_view_later])
+
+    def ack_only(ack: Ack) -> None:
+        ack()
+
+    def open_schedule(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
+        def build() -> None:
+            candidate_id, _ = parse_button_value(action["value"])
+            # users.info (the scheduler's time zone) is a Web API call, so it runs after the ack.
+            context["open_view"] = schedule_view(services, candidate_id, body["user"]["id"])
+
+        catch_for_later(context, build)
+        open_view_later(client, context, body)
+
+    app.action(SCHEDULE)(ack=ack_only, lazy=[open_schedule])
+
+    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        user_id = body["user"]["id"]
+
+        def work() -> None:
+            with services.db.transaction() as session:
+                ctx = load_round(session, services.kits, int(action["value"]))
+                services.permissions.require_recruiter(user_id, "cancel interviews", ctx.role.recruiter_ids)
+                cancel_round(session, services.kits, int(action["value"]), actor=user_id, now=services.clock.now())
+            context["round"] = int(action["value"])
+
+        catch_for_later(context, work)
+
+    def cancelled(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        if context.get("round"):
+            CandidateThreads(services, client).round_event(context["round"], "cancelled", body["user"]["id"])
+        tell_later(client, context, body)
+
+    app.action(CANCEL)(ack=cancel, lazy=[cancelled])
+
+    def open_scorecard(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        catch_for_later(
+            context,
+            lambda: context.update(open_view=scorecard_modal(services, int(action["value"]), body["user"]["id"])),
+        )
+
+    app.action(SUBMIT)(ack=open_scorecard, lazy=[open_view_later])

@@ -21,7 +21,9 @@ from blocks.candidate import (
     summary_blocks,
 )
 from blocks.hiring import command_help_blocks, help_blocks, kits_blocks, roles_blocks, usage_error_blocks
-from bot.commands import CANDIDATE, HIRING
+from blocks.rounds import cancel_confirmation
+from blocks.scorecard import pending_blocks
+from bot.commands import CANDIDATE, HIRING, INTERVIEW, SCORECARD
 from bot.errors import Forbidden, UserError
 from bot.pipeline import (
     ACTIONS,
@@ -34,8 +36,11 @@ from bot.pipeline import (
     stage_events,
 )
 from bot.roles import list_roles
+from bot.rounds import load_round, upcoming_round
+from bot.scorecards import pending_for, round_to_score
 from bot.services import Services
-from handlers.respond import guarded, open_view_later
+from handlers.modals import reschedule_view, schedule_view, scorecard_modal
+from handlers.respond import catch_for_later, guarded, open_view_later
 from models.tables import Candidate, Role
 
 
@@ -132,6 +137,77 @@ def register(app: App, services: Services) -> None:
         open_view_later(client, context, body)
 
     app.command(CANDIDATE.name)(ack=candidate, lazy=[open_candidate_view])
+
+    @guarded
+    def interview(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        text = (command.get("text") or "").strip()
+        user_id = command["user_id"]
+        sub, _, rest = text.partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        if sub in ("", "help"):
+            ack(text="/interview help", blocks=command_help_blocks(INTERVIEW))
+            return
+        if sub not in ("schedule", "reschedule", "cancel") or not rest:
+            problem = (
+                f"Say which candidate: `/interview {sub} <name or #id>`."
+                if sub in ("schedule", "reschedule", "cancel")
+                else f"`/interview {sub}` is not a command I know."
+            )
+            ack(text=problem, blocks=usage_error_blocks(problem, INTERVIEW))
+            return
+        with services.db.read() as session:
+            found = find_one(session, rest)
+            if isinstance(found, list):
+                ack(text="Several candidates match", blocks=choices_blocks(rest, with_roles(session, found)))
+                return
+            role = session.get(Role, found.role_id)
+            assert role is not None
+            services.permissions.require_recruiter(user_id, f"{sub} interviews", role.recruiter_ids)
+            if sub == "schedule":
+                context["schedule"] = found.id
+                ack()
+                return
+            round_id = upcoming_round(session, found.id or 0, services.clock.now()).id
+            if sub == "reschedule":
+                context["reschedule"] = round_id
+                ack()
+                return
+            ctx = load_round(session, services.kits, round_id or 0)
+        ack(text="Cancel this round?", blocks=cancel_confirmation(ctx))
+
+    def open_round_view(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        user_id = body["user_id"]
+
+        def build() -> None:
+            # Looking up the scheduler's time zone is a Web API call: after the ack.
+            if context.get("schedule"):
+                context["open_view"] = schedule_view(services, context["schedule"], user_id)
+            elif context.get("reschedule"):
+                context["open_view"] = reschedule_view(services, context["reschedule"], user_id)
+
+        catch_for_later(context, build)
+        open_view_later(client, context, body)
+
+    app.command(INTERVIEW.name)(ack=interview, lazy=[open_round_view])
+
+    @guarded
+    def scorecard(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        text = (command.get("text") or "").strip()
+        user_id = command["user_id"]
+        now = services.clock.now()
+        if text.lower() == "help":
+            ack(text="/scorecard help", blocks=command_help_blocks(SCORECARD))
+            return
+        with services.db.read() as session:
+            if not text:
+                pending = pending_for(session, services.kits, user_id, now)
+                ack(text=f"{len(pending)} scorecards to submit", blocks=pending_blocks(pending))
+                return
+            interview_id = round_to_score(session, user_id, text, now).id or 0
+        context["open_view"] = scorecard_modal(services, interview_id, user_id)
+        ack()
+
+    app.command(SCORECARD.name)(ack=scorecard, lazy=[open_candidate_view])
 
 
 def with_roles(session: Session, candidates: list[Candidate]) -> list[tuple[Candidate, Role]]:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from blocks.home import home_view
 from bot.commands import APP_HOME_OPENED
 from bot.pipeline import pipeline_boards, waiting_on_recruiters
+from bot.scorecards import pending_for, upcoming_for
 from bot.services import Services
 
 
@@ -21,14 +22,20 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        if services.permissions.is_recruiter(user_id):
-            now = services.clock.now()
-            with services.db.read() as session:
-                boards = pipeline_boards(session, services.kits, now)
-                waiting = waiting_on_recruiters(session, services.kits, now)
-            view = home_view(is_recruiter=True, boards=boards, waiting=waiting)
-        else:
-            view = home_view(is_recruiter=False)
+        now = services.clock.now()
+        recruiter = services.permissions.is_recruiter(user_id)
+        if not recruiter:
+            person = services.permissions.directory.person(user_id)
+            if person is None or person.is_guest:
+                # Guests (candidates) get the plain explanation and nothing else.
+                client.views_publish(user_id=user_id, view=home_view(is_recruiter=False).to_dict())
+                return
+        with services.db.read() as session:
+            upcoming = upcoming_for(session, services.kits, user_id, now)
+            pending = pending_for(session, services.kits, user_id, now)
+            boards = pipeline_boards(session, services.kits, now) if recruiter else []
+            waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
+        view = home_view(is_recruiter=recruiter, boards=boards, waiting=waiting, upcoming=upcoming, pending=pending)
         client.views_publish(user_id=user_id, view=view.to_dict())
 
     app.event(APP_HOME_OPENED)(ack=ack_event, lazy=[publish_home])

@@ -9,6 +9,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
+from blocks.rounds import RESCHEDULE, SCHEDULE
+from blocks.scorecard import CALLBACK as SCORECARD
+from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
 from bot.errors import UserError
 from bot.pipeline import (
     CandidateForm,
@@ -19,6 +22,8 @@ from bot.pipeline import (
     get_role,
     stage_events,
 )
+from bot.rounds import load_round, local_to_utc, reschedule_round, schedule_round
+from bot.scorecards import RATING_LABELS, round_questions, submit_scorecard
 from bot.services import Services
 from bot.threads import CandidateThreads
 from models.tables import Role
@@ -36,6 +41,10 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
                 values[block_id] = element.get("selected_user")
             elif kind == "multi_users_select":
                 values[block_id] = element.get("selected_users") or []
+            elif kind == "datepicker":
+                values[block_id] = element.get("selected_date")
+            elif kind == "timepicker":
+                values[block_id] = element.get("selected_time")
             elif kind == "checkboxes":
                 values[block_id] = [o.get("value") for o in element.get("selected_options") or []]
             else:
@@ -107,3 +116,129 @@ def register(app: App, services: Services) -> None:
             CandidateThreads(services, client).announce(context["event_id"])
 
     app.view(STAGE_REASON)(ack=stage_reason, lazy=[announce])
+
+
+def register_rounds(app: App, services: Services) -> None:
+    def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        user_id = body["user"]["id"]
+        moving = view.get("callback_id") == RESCHEDULE
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            values = form_values(view)
+            starts_at = local_to_utc(values.get("date"), values.get("time"), str(meta.get("tz") or "UTC"))
+            try:
+                minutes = int(values.get("duration") or 0)
+            except ValueError:
+                raise UserError("The duration must be a whole number of minutes.", field="duration") from None
+            with services.db.transaction() as session:
+                candidate = get_candidate(session, int(meta["candidate_id"]))
+                role = session.get(Role, candidate.role_id)
+                verb = "reschedule interviews" if moving else "schedule interviews"
+                services.permissions.require_recruiter(user_id, verb, role.recruiter_ids if role else [])
+                if moving:
+                    ctx = reschedule_round(
+                        session,
+                        services.kits,
+                        int(meta["interview_id"]),
+                        starts_at=starts_at,
+                        duration_minutes=minutes,
+                        location=values.get("location"),
+                        interviewer_ids=values.get("interviewers") or [],
+                        actor=user_id,
+                        now=services.clock.now(),
+                    )
+                else:
+                    ctx = schedule_round(
+                        session,
+                        services.kits,
+                        candidate_id=candidate.id or 0,
+                        stage_key=str(values.get("stage") or ""),
+                        interviewer_ids=values.get("interviewers") or [],
+                        starts_at=starts_at,
+                        duration_minutes=minutes,
+                        location=values.get("location"),
+                        actor=user_id,
+                        now=services.clock.now(),
+                    )
+                context["round"] = ctx.interview.id
+        except UserError as exc:
+            field = exc.field if exc.field in form_values(view) else "date"
+            ack(response_action="errors", errors={field: exc.message})
+            return
+        except (KeyError, ValueError, TypeError):
+            ack(response_action="errors", errors={"date": "This form is out of date; close it and start again."})
+            return
+        ack()
+
+    def announce_round(client: WebClient, context: BoltContext, body: dict[str, Any], view: dict[str, Any]) -> None:
+        if context.get("round"):
+            event = "rescheduled" if view.get("callback_id") == RESCHEDULE else "scheduled"
+            CandidateThreads(services, client).round_event(context["round"], event, body["user"]["id"])
+
+    app.view(SCHEDULE)(ack=schedule, lazy=[announce_round])
+    app.view(RESCHEDULE)(ack=schedule, lazy=[announce_round])
+
+    def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        user_id = body["user"]["id"]
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            interview_id, page_number, carried = int(meta["i"]), int(meta["p"]), dict(meta.get("a") or {})
+            with services.db.read() as session:
+                ctx = load_round(session, services.kits, interview_id)
+            questions = round_questions(ctx)
+            pages = paginate(questions)
+            page = pages[page_number - 1]
+        except (KeyError, ValueError, TypeError, IndexError, UserError):
+            ack(response_action="errors", errors={"notes": "This form is out of date; close it and start again."})
+            return
+        answers, recommendation, notes = parse_page(form_values(view), page)
+        missing = [i for i, q in page.questions if answers[q.key].rating not in RATING_LABELS]
+        if missing:
+            ack(
+                response_action="errors",
+                errors={f"rating:{i}": "Rate this question, or pick Not assessed." for i in missing},
+            )
+            return
+        merged = decode_answers(carried, questions)
+        merged.update(answers)
+        if not page.last:
+            # The next page carries this one's answers; nothing is stored until the last page.
+            next_view = scorecard_view(
+                pages[page_number],
+                interview_id=interview_id,
+                candidate_name=ctx.candidate.name,
+                stage_name=ctx.stage.name,
+                answers=merged,
+                recommendation=None,
+                notes=None,
+                carried=encode_answers(merged, questions),
+            )
+            ack(response_action="push", view=next_view)
+            return
+        try:
+            with services.db.transaction() as session:
+                result = submit_scorecard(
+                    session,
+                    services.kits,
+                    interview_id,
+                    user_id,
+                    merged,
+                    recommendation or "",
+                    notes or "",
+                    services.clock.now(),
+                )
+                context["submitted"] = {"round": interview_id, "edited": result.edited}
+        except UserError as exc:
+            field = exc.field if exc.field in ("recommendation", "notes") else "notes"
+            ack(response_action="errors", errors={field: exc.message})
+            return
+        ack(response_action="clear")
+
+    def announce_scorecard(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        submitted = context.get("submitted")
+        if submitted:
+            CandidateThreads(services, client).round_event(
+                submitted["round"], "submitted", body["user"]["id"], edited=submitted["edited"]
+            )
+
+    app.view(SCORECARD)(ack=scorecard, lazy=[announce_scorecard])

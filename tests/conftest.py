@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,8 +123,15 @@ class RunningApp:
 
 @pytest.fixture
 def app(db: Database, slack: SlackStandIn) -> Iterator[RunningApp]:
+    with running_app(db, slack) as running:
+        yield running
+
+
+@contextmanager
+def running_app(db: Database, slack: SlackStandIn, **settings_overrides: object) -> Iterator[RunningApp]:
+    """The real app on a free port, against the stand-in, with a clock the test moves."""
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    settings = make_settings(db.url, slack)
+    settings = make_settings(db.url, slack, **settings_overrides)
     services = Services.from_settings(settings, clock=clock)
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
     server.start()

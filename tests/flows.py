@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.roles import add_role
+from bot.slack_standin import check_view
 from models.tables import Candidate, Role
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, RunningApp
 
@@ -164,3 +165,91 @@ def all_text(payload: Any) -> str:
     if isinstance(payload, list):
         return "\n".join(all_text(v) for v in payload)
     return payload if isinstance(payload, str) else ""
+
+
+def schedule_values(
+    *,
+    stage: str | None = "hiring-manager-technical",
+    interviewers: list[str] | None = None,
+    date: str | None = "2026-11-25",
+    time: str | None = "14:00",
+    duration: str | None = "60",
+    location: str | None = "https://meet.example.com/abc",
+) -> dict[str, dict[str, Any]]:
+    values: dict[str, dict[str, Any]] = {
+        "interviewers": {"value": {"type": "multi_users_select", "selected_users": interviewers or []}},
+        "date": {"value": {"type": "datepicker", "selected_date": date}},
+        "time": {"value": {"type": "timepicker", "selected_time": time}},
+        "duration": {"value": {"type": "number_input", "value": duration}},
+        "location": text_input(location),
+    }
+    if stage is not None:
+        values["stage"] = {"value": {"type": "static_select", "selected_option": {"value": stage}}}
+    return values
+
+
+def schedule_round_via_card(app: RunningApp, candidate: Candidate, user_id: str = RECRUITER, **values: Any) -> Any:
+    """Click the card's Schedule interview button and submit the form."""
+    from blocks.candidate import SCHEDULE
+
+    view = click_for_view(app, user_id, candidate, SCHEDULE)
+    assert view["callback_id"] == "interview_schedule"
+    return app.client.view_submission(user_id, view, schedule_values(**values))
+
+
+def scorecard_values(
+    view: dict[str, Any],
+    *,
+    rating: str = "meets",
+    pick: int = 1,
+    notes: str | None = "Solid.",
+    recommendation: str | None = "yes",
+) -> dict[str, dict[str, Any]]:
+    """Answer a scorecard page as a person would: a rating per question, the first `pick` indicators of
+    every group ticked, and on the last page a recommendation and notes."""
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        block_id, element = block["block_id"], block["element"]
+        if block_id.startswith("rating:"):
+            values[block_id] = {"value": {"type": "radio_buttons", "selected_option": {"value": rating}}}
+        elif block_id.startswith(("pos:", "neg:")):
+            chosen = element["options"][:pick]
+            values[block_id] = {"value": {"type": "checkboxes", "selected_options": chosen}}
+        elif block_id == "recommendation":
+            selected = {"value": recommendation} if recommendation else None
+            values[block_id] = {"value": {"type": "radio_buttons", "selected_option": selected}}
+        elif block_id == "notes":
+            values[block_id] = text_input(notes)
+    return values
+
+
+def dm_button(app: RunningApp, user_id: str, action_id: str) -> dict[str, Any]:
+    """The last button with `action_id` in the user's DMs."""
+    for message in reversed(app.slack.dm_messages(user_id)):
+        for block in message.get("blocks", []):
+            for element in [*block.get("elements", []), block.get("accessory") or {}]:
+                if element.get("action_id") == action_id:
+                    return element
+    raise AssertionError(f"no {action_id} button in the DMs of {user_id}")
+
+
+def submit_scorecard_via_dm(app: RunningApp, user_id: str, **answers: Any) -> list[Any]:
+    """Click Submit scorecard in the DM, answer every page, submit. Returns each page's response."""
+    from blocks.scorecard import SUBMIT
+
+    button = dm_button(app, user_id, SUBMIT)
+    before = views_opened(app, user_id)
+    app.client.block_action(user_id, SUBMIT, button["value"], block_id="scorecard", channel_id=f"D{user_id}")
+    view = new_view(app, user_id, before)
+    responses = []
+    while True:
+        response = app.client.view_submission(user_id, view, scorecard_values(view, **answers))
+        responses.append(response)
+        body = response.json() if response.text else {}
+        if body.get("response_action") != "push":
+            return responses
+        # A pushed page never reaches the stand-in: check it against Slack's limits here.
+        assert check_view(body["view"], expected_type="modal") == []
+        view = body["view"]

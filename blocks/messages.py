@@ -1,0 +1,206 @@
+"""Scheduled messages (SPEC 4): what the outbox sends, rendered from the state when sent.
+
+Candidate-facing messages use only the kit's candidate-facing fields (`models.kit.candidate_fields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from blocks.candidate import ADVANCE, HOLD, REJECT, button_value
+from blocks.common import clip, context, divider, escape, header, section, slack_date, user, users
+from blocks.rounds import round_line
+from blocks.scorecard import SUBMIT
+from bot.rounds import RoundContext
+from bot.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Debrief
+from models.kit import Question
+
+MAX_MESSAGE_BLOCKS = 50
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _logistics(ctx: RoundContext) -> str:
+    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    lines = [f"*When:* {slack_date(ctx.interview.starts_at)} ({minutes} minutes)"]
+    if ctx.interview.location:
+        lines.append(f"*Where:* {escape(ctx.interview.location)}")
+    return "\n".join(lines)
+
+
+def prep_message(ctx: RoundContext, *, reminder: bool) -> list[Block]:
+    """To the candidate: what the round is, when, how to prepare. Nothing interviewer-only."""
+    kit, stage = ctx.kit, ctx.stage
+    company = f" with {escape(kit.company)}" if kit.company else ""
+    opening = (
+        f"Hi {escape(first_name(ctx.candidate.name))}, a reminder: your *{escape(stage.name)}*{company} is coming up."
+        if reminder
+        else f"Hi {escape(first_name(ctx.candidate.name))}, your *{escape(stage.name)}*{company} is scheduled."
+    )
+    blocks: list[Block] = [section(opening), section(_logistics(ctx))]
+    if stage.prep:
+        blocks.append(section(stage.prep))
+    for question in (kit.question(k) for k in stage.questions):
+        if question.exercise and question.exercise.candidate_brief:
+            blocks.append(section(question.exercise.candidate_brief))
+    if not reminder and kit.candidate_guide:
+        blocks.append(section(kit.candidate_guide))
+    if stage.response_promise_hours:
+        blocks.append(
+            context(f"We will get back to you within {stage.response_promise_hours // 24 or 1} day(s) of the round.")
+        )
+    blocks.append(context("Questions or need to move it? Your recruiter is happy to help."))
+    return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def question_text(question: Question, level: str | None) -> str:
+    lines = [f"*{escape(question.title)}*", f"_{escape(question.prompt)}_"]
+    if question.positive:
+        lines.append("Listen for: " + "; ".join(escape(p) for p in question.positive))
+    if question.negative:
+        lines.append("Watch out for: " + "; ".join(escape(n) for n in question.negative))
+    if question.anchors:
+        a = question.anchors
+        lines.append(f"Exceeds: {escape(a.exceeds)}\nMeets: {escape(a.meets)}\nBelow: {escape(a.below)}")
+    if level and question.levels and getattr(question.levels, level, None):
+        lines.append(f"Expected at {level}: {escape(getattr(question.levels, level))}")
+    exercise = question.exercise
+    if exercise:
+        for variant in exercise.variants:
+            lines.append(f"Variant *{escape(variant.title)}*: {escape(variant.instructions)}")
+        if exercise.response_minutes:
+            lines.append(f"Time: {exercise.response_minutes} minutes")
+        for role in exercise.roles:
+            lines.append(f"You play *{escape(role.name)}*: {escape(role.brief)}")
+        if exercise.constraints:
+            lines.append("Constraints: " + "; ".join(escape(c) for c in exercise.constraints))
+        if exercise.do_not:
+            lines.append("Do not: " + "; ".join(escape(d) for d in exercise.do_not))
+    return clip("\n".join(lines), 2900)
+
+
+def scorecard_button(interview_id: int, text: str = "Submit scorecard") -> ActionsBlock:
+    return ActionsBlock(
+        block_id="scorecard",
+        elements=[ButtonElement(text=text, action_id=SUBMIT, value=str(interview_id), style="primary")],
+    )
+
+
+def briefing_message(ctx: RoundContext) -> list[Block]:
+    """To an interviewer, before the round: who, when, and the questions they own."""
+    blocks: list[Block] = [
+        header(clip(f"Briefing: {ctx.stage.name} with {ctx.candidate.name}", 150)),
+        section(
+            f"{_logistics(ctx)}\n*Role:* {escape(ctx.role.title)}" + (f" ({ctx.role.level})" if ctx.role.level else "")
+        ),
+        context(f"Panel: {users(ctx.panel)}"),
+    ]
+    if ctx.stage.interviewer_guide:
+        blocks.append(section(ctx.stage.interviewer_guide))
+    questions = [ctx.kit.question(k) for k in ctx.stage.questions]
+    room = MAX_MESSAGE_BLOCKS - len(blocks) - 2
+    for question in questions[:room]:
+        blocks.append(section(question_text(question, ctx.role.level)))
+    if len(questions) > room:
+        blocks.append(context(f"{len(questions) - room} more questions are in the scorecard form."))
+    blocks.append(scorecard_button(ctx.interview.id or 0))
+    return blocks
+
+
+def scorecard_request(ctx: RoundContext, *, reminder: bool) -> list[Block]:
+    due_text = slack_date(ctx.interview.ends_at + timedelta(hours=ctx.kit.feedback_due_hours))
+    who, round_name = escape(ctx.candidate.name), escape(ctx.stage.name)
+    text = (
+        f":alarm_clock: Reminder: your scorecard for *{who}* ({round_name}) is still open."
+        if reminder
+        else f":memo: Your round with *{who}* ({round_name}) has ended. How did it go?"
+    )
+    return [
+        section(text),
+        context(f"Feedback is due by {due_text}. Others' feedback stays hidden from you until yours is in."),
+        scorecard_button(ctx.interview.id or 0),
+    ]
+
+
+def escalation_message(ctx: RoundContext, missing: Sequence[str]) -> list[Block]:
+    return [
+        section(
+            f":rotating_light: Feedback for *{escape(ctx.candidate.name)}* ({escape(ctx.stage.name)}) is past the "
+            f"{ctx.kit.feedback_due_hours} h deadline. Still waiting on {users(missing)}."
+        )
+    ]
+
+
+def cancelled_message(ctx: RoundContext, *, to_candidate: bool) -> list[Block]:
+    who = f"Hi {escape(first_name(ctx.candidate.name))}, " if to_candidate else ""
+    with_whom = "" if to_candidate else f" with *{escape(ctx.candidate.name)}*"
+    return [
+        section(f"{who}the round {round_line(ctx)}{with_whom} is cancelled."),
+        context("Your recruiter will be in touch about next steps." if to_candidate else "Nothing to prepare."),
+    ]
+
+
+def rescheduled_message(ctx: RoundContext, *, to_candidate: bool) -> list[Block]:
+    who = f"Hi {escape(first_name(ctx.candidate.name))}, " if to_candidate else ""
+    with_whom = "" if to_candidate else f" with *{escape(ctx.candidate.name)}*"
+    return [section(f"{who}the round{with_whom} has moved: {round_line(ctx)}")]
+
+
+def debrief_blocks(debrief: Debrief, *, with_actions: bool) -> list[Block]:
+    ctx = debrief.round
+    blocks: list[Block] = [
+        header(clip(f"Debrief: {ctx.candidate.name} · {ctx.stage.name}", 150)),
+    ]
+    recs = debrief.recommendations()
+    summary = " · ".join(f"{RECOMMENDATION_LABELS[k]} {recs[k]}" for k in RECOMMENDATION_LABELS if recs.get(k))
+    per_person = "\n".join(
+        f"• {user(card.interviewer_id)}: *{RECOMMENDATION_LABELS.get(card.recommendation, card.recommendation)}*"
+        for card, _ in debrief.scorecards
+    )
+    blocks.append(section(f"*Recommendations* ({summary})\n{per_person}"))
+    for question in debrief.questions[: MAX_MESSAGE_BLOCKS - 8]:
+        lines = [f"*{escape(question.title)}*"]
+        for card, answers in debrief.scorecards:
+            answer = answers.get(question.key)
+            rating = RATING_LABELS.get(answer.rating, "—") if answer else "—"
+            lines.append(f"• {user(card.interviewer_id)}: {rating}")
+        positive, negative = debrief.indicator_tally(question)
+        if positive:
+            lines.append("+ " + "; ".join(f"{escape(k)} ×{v}" for k, v in positive.most_common()))
+        if negative:
+            lines.append("− " + "; ".join(f"{escape(k)} ×{v}" for k, v in negative.most_common()))
+        blocks.append(section(clip("\n".join(lines), 2900)))
+    notes = "\n".join(
+        f"{user(card.interviewer_id)}: _{escape(clip(card.notes, 400))}_" for card, _ in debrief.scorecards
+    )
+    blocks.append(section(clip(f"*Notes*\n{notes}", 2900)))
+    if with_actions and ctx.candidate.status == "active":
+        value = button_value(ctx.candidate)
+        blocks.append(divider())
+        blocks.append(
+            ActionsBlock(
+                block_id="candidate_card",
+                elements=[
+                    ButtonElement(text="Advance", action_id=ADVANCE, value=value, style="primary"),
+                    ButtonElement(text="Hold", action_id=HOLD, value=value),
+                    ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
+                ],
+            )
+        )
+    return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def dead_letter_message(kind: str, target: str, attempts: int, error: str | None) -> list[Block]:
+    who = user(target) if target.startswith(("U", "W")) else "the thread"
+    return [
+        section(
+            f":warning: I could not deliver the {kind.replace('_', ' ')} to {who} after {attempts} attempts"
+            + (f" (last error: `{escape(clip(error, 200))}`)" if error else "")
+            + ". Please follow up by hand."
+        )
+    ]

@@ -1,0 +1,165 @@
+"""Scheduling views and the thread replies about rounds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DatePickerElement,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+    TimePickerElement,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+from blocks.common import clip, context, escape, section, slack_date, user, users
+from bot.rounds import RoundContext
+from models.kit import Stage
+
+SCHEDULE = "interview_schedule"
+RESCHEDULE = "interview_reschedule"
+CANCEL = "interview_cancel"
+
+
+def schedule_modal(
+    *,
+    candidate_name: str,
+    candidate_id: int,
+    stages: Sequence[Stage],
+    current_stage: str,
+    tz: str,
+    interview: RoundContext | None = None,
+    local_start: datetime | None = None,
+) -> View:
+    """A new round, or (with `interview`) the same form to move an existing one."""
+    moving = interview is not None
+    blocks: list[Block] = [
+        section(f"{'Move the round with' if moving else 'Schedule a round with'} *{escape(candidate_name)}*")
+    ]
+    if not moving:
+        options = [Option(value=s.key, text=clip(s.name, 75)) for s in stages[:100]]
+        initial = next((o for o in options if o.value == current_stage), options[0] if options else None)
+        blocks.append(
+            InputBlock(
+                block_id="stage",
+                label="Stage",
+                element=StaticSelectElement(action_id="value", options=options, initial_option=initial),
+            )
+        )
+    default_minutes = (interview.stage.duration_minutes if interview else None) or next(
+        (s.duration_minutes for s in stages if s.key == current_stage and s.duration_minutes), 60
+    )
+    if interview is not None:
+        default_minutes = int((interview.interview.ends_at - interview.interview.starts_at).total_seconds() // 60)
+    blocks += [
+        InputBlock(
+            block_id="interviewers",
+            label="Interviewers",
+            element=UserMultiSelectElement(
+                action_id="value",
+                placeholder="Pick the panel",
+                initial_users=(interview.panel if interview else None) or None,
+                max_selected_items=10,
+            ),
+        ),
+        InputBlock(
+            block_id="date",
+            label="Date",
+            element=DatePickerElement(
+                action_id="value", initial_date=local_start.strftime("%Y-%m-%d") if local_start else None
+            ),
+        ),
+        InputBlock(
+            block_id="time",
+            label=clip(f"Start time ({tz})", 2000),
+            element=TimePickerElement(
+                action_id="value", initial_time=local_start.strftime("%H:%M") if local_start else None
+            ),
+        ),
+        InputBlock(
+            block_id="duration",
+            label="Duration (minutes)",
+            element=NumberInputElement(
+                action_id="value",
+                is_decimal_allowed=False,
+                min_value="5",
+                max_value="600",
+                initial_value=str(default_minutes),
+            ),
+        ),
+        InputBlock(
+            block_id="location",
+            label="Video link or location",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="value",
+                max_length=500,
+                initial_value=(interview.interview.location if interview else None) or None,
+            ),
+        ),
+    ]
+    meta = {"candidate_id": candidate_id, "tz": tz}
+    if interview is not None:
+        meta["interview_id"] = interview.interview.id
+    return View(
+        type="modal",
+        callback_id=RESCHEDULE if moving else SCHEDULE,
+        title="Move round" if moving else "Schedule round",
+        submit="Move" if moving else "Schedule",
+        close="Cancel",
+        private_metadata=json.dumps(meta),
+        blocks=blocks,
+    )
+
+
+def round_line(ctx: RoundContext) -> str:
+    where = f" · {escape(ctx.interview.location)}" if ctx.interview.location else ""
+    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    return f"*{escape(ctx.stage.name)}* on {slack_date(ctx.interview.starts_at)} ({minutes} min){where}"
+
+
+def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
+    return [
+        section(f":calendar: {user(actor)} scheduled {round_line(ctx)}"),
+        context(f"Panel: {users(ctx.panel)}"),
+    ]
+
+
+def rescheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
+    return [
+        section(f":arrows_counterclockwise: {user(actor)} moved the round to {round_line(ctx)}"),
+        context(f"Panel: {users(ctx.panel)}"),
+    ]
+
+
+def cancelled_reply(ctx: RoundContext, actor: str) -> list[Block]:
+    return [section(f":no_entry_sign: {user(actor)} cancelled {round_line(ctx)}")]
+
+
+def submitted_reply(ctx: RoundContext, interviewer: str, done: Sequence[str], edited: bool) -> list[Block]:
+    """Who has submitted, never what: feedback stays blind until the debrief."""
+    verb = "updated their scorecard" if edited else "submitted their scorecard"
+    waiting = [u for u in ctx.panel if u not in done]
+    status = f"{len(done)} of {len(ctx.panel)} in" + (f"; waiting on {users(waiting)}" if waiting else "")
+    return [section(f":memo: {user(interviewer)} {verb} for *{escape(ctx.stage.name)}*."), context(status)]
+
+
+def cancel_confirmation(ctx: RoundContext) -> list[Block]:
+    return [
+        section(f"Cancel {round_line(ctx)} with *{escape(ctx.candidate.name)}*? The panel and the candidate are told."),
+        ActionsBlock(
+            block_id="cancel_round",
+            elements=[
+                ButtonElement(text="Cancel round", action_id=CANCEL, value=str(ctx.interview.id), style="danger")
+            ],
+        ),
+    ]

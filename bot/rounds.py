@@ -1,0 +1,384 @@
+"""Interview rounds and the scheduled messages around them (SPEC 4).
+
+Scheduling, moving or cancelling a round writes its outbox rows in the same transaction,
+so a message is never promised without being recorded, nor recorded without its round.
+Messages are rendered when they are sent, from the state at that moment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from sqlmodel import Session, col, select, update
+
+from bot.errors import NotFound, UserError
+from bot.kits import KitCatalog
+from bot.pipeline import get_candidate, kit_for, stage_index
+from models.kit import TIMED_STAGE_KINDS, Kit, Stage
+from models.tables import (
+    Candidate,
+    Interview,
+    InterviewStatus,
+    OutboxMessage,
+    OutboxState,
+    PanelMember,
+    Role,
+    Scorecard,
+)
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+MAX_PANEL = 10
+
+
+class Kind:
+    """Outbox message kinds."""
+
+    prep = "prep"
+    prep_reminder = "prep_reminder"
+    briefing = "briefing"
+    scorecard_request = "scorecard_request"
+    scorecard_reminder = "scorecard_reminder"
+    escalation = "escalation"
+    escalation_thread = "escalation_thread"
+    cancelled = "round_cancelled"
+    rescheduled = "round_rescheduled"
+    debrief_thread = "debrief_thread"
+    debrief = "debrief"
+    dead_letter = "dead_letter"
+
+
+# Kinds whose due time follows the round when it moves.
+TIMED_KINDS = (
+    Kind.prep_reminder,
+    Kind.briefing,
+    Kind.scorecard_request,
+    Kind.scorecard_reminder,
+    Kind.escalation,
+    Kind.escalation_thread,
+)
+
+
+@dataclass(frozen=True)
+class RoundContext:
+    interview: Interview
+    candidate: Candidate
+    role: Role
+    kit: Kit
+    stage: Stage
+    panel: list[str]
+
+
+def timed_stages(kit: Kit) -> list[Stage]:
+    return [s for s in kit.stages if s.kind in TIMED_STAGE_KINDS]
+
+
+def parse_panel(user_ids: list[str]) -> list[str]:
+    panel: list[str] = []
+    for user_id in user_ids:
+        if not USER_ID.match(user_id or ""):
+            raise UserError(f"'{user_id}' is not a Slack user; pick interviewers from the list.", field="interviewers")
+        if user_id not in panel:
+            panel.append(user_id)
+    return panel
+
+
+def _validate(
+    candidate: Candidate, kit: Kit, stage_key: str, panel: list[str], starts_at: datetime, minutes: int, now: datetime
+) -> Stage:
+    try:
+        stage = kit.stage(stage_key)
+    except KeyError:
+        raise UserError(f"The kit has no stage '{stage_key}'.", field="stage") from None
+    if stage.kind not in TIMED_STAGE_KINDS:
+        raise UserError(
+            f"{stage.name} is a {stage.kind.value.replace('_', ' ')} stage, not a meeting; "
+            "rounds are for calls, interviews, presentations and simulations.",
+            field="stage",
+        )
+    if not panel:
+        raise UserError("Pick at least one interviewer.", field="interviewers")
+    if len(panel) > MAX_PANEL:
+        raise UserError(f"A panel has at most {MAX_PANEL} interviewers.", field="interviewers")
+    if candidate.slack_user_id and candidate.slack_user_id in panel:
+        raise UserError(
+            f"{candidate.name} cannot interview themselves; remove them from the panel.", field="interviewers"
+        )
+    if starts_at <= now:
+        raise UserError("That time has already passed; pick a time in the future.", field="time")
+    if not 5 <= minutes <= 600:
+        raise UserError("The duration must be between 5 and 600 minutes.", field="duration")
+    return stage
+
+
+def schedule_round(
+    session: Session,
+    kits: KitCatalog,
+    *,
+    candidate_id: int,
+    stage_key: str,
+    interviewer_ids: list[str],
+    starts_at: datetime,
+    duration_minutes: int,
+    location: str | None,
+    actor: str,
+    now: datetime,
+) -> RoundContext:
+    candidate = get_candidate(session, candidate_id, lock=True)
+    if candidate.status not in ("active", "on_hold"):
+        raise UserError(f"{candidate.name} is {candidate.status}; reopen them before scheduling.", field="stage")
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    kit = kit_for(kits, role)
+    panel = parse_panel(interviewer_ids)
+    stage = _validate(candidate, kit, stage_key, panel, starts_at, duration_minutes, now)
+    location = (location or "").strip() or None
+    if location and len(location) > 500:
+        raise UserError("The link or location is longer than 500 characters.", field="location")
+    interview = Interview(
+        candidate_id=candidate_id,
+        stage_key=stage.key,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=duration_minutes),
+        location=location,
+        scheduled_by=actor,
+        created_at=now,
+    )
+    session.add(interview)
+    session.flush()
+    for user_id in panel:
+        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    context = RoundContext(interview, candidate, role, kit, stage, panel)
+    for row in round_messages(context, now):
+        session.add(row)
+    session.flush()
+    return context
+
+
+def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
+    """Every message a scheduled round implies, with its due time."""
+    interview, candidate, kit = ctx.interview, ctx.candidate, ctx.kit
+    timings = kit.timings_for(ctx.stage)
+    rows: list[OutboxMessage] = []
+
+    def add(kind: str, target: str, due: datetime) -> None:
+        rows.append(
+            OutboxMessage(
+                kind=kind,
+                target=target,
+                candidate_id=candidate.id,
+                interview_id=interview.id,
+                due_at=max(due, now),
+                idempotency_key=f"round:{interview.id}:{kind}:{target}",
+                created_at=now,
+            )
+        )
+
+    if candidate.slack_user_id:
+        add(Kind.prep, candidate.slack_user_id, now)
+        reminder = interview.starts_at - timedelta(hours=timings.prep_before_hours)
+        if reminder > now + timedelta(hours=1):
+            add(Kind.prep_reminder, candidate.slack_user_id, reminder)
+    for user_id in ctx.panel:
+        add(Kind.briefing, user_id, interview.starts_at - timedelta(minutes=timings.briefing_before_minutes))
+        add(Kind.scorecard_request, user_id, interview.ends_at)
+        add(Kind.scorecard_reminder, user_id, interview.ends_at + timedelta(hours=timings.reminder_after_hours))
+    escalate_at = interview.ends_at + timedelta(hours=kit.feedback_due_hours)
+    recruiter = candidate.created_by or interview.scheduled_by
+    if recruiter:
+        add(Kind.escalation, recruiter, escalate_at)
+    if candidate.channel_id:
+        add(Kind.escalation_thread, candidate.channel_id, escalate_at)
+    return rows
+
+
+def due_time(ctx: RoundContext, kind: str) -> datetime:
+    timings = ctx.kit.timings_for(ctx.stage)
+    interview = ctx.interview
+    return {
+        Kind.prep_reminder: interview.starts_at - timedelta(hours=timings.prep_before_hours),
+        Kind.briefing: interview.starts_at - timedelta(minutes=timings.briefing_before_minutes),
+        Kind.scorecard_request: interview.ends_at,
+        Kind.scorecard_reminder: interview.ends_at + timedelta(hours=timings.reminder_after_hours),
+        Kind.escalation: interview.ends_at + timedelta(hours=ctx.kit.feedback_due_hours),
+        Kind.escalation_thread: interview.ends_at + timedelta(hours=ctx.kit.feedback_due_hours),
+    }[kind]
+
+
+def load_round(session: Session, kits: KitCatalog, interview_id: int, *, lock: bool = False) -> RoundContext:
+    interview = session.get(Interview, interview_id, with_for_update=lock)
+    if interview is None:
+        raise NotFound(f"There is no round #{interview_id}.")
+    candidate = get_candidate(session, interview.candidate_id)
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    kit = kit_for(kits, role)
+    try:
+        stage = kit.stage(interview.stage_key)
+    except KeyError:
+        stage = kit.stages[stage_index(kit, interview.stage_key)]
+    panel = list(
+        session.exec(
+            select(PanelMember.interviewer_id)
+            .where(PanelMember.interview_id == interview_id)
+            .order_by(col(PanelMember.interviewer_id))
+        )
+    )
+    return RoundContext(interview, candidate, role, kit, stage, panel)
+
+
+def upcoming_round(session: Session, candidate_id: int, now: datetime) -> Interview:
+    """The round a reschedule or cancel command means: the next scheduled one, else the latest."""
+    rounds = list(
+        session.exec(
+            select(Interview)
+            .where(Interview.candidate_id == candidate_id, Interview.status == InterviewStatus.scheduled)
+            .order_by(col(Interview.starts_at))
+        )
+    )
+    if not rounds:
+        raise NotFound("There is no scheduled round for this candidate; `/interview schedule` creates one.")
+    future = [r for r in rounds if r.ends_at > now]
+    return future[0] if future else rounds[-1]
+
+
+def reschedule_round(
+    session: Session,
+    kits: KitCatalog,
+    interview_id: int,
+    *,
+    starts_at: datetime,
+    duration_minutes: int,
+    location: str | None,
+    interviewer_ids: list[str] | None,
+    actor: str,
+    now: datetime,
+) -> RoundContext:
+    ctx = load_round(session, kits, interview_id, lock=True)
+    interview = ctx.interview
+    if interview.status != InterviewStatus.scheduled:
+        raise UserError(f"This round is {interview.status}; schedule a new one instead.", field="time")
+    panel = parse_panel(interviewer_ids) if interviewer_ids is not None else ctx.panel
+    _validate(ctx.candidate, ctx.kit, interview.stage_key, panel, starts_at, duration_minutes, now)
+    if has_scorecards(session, interview_id):
+        raise UserError("Scorecards are already in for this round; schedule a new round instead.", field="time")
+    interview.starts_at = starts_at
+    interview.ends_at = starts_at + timedelta(minutes=duration_minutes)
+    if location is not None:
+        interview.location = location.strip() or None
+    session.add(interview)
+    removed = set(ctx.panel) - set(panel)
+    added = [u for u in panel if u not in ctx.panel]
+    for user_id in removed:
+        member = session.get(PanelMember, (interview_id, user_id))
+        if member is not None:
+            session.delete(member)
+    for user_id in added:
+        session.add(PanelMember(interview_id=interview_id, interviewer_id=user_id))
+    session.flush()
+    ctx = RoundContext(interview, ctx.candidate, ctx.role, ctx.kit, ctx.stage, panel)
+    pending = list(
+        session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.interview_id == interview_id, OutboxMessage.state == OutboxState.pending
+            )
+        )
+    )
+    for row in pending:
+        if row.target in removed or row.kind not in TIMED_KINDS:
+            if row.target in removed:
+                row.state = OutboxState.cancelled
+                session.add(row)
+            continue
+        row.due_at = max(due_time(ctx, row.kind), now)
+        row.claimed_until = None
+        session.add(row)
+    existing = {
+        r.idempotency_key for r in session.exec(select(OutboxMessage).where(OutboxMessage.interview_id == interview_id))
+    }
+    for row in round_messages(ctx, now):
+        # New panel members get their messages; everyone affected hears about the move.
+        if row.idempotency_key not in existing and (row.target in added or row.kind == Kind.prep_reminder):
+            session.add(row)
+    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    for target in [*panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]:
+        if target in added:
+            continue
+        session.add(
+            OutboxMessage(
+                kind=Kind.rescheduled,
+                target=target,
+                candidate_id=ctx.candidate.id,
+                interview_id=interview_id,
+                due_at=now,
+                idempotency_key=f"round:{interview_id}:{Kind.rescheduled}:{target}:{stamp}",
+                created_at=now,
+            )
+        )
+    for user_id in removed:
+        session.add(
+            OutboxMessage(
+                kind=Kind.cancelled,
+                target=user_id,
+                candidate_id=ctx.candidate.id,
+                interview_id=interview_id,
+                due_at=now,
+                idempotency_key=f"round:{interview_id}:{Kind.cancelled}:{user_id}:{stamp}",
+                created_at=now,
+            )
+        )
+    session.flush()
+    return ctx
+
+
+def cancel_round(session: Session, kits: KitCatalog, interview_id: int, *, actor: str, now: datetime) -> RoundContext:
+    ctx = load_round(session, kits, interview_id, lock=True)
+    if ctx.interview.status != InterviewStatus.scheduled:
+        raise UserError(f"This round is already {ctx.interview.status}.")
+    ctx.interview.status = InterviewStatus.cancelled
+    session.add(ctx.interview)
+    session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.interview_id) == interview_id, col(OutboxMessage.state) == OutboxState.pending)
+        .values(state=OutboxState.cancelled)
+    )
+    if ctx.interview.ends_at > now:
+        targets = [*ctx.panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]
+        for target in targets:
+            session.add(
+                OutboxMessage(
+                    kind=Kind.cancelled,
+                    target=target,
+                    candidate_id=ctx.candidate.id,
+                    interview_id=interview_id,
+                    due_at=now,
+                    idempotency_key=f"round:{interview_id}:{Kind.cancelled}:{target}",
+                    created_at=now,
+                )
+            )
+    session.flush()
+    return ctx
+
+
+def has_scorecards(session: Session, interview_id: int) -> bool:
+    return session.exec(select(Scorecard.id).where(Scorecard.interview_id == interview_id).limit(1)).first() is not None
+
+
+def local_to_utc(date_text: str | None, time_text: str | None, tz_name: str, tz_offset: int = 0) -> datetime:
+    """The scheduler's wall-clock date and time in their Slack time zone, as UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not date_text:
+        raise UserError("Pick the date of the round.", field="date")
+    if not time_text:
+        raise UserError("Pick the start time.", field="time")
+    try:
+        local = datetime.strptime(f"{date_text} {time_text}", "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise UserError(f"'{date_text} {time_text}' is not a date and time I understand.", field="date") from None
+    try:
+        zone: tzinfo = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone(timedelta(seconds=tz_offset))
+    return local.replace(tzinfo=zone).astimezone(UTC)

@@ -1,0 +1,58 @@
+"""The public :class:`SlackStandIn`: the workspace, its HTTP front and every method handler in one object."""
+
+from __future__ import annotations
+
+from bot.slack_standin.directory import _DirectoryMethods
+from bot.slack_standin.messages import _MessageMethods
+from bot.slack_standin.server import _HttpFront
+from bot.slack_standin.uploads import _UploadMethods
+from bot.slack_standin.views import _ViewMethods
+
+
+class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods, _UploadMethods):
+    """A fake Slack workspace served over HTTP on 127.0.0.1 (random port).
+
+    Lifecycle: :meth:`start` / :meth:`stop` or ``with SlackStandIn() as slack``.
+    Workspace: :meth:`add_user`, :meth:`add_usergroup`, :meth:`add_channel`,
+    :meth:`trigger_id` (mints the trigger ids views.open/push need).
+    Inspection: :attr:`calls`, :meth:`calls_to`, :meth:`wait_for`, :meth:`reset_calls`,
+    :attr:`violations`, :meth:`assert_no_violations`, :meth:`clear_violations`,
+    :meth:`messages`, :meth:`thread`, :meth:`dm_messages`, :meth:`ephemerals`,
+    :meth:`home`, :meth:`open_views`, :meth:`files`.
+    Faults: :meth:`fail_next`, :meth:`failure_rate`, :meth:`clear_faults`.
+    """
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0STANDIN",
+        team_domain: str = "standin",
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        app_id: str = "A0STANDIN",
+    ) -> None:
+        super().__init__(
+            team_id=team_id, team_domain=team_domain, bot_user_id=bot_user_id, bot_id=bot_id, app_id=app_id
+        )
+        self._methods = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "conversations.open": self._conversations_open,
+            "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "usergroups.list": self._usergroups_list,
+            "usergroups.users.list": self._usergroups_users_list,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
+        }

@@ -1,0 +1,88 @@
+"""Modals opened from several places (a command, a card button, a DM button): read, then render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blocks.rounds import schedule_modal
+from blocks.scorecard import paginate, scorecard_view
+from bot.errors import Forbidden, UserError
+from bot.pipeline import get_candidate, kit_for
+from bot.rounds import RoundContext, load_round, timed_stages
+from bot.scorecards import existing_answers, round_questions
+from bot.services import Services
+from models.tables import InterviewStatus, Role
+
+
+def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
+    """A new round for the candidate, in the scheduler's own time zone (users.info)."""
+    with services.db.read() as session:
+        candidate = get_candidate(session, candidate_id)
+        role = session.get(Role, candidate.role_id)
+        assert role is not None
+        services.permissions.require_recruiter(user_id, "schedule interviews", role.recruiter_ids)
+        kit = kit_for(services.kits, role)
+    stages = timed_stages(kit)
+    if not stages:
+        raise UserError(f"The kit {kit.title} has no interview stages to schedule.")
+    person = services.permissions.directory.person(user_id)
+    tz = person.tz if person else "UTC"
+    return schedule_modal(
+        candidate_name=candidate.name,
+        candidate_id=candidate_id,
+        stages=stages,
+        current_stage=candidate.stage_key,
+        tz=tz,
+    ).to_dict()
+
+
+def reschedule_view(services: Services, interview_id: int, user_id: str) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    with services.db.read() as session:
+        ctx = load_round(session, services.kits, interview_id)
+        services.permissions.require_recruiter(user_id, "reschedule interviews", ctx.role.recruiter_ids)
+    person = services.permissions.directory.person(user_id)
+    tz = person.tz if person else "UTC"
+    try:
+        local = ctx.interview.starts_at.astimezone(ZoneInfo(tz))
+    except (KeyError, ValueError):
+        local = ctx.interview.starts_at
+    return schedule_modal(
+        candidate_name=ctx.candidate.name,
+        candidate_id=ctx.candidate.id or 0,
+        stages=[ctx.stage],
+        current_stage=ctx.stage.key,
+        tz=tz,
+        interview=ctx,
+        local_start=local,
+    ).to_dict()
+
+
+def scorecard_modal(services: Services, interview_id: int, user_id: str) -> dict[str, Any]:
+    """The first page of the scorecard, filled in with what this interviewer submitted before."""
+    with services.db.read() as session:
+        ctx = load_round(session, services.kits, interview_id)
+        check_can_score(ctx, user_id, services.clock.now())
+        scorecard, answers = existing_answers(session, interview_id, user_id)
+    pages = paginate(round_questions(ctx))
+    return scorecard_view(
+        pages[0],
+        interview_id=interview_id,
+        candidate_name=ctx.candidate.name,
+        stage_name=ctx.stage.name,
+        answers=answers,
+        recommendation=scorecard.recommendation if scorecard else None,
+        notes=scorecard.notes if scorecard else None,
+    ).to_dict()
+
+
+def check_can_score(ctx: RoundContext, user_id: str, now: Any) -> None:
+    if user_id not in ctx.panel:
+        raise Forbidden("Only the interviewers on this round can submit its scorecard.")
+    if ctx.interview.status == InterviewStatus.debriefed:
+        raise UserError("The debrief for this round is posted, so its scorecards are locked.")
+    if ctx.interview.status == InterviewStatus.cancelled:
+        raise UserError("This round was cancelled; there is no scorecard to submit.")
+    if ctx.interview.starts_at > now:
+        raise UserError("This round has not started yet; submit your scorecard after it.")

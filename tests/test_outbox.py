@@ -1,0 +1,194 @@
+"""The dispatcher under a real APScheduler, Slack's rate limits and failures, and what a
+candidate can ever receive."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlmodel import select
+
+import bot.dispatcher as dispatcher_module
+from bot.db import Database
+from bot.dispatcher import Dispatcher
+from bot.scheduler import start_ticking
+from bot.services import dispatcher_client
+from bot.settings import SHIPPED_KITS
+from bot.slack_standin import SlackStandIn
+from models.kit import Kit, Stage, candidate_fields
+from models.tables import OutboxMessage
+from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, running_app
+from tests.flows import add_candidate, all_text, click_card, make_role, replies, schedule_round_via_card, wait_replies
+from tests.test_rounds import ENDS, dms, scheduled
+
+
+def test_serve_ticks_the_dispatcher_and_sends_within_two_seconds(app: RunningApp) -> None:
+    scheduler = start_ticking(Dispatcher(app.services, app.services.slack), seconds=0.5)
+    try:
+        started = time.monotonic()
+        scheduled(app)
+        app.slack.wait_for(lambda: len(dms(app, CANDIDATE)) >= 2, timeout=5)  # "next step" + the prep guide
+        assert time.monotonic() - started < 10
+        assert "is scheduled" in dms(app, CANDIDATE)[-1]
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def test_rate_limit_is_honoured_then_sent(app: RunningApp) -> None:
+    scheduled(app)
+    app.slack.fail_next("chat.postMessage", error="ratelimited", status=429, retry_after=1)
+    dispatcher = Dispatcher(app.services, dispatcher_client(app.services.settings))
+    assert str(dispatcher.run_once(app.clock.now())) == "sent 0, retried 1, gave up 0, skipped 0"
+    # Retry-After is one second: nothing is claimed before then.
+    assert str(dispatcher.run_once(app.clock.now())) == "sent 0, retried 0, gave up 0, skipped 0"
+    time.sleep(1.1)
+    assert str(dispatcher.run_once(app.clock.now())) == "sent 1, retried 0, gave up 0, skipped 0"
+    with app.services.db.read() as session:
+        (prep,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "prep")).all()
+    assert prep.state == "sent" and prep.attempts == 1
+
+
+def test_failing_message_ends_dead_and_the_recruiter_is_told(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    candidate, _ = scheduled(app)
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=dispatcher_module.MAX_ATTEMPTS)
+    dispatcher = Dispatcher(app.services, dispatcher_client(app.services.settings))
+    results = [str(dispatcher.run_once(app.clock.now())) for _ in range(dispatcher_module.MAX_ATTEMPTS)]
+    assert results[:-1] == ["sent 0, retried 1, gave up 0, skipped 0"] * (dispatcher_module.MAX_ATTEMPTS - 1)
+    assert results[-1] == "sent 0, retried 0, gave up 1, skipped 0"
+    with app.services.db.read() as session:
+        (prep,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "prep")).all()
+    assert (prep.state, prep.attempts, prep.last_error) == ("dead", 5, "internal_error")
+    notice = all_text(replies(app, candidate)[-1])
+    assert f"<@{RECRUITER}>" in notice and "could not deliver the prep to" in notice and "after 5 attempts" in notice
+
+
+MARKER = "ZQX-INTERNAL"
+
+
+def mark(model: Any, data: Any) -> Any:
+    """Put MARKER in every interviewer-only text of a kit (keys, kinds and stage names excepted)."""
+    from pydantic import BaseModel
+
+    if not isinstance(data, dict):
+        return data
+    public = candidate_fields(model) | {"key", "kind", "level", "name", "company"}
+    if model is Stage:
+        public |= {"questions"}  # question keys, not text
+    for name, field in model.model_fields.items():
+        value = data.get(name)
+        inner = _model_of(field.annotation)
+        if value is None or name in public:
+            continue
+        if isinstance(value, str):
+            data[name] = (MARKER + " " + value)[: 75 if name in ("positive", "negative") else 2900]
+        elif isinstance(value, list):
+            if inner is not None and issubclass(inner, BaseModel):
+                data[name] = [mark(inner, v) for v in value]
+            else:
+                data[name] = [(MARKER + " " + v)[:75] if isinstance(v, str) else v for v in value]
+        elif isinstance(value, dict) and inner is not None:
+            data[name] = mark(inner, value)
+    return data
+
+
+def _model_of(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def test_no_interviewer_only_text_ever_reaches_a_candidate(db: Database, slack: SlackStandIn, tmp_path: Path) -> None:
+    source = yaml.safe_load((SHIPPED_KITS / "backend-mid.yaml").read_text())
+    marked = mark(Kit, source)
+    # Indicators must stay unique per question once prefixed and clipped.
+    for question in marked["questions"]:
+        for side in ("positive", "negative"):
+            question[side] = [
+                f"{MARKER} {i} {text[len(MARKER) + 1 :]}"[:75] for i, text in enumerate(question.get(side, []))
+            ]
+    (tmp_path / "marked.yaml").write_text(yaml.safe_dump(marked, sort_keys=False))
+    with running_app(db, slack, kits_dir=tmp_path) as app:
+        kit = app.services.kits.kits["backend-mid"]
+        assert MARKER in kit.questions[0].prompt and MARKER in (kit.stages[1].interviewer_guide or MARKER)
+        make_role(app)
+        candidate = add_candidate(app, slack_user=CANDIDATE)
+        dispatcher = Dispatcher(app.services, app.services.slack)
+        for number, stage in enumerate(kit.stages[1:], start=2):
+            click_card(app, RECRUITER, candidate, "candidate_advance")
+            wait_replies(app, candidate, len(replies(app, candidate)) + 1)
+            if stage.duration_minutes:
+                response = schedule_round_via_card(
+                    app, candidate, stage=stage.key, interviewers=[INTERVIEWER_1, INTERVIEWER_2],
+                    date=(app.clock.now() + timedelta(days=2)).strftime("%Y-%m-%d"),
+                )  # fmt: skip
+                assert not response.text, response.text
+                dispatcher.run_once(app.clock.now() + timedelta(days=3))
+            app.clock.advance(timedelta(days=4))
+            del number
+        received = dms(app, CANDIDATE)
+        assert len(received) >= len(kit.stages) + 4  # next-step notes, prep guides and reminders
+        assert any(MARKER in m for m in dms(app, INTERVIEWER_1))  # the briefings do carry it
+        leaks = [m for m in received if MARKER in m]
+        assert leaks == []
+
+
+def big_kit() -> dict[str, Any]:
+    questions = [
+        {
+            "key": f"q{i}",
+            "kind": "competency",
+            "title": f"Question {i}",
+            "prompt": f"Prompt {i}",
+            "positive": [f"Positive {i}.{j}" for j in range(12)],
+            "negative": [f"Negative {i}.{j}" for j in range(11)],
+            "anchors": {"exceeds": "E", "meets": "M", "below": "B"},
+        }
+        for i in range(20)
+    ]
+    return {
+        "key": "huge",
+        "title": "Huge kit",
+        "questions": questions,
+        "stages": [
+            {"key": "marathon", "name": "Marathon", "kind": "interview", "duration_minutes": 240,
+             "questions": [q["key"] for q in questions], "prep": "Bring water."},
+        ],
+    }  # fmt: skip
+
+
+def test_round_too_big_for_one_modal_uses_pages_and_split_groups(
+    db: Database, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    from tests.flows import submit_scorecard_via_dm
+
+    (tmp_path / "huge.yaml").write_text(yaml.safe_dump(big_kit()))
+    with running_app(db, slack, kits_dir=tmp_path) as app:
+        make_role(app, kit="huge")
+        candidate = add_candidate(app, slack_user=CANDIDATE)
+        schedule_round_via_card(app, candidate, stage="marathon", interviewers=[INTERVIEWER_1])
+        app.clock.set(ENDS + timedelta(hours=4))
+        Dispatcher(app.services, app.services.slack).run_once(app.clock.now())
+        responses = submit_scorecard_via_dm(app, INTERVIEWER_1, pick=2)
+        assert [r.json().get("response_action") for r in responses] == ["push"] * (len(responses) - 1) + ["clear"]
+        assert len(responses) == 2  # 20 questions of 7 blocks: 13 fit the first page
+        first = app.slack.calls_to("views.open")[-1].args["view"]
+        groups = [b for b in first["blocks"] if b.get("block_id", "").startswith("pos:0:")]
+        assert [len(b["element"]["options"]) for b in groups] == [10, 2]
+        from models.tables import QuestionRating
+
+        with app.services.db.read() as session:
+            ratings = session.exec(select(QuestionRating)).all()
+        assert len(ratings) == 20
+        # Two ticked in each group of ten: 2 + 2 positive, 2 + 1 negative.
+        assert all(len(r.positive_observed) == 4 and len(r.negative_observed) == 3 for r in ratings)
