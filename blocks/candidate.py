@@ -23,7 +23,8 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, header, section, slack_date, user
-from bot.pipeline import PAST_TENSE, CandidateView, RoleBoard, status_word, thread_link
+from bot.candidates import thread_link
+from bot.pipeline import PAST_TENSE, CandidateView, RoleBoard, status_word
 from models.kit import Stage
 from models.tables import Candidate, CandidateStatus, Role, StageEvent
 

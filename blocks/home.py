@@ -9,7 +9,8 @@ from slack_sdk.models.views import View
 
 from blocks.common import clip, context, divider, escape, header, section, slack_date
 from blocks.scorecard import pending_blocks
-from bot.pipeline import RoleBoard, Waiting, thread_link
+from bot.candidates import thread_link
+from bot.pipeline import RoleBoard, Waiting
 from bot.scorecards import PendingScorecard
 
 EXPLAIN = (

@@ -62,20 +62,20 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
         info = model.model_fields.get(part) if model else None
         if info is None:
             return None
-        model = _inner_model(info.annotation)
+        model = inner_model(info.annotation)
     return model
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
+def inner_model(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
+        found = inner_model(arg)
         if found is not None:
             return found
     meta = getattr(annotation, "__origin__", None)
     if meta is not None and meta is not annotation:
-        return _inner_model(meta)
+        return inner_model(meta)
     return None
 
 

@@ -6,111 +6,20 @@ appends a stage event.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
-from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.candidates import OPEN_STATUSES, fold, get_candidate
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
+from bot.roles import kit_for
 from models.kit import Kit, Stage
 from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, Role, StageEvent
 
-EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-OPEN_STATUSES = (CandidateStatus.active.value, CandidateStatus.on_hold.value)
 REASON_MAX = 1000
-
-
-class FormErrors(UserError):
-    """Problems with several fields of a form, keyed by field name."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()), field=next(iter(errors)))
-        self.errors = errors
-
-
-def fold(text: str) -> str:
-    """Lower-case without accents, for search: 'Zoë' and 'zoe' match."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
-
-
-class CandidateForm(BaseModel):
-    """What a recruiter types in the new-candidate modal, validated."""
-
-    name: str
-    email: str
-    role_id: int
-    slack_user_id: str | None = None
-    source: str | None = None
-    link: str | None = None
-    notes: str | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("Enter the candidate's name.")
-        if len(value) > 200:
-            raise ValueError(f"The name is {len(value)} characters; keep it to 200.")
-        return value
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        value = value.strip()
-        if not EMAIL.match(value) or len(value) > 254:
-            raise ValueError(f"'{value}' is not an email address; enter one like name@example.com.")
-        return value
-
-    @field_validator("slack_user_id")
-    @classmethod
-    def _user(cls, value: str | None) -> str | None:
-        if value and not USER_ID.match(value):
-            raise ValueError("Pick the candidate's Slack user from the list, or leave it empty.")
-        return value or None
-
-    @field_validator("source", "notes")
-    @classmethod
-    def _text(cls, value: str | None) -> str | None:
-        value = (value or "").strip()
-        return value or None
-
-    @field_validator("link")
-    @classmethod
-    def _link(cls, value: str | None) -> str | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value:
-            raise ValueError(f"'{value}' is not a web link; enter a full URL starting with https://.")
-        if len(value) > 500:
-            raise ValueError("The link is longer than 500 characters; shorten it.")
-        return value
-
-    @classmethod
-    def parse(cls, raw: dict[str, object]) -> CandidateForm:
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            errors: dict[str, str] = {}
-            for error in exc.errors():
-                name = str(error["loc"][0]) if error["loc"] else "name"
-                message = str(error.get("ctx", {}).get("error") or error["msg"])
-                if error["type"] == "missing" or name == "role_id":
-                    message = {"role_id": "Pick the role.", "name": "Enter the candidate's name."}.get(
-                        name, "This field is required."
-                    )
-                errors.setdefault(name, message)
-            raise FormErrors(errors) from None
 
 
 @dataclass(frozen=True)
@@ -156,87 +65,6 @@ class RoleBoard:
     kit: Kit | None
     columns: list[StageColumn]
     by_status: dict[str, int]
-
-
-def thread_link(channel_id: str | None, ts: str | None) -> str | None:
-    if not channel_id or not ts:
-        return None
-    return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
-
-
-def kit_for(kits: KitCatalog, role: Role) -> Kit:
-    kit = kits.get(role.kit_key)
-    if kit is None:
-        raise UserError(
-            f"The kit '{role.kit_key}' of the role '{role.title}' is not loaded; "
-            "run `interview-bot kits validate` and fix it."
-        )
-    return kit
-
-
-def get_role(session: Session, role_id: int) -> Role:
-    role = session.get(Role, role_id)
-    if role is None or not role.active:
-        raise NotFound(f"There is no open role #{role_id}; `/hiring roles` lists them.", field="role_id")
-    return role
-
-
-def get_candidate(session: Session, candidate_id: int, *, lock: bool = False) -> Candidate:
-    # `lock` takes the row (FOR UPDATE on PostgreSQL) so concurrent changes queue, not interleave.
-    candidate = session.get(Candidate, candidate_id, with_for_update=lock)
-    if candidate is None or candidate.purged_at is not None:
-        raise NotFound(f"There is no candidate #{candidate_id}.")
-    return candidate
-
-
-def create_candidate(session: Session, kits: KitCatalog, form: CandidateForm, actor: str, now: datetime) -> Candidate:
-    role = get_role(session, form.role_id)
-    kit = kit_for(kits, role)
-    existing = session.exec(
-        select(Candidate).where(
-            Candidate.role_id == role.id,
-            func.lower(Candidate.email) == form.email.lower(),
-            col(Candidate.status).in_(OPEN_STATUSES),
-            col(Candidate.purged_at).is_(None),
-        )
-    ).first()
-    if existing is not None:
-        link = thread_link(existing.channel_id, existing.thread_ts)
-        where = f": {link}" if link else ""
-        raise UserError(
-            f"{form.email} is already in the {role.title} pipeline as {existing.name} (#{existing.id}){where}",
-            field="email",
-        )
-    candidate = Candidate(
-        role_id=role.id,  # type: ignore[arg-type]
-        name=form.name,
-        name_key=fold(form.name),
-        email=form.email,
-        slack_user_id=form.slack_user_id,
-        source=form.source,
-        link=form.link,
-        notes=form.notes,
-        stage_key=kit.stages[0].key,
-        status=CandidateStatus.active,
-        stage_entered_at=now,
-        channel_id=role.channel_id,
-        created_by=actor,
-        created_at=now,
-    )
-    session.add(candidate)
-    session.flush()
-    session.add(
-        StageEvent(
-            candidate_id=candidate.id,  # type: ignore[arg-type]
-            at=now,
-            actor_id=actor,
-            action="created",
-            to_stage=candidate.stage_key,
-            to_status=candidate.status,
-            reason=form.source,
-        )
-    )
-    return candidate
 
 
 ACTIONS = ("advance", "hold", "reject", "reopen")
@@ -374,48 +202,6 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
     )
 
 
-def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Candidate]:
-    """By id (`12`, `#12`), email or name; case- and accent-insensitive, partial."""
-    query = query.strip()
-    live = col(Candidate.purged_at).is_(None)
-    digits = query.lstrip("#")
-    if digits.isdigit():
-        found = session.get(Candidate, int(digits))
-        return [found] if found is not None and found.purged_at is None else []
-    if not query:
-        return []
-    needle = fold(query)
-    exact = session.exec(select(Candidate).where(live, Candidate.name_key == needle).limit(limit)).all()
-    if exact:
-        return list(exact)
-    pattern = f"%{_escape_like(needle)}%"
-    rows = session.exec(
-        select(Candidate)
-        .where(
-            live,
-            or_(
-                col(Candidate.name_key).like(pattern, escape="\\"),
-                func.lower(Candidate.email).like(pattern, escape="\\"),
-            ),
-        )
-        .order_by(col(Candidate.status) != CandidateStatus.active, col(Candidate.name_key))
-        .limit(limit)
-    ).all()
-    return list(rows)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def find_one(session: Session, query: str) -> Candidate | list[Candidate]:
-    """The candidate the query names, or the list to choose from when it is ambiguous."""
-    matches = find_candidates(session, query)
-    if not matches:
-        raise NotFound(f"No candidate matches '{query}'. Try part of the name, the email, or the id (#12).")
-    return matches[0] if len(matches) == 1 else matches
-
-
 PER_STAGE = 8
 
 
@@ -477,17 +263,6 @@ def stage_events(session: Session, candidate_id: int) -> list[StageEvent]:
     return list(
         session.exec(select(StageEvent).where(StageEvent.candidate_id == candidate_id).order_by(col(StageEvent.id)))
     )
-
-
-def is_candidate(session: Session, user_id: str) -> bool:
-    found = session.exec(
-        select(Candidate.id).where(Candidate.slack_user_id == user_id, col(Candidate.purged_at).is_(None)).limit(1)
-    ).first()
-    return found is not None
-
-
-def open_roles(session: Session) -> list[Role]:
-    return list(session.exec(select(Role).where(col(Role.active)).order_by(col(Role.title))).all())
 
 
 STALE_DAYS = 7

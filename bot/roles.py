@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from bot.errors import UserError
+from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
 from models.kit import Kit, Level
 from models.tables import Candidate, Role
@@ -100,3 +100,24 @@ def list_roles(session: Session, kits: KitCatalog) -> list[RoleSummary]:
     for role_id, status, count in rows:
         counts.setdefault(role_id, Counter())[status] = count
     return [RoleSummary(role, kits.get(role.kit_key), dict(counts.get(role.id or 0, {}))) for role in roles]
+
+
+def kit_for(kits: KitCatalog, role: Role) -> Kit:
+    kit = kits.get(role.kit_key)
+    if kit is None:
+        raise UserError(
+            f"The kit '{role.kit_key}' of the role '{role.title}' is not loaded; "
+            "run `interview-bot kits validate` and fix it."
+        )
+    return kit
+
+
+def get_role(session: Session, role_id: int) -> Role:
+    role = session.get(Role, role_id)
+    if role is None or not role.active:
+        raise NotFound(f"There is no open role #{role_id}; `/hiring roles` lists them.", field="role_id")
+    return role
+
+
+def open_roles(session: Session) -> list[Role]:
+    return list(session.exec(select(Role).where(col(Role.active)).order_by(col(Role.title))).all())

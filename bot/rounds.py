@@ -7,15 +7,16 @@ Messages are rendered when they are sent, from the state at that moment.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from sqlmodel import Session, col, select, update
 
+from bot.candidates import get_candidate
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
-from bot.pipeline import get_candidate, kit_for, stage_index
+from bot.pipeline import stage_index
+from bot.roles import USER_ID, kit_for
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage
 from models.tables import (
     Candidate,
@@ -28,7 +29,6 @@ from models.tables import (
     Scorecard,
 )
 
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MAX_PANEL = 10
 
 
@@ -58,6 +58,29 @@ TIMED_KINDS = (
     Kind.escalation,
     Kind.escalation_thread,
 )
+
+
+def outbox_row(
+    kind: str,
+    target: str,
+    candidate_id: int | None,
+    interview_id: int | None,
+    due: datetime,
+    now: datetime,
+    tag: str = "",
+) -> OutboxMessage:
+    """One scheduled message. The idempotency key makes a second copy of the same message impossible;
+    `tag` tells apart messages of the same kind that may rightly repeat (each reschedule notice)."""
+    key = f"round:{interview_id}:{kind}:{target}" + (f":{tag}" if tag else "")
+    return OutboxMessage(
+        kind=kind,
+        target=target,
+        candidate_id=candidate_id,
+        interview_id=interview_id,
+        due_at=max(due, now),
+        idempotency_key=key,
+        created_at=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -163,17 +186,7 @@ def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
     rows: list[OutboxMessage] = []
 
     def add(kind: str, target: str, due: datetime) -> None:
-        rows.append(
-            OutboxMessage(
-                kind=kind,
-                target=target,
-                candidate_id=candidate.id,
-                interview_id=interview.id,
-                due_at=max(due, now),
-                idempotency_key=f"round:{interview.id}:{kind}:{target}",
-                created_at=now,
-            )
-        )
+        rows.append(outbox_row(kind, target, candidate.id, interview.id, due, now))
 
     if candidate.slack_user_id:
         add(Kind.prep, candidate.slack_user_id, now)
@@ -303,31 +316,10 @@ def reschedule_round(
             session.add(row)
     stamp = now.strftime("%Y%m%dT%H%M%S%f")
     for target in [*panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]:
-        if target in added:
-            continue
-        session.add(
-            OutboxMessage(
-                kind=Kind.rescheduled,
-                target=target,
-                candidate_id=ctx.candidate.id,
-                interview_id=interview_id,
-                due_at=now,
-                idempotency_key=f"round:{interview_id}:{Kind.rescheduled}:{target}:{stamp}",
-                created_at=now,
-            )
-        )
+        if target not in added:
+            session.add(outbox_row(Kind.rescheduled, target, ctx.candidate.id, interview_id, now, now, stamp))
     for user_id in removed:
-        session.add(
-            OutboxMessage(
-                kind=Kind.cancelled,
-                target=user_id,
-                candidate_id=ctx.candidate.id,
-                interview_id=interview_id,
-                due_at=now,
-                idempotency_key=f"round:{interview_id}:{Kind.cancelled}:{user_id}:{stamp}",
-                created_at=now,
-            )
-        )
+        session.add(outbox_row(Kind.cancelled, user_id, ctx.candidate.id, interview_id, now, now, stamp))
     session.flush()
     return ctx
 
@@ -346,17 +338,7 @@ def cancel_round(session: Session, kits: KitCatalog, interview_id: int, *, actor
     if ctx.interview.ends_at > now:
         targets = [*ctx.panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]
         for target in targets:
-            session.add(
-                OutboxMessage(
-                    kind=Kind.cancelled,
-                    target=target,
-                    candidate_id=ctx.candidate.id,
-                    interview_id=interview_id,
-                    due_at=now,
-                    idempotency_key=f"round:{interview_id}:{Kind.cancelled}:{target}",
-                    created_at=now,
-                )
-            )
+            session.add(outbox_row(Kind.cancelled, target, ctx.candidate.id, interview_id, now, now))
     session.flush()
     return ctx
 

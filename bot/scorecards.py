@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select, update
 
+from bot.candidates import find_one
 from bot.errors import Forbidden, UserError
 from bot.kits import KitCatalog
-from bot.pipeline import find_one
-from bot.rounds import Kind, RoundContext, load_round
+from bot.rounds import Kind, RoundContext, load_round, outbox_row
 from models.kit import Question
 from models.tables import (
     Candidate,
@@ -169,17 +170,7 @@ def queue_debrief(session: Session, ctx: RoundContext, now: datetime) -> None:
     targets += [(Kind.debrief, person) for person in dict.fromkeys(people)]
     for kind, target in targets:
         if target:
-            session.add(
-                OutboxMessage(
-                    kind=kind,
-                    target=target,
-                    candidate_id=ctx.candidate.id,
-                    interview_id=interview.id,
-                    due_at=now,
-                    idempotency_key=f"round:{interview.id}:{kind}:{target}",
-                    created_at=now,
-                )
-            )
+            session.add(outbox_row(kind, target, ctx.candidate.id, interview.id, now, now))
 
 
 @dataclass(frozen=True)
@@ -190,10 +181,9 @@ class PendingScorecard:
     stage_name: str
 
 
-def pending_for(session: Session, kits: KitCatalog, interviewer_id: str, now: datetime) -> list[PendingScorecard]:
-    """Rounds this interviewer sat on (started, not cancelled or debriefed) with no scorecard yet."""
-    mine = select(Scorecard.interview_id).where(Scorecard.interviewer_id == interviewer_id)
-    rows = session.exec(
+def _panel_rounds(interviewer_id: str) -> Any:
+    """Open rounds this interviewer sits on, with their candidate and role."""
+    return (
         select(Interview, Candidate, Role)
         .join(PanelMember, col(PanelMember.interview_id) == Interview.id)
         .join(Candidate, col(Candidate.id) == Interview.candidate_id)
@@ -201,10 +191,17 @@ def pending_for(session: Session, kits: KitCatalog, interviewer_id: str, now: da
         .where(
             PanelMember.interviewer_id == interviewer_id,
             Interview.status == InterviewStatus.scheduled,
-            Interview.starts_at <= now,
             col(Candidate.purged_at).is_(None),
-            col(Interview.id).not_in(mine),
         )
+    )
+
+
+def pending_for(session: Session, kits: KitCatalog, interviewer_id: str, now: datetime) -> list[PendingScorecard]:
+    """Rounds this interviewer sat on (started, not cancelled or debriefed) with no scorecard yet."""
+    mine = select(Scorecard.interview_id).where(Scorecard.interviewer_id == interviewer_id)
+    rows = session.exec(
+        _panel_rounds(interviewer_id)
+        .where(Interview.starts_at <= now, col(Interview.id).not_in(mine))
         .order_by(col(Interview.ends_at))
     ).all()
     return [PendingScorecard(i, c, r, stage_name(kits, r, i.stage_key)) for i, c, r in rows]
@@ -212,18 +209,7 @@ def pending_for(session: Session, kits: KitCatalog, interviewer_id: str, now: da
 
 def upcoming_for(session: Session, kits: KitCatalog, interviewer_id: str, now: datetime) -> list[PendingScorecard]:
     rows = session.exec(
-        select(Interview, Candidate, Role)
-        .join(PanelMember, col(PanelMember.interview_id) == Interview.id)
-        .join(Candidate, col(Candidate.id) == Interview.candidate_id)
-        .join(Role, col(Role.id) == Candidate.role_id)
-        .where(
-            PanelMember.interviewer_id == interviewer_id,
-            Interview.status == InterviewStatus.scheduled,
-            Interview.starts_at > now,
-            col(Candidate.purged_at).is_(None),
-        )
-        .order_by(col(Interview.starts_at))
-        .limit(20)
+        _panel_rounds(interviewer_id).where(Interview.starts_at > now).order_by(col(Interview.starts_at)).limit(20)
     ).all()
     return [PendingScorecard(i, c, r, stage_name(kits, r, i.stage_key)) for i, c, r in rows]
 

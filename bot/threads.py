@@ -16,7 +16,8 @@ from sqlmodel import col, update
 from blocks.candidate import candidate_stage_message, card_blocks, card_metadata, card_text, event_blocks, event_text
 from blocks.common import to_dicts
 from blocks.rounds import cancelled_reply, rescheduled_reply, scheduled_reply, submitted_reply
-from bot.pipeline import candidate_view, get_candidate
+from bot.candidates import get_candidate
+from bot.pipeline import candidate_view
 from bot.rounds import load_round
 from bot.scorecards import submitted_by
 from bot.services import Services

@@ -19,7 +19,8 @@ from blocks.candidate import (
 )
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
-from bot.pipeline import change_stage, get_candidate
+from bot.candidates import get_candidate
+from bot.pipeline import change_stage
 from bot.rounds import cancel_round, load_round
 from bot.services import Services
 from bot.threads import CandidateThreads

@@ -23,19 +23,11 @@ from blocks.candidate import (
 from blocks.hiring import command_help_blocks, help_blocks, kits_blocks, roles_blocks, usage_error_blocks
 from blocks.rounds import cancel_confirmation
 from blocks.scorecard import pending_blocks
+from bot.candidates import find_one, is_candidate
 from bot.commands import CANDIDATE, HIRING, INTERVIEW, SCORECARD
 from bot.errors import Forbidden, UserError
-from bot.pipeline import (
-    ACTIONS,
-    candidate_view,
-    find_one,
-    is_candidate,
-    next_state,
-    open_roles,
-    pipeline_boards,
-    stage_events,
-)
-from bot.roles import list_roles
+from bot.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
+from bot.roles import list_roles, open_roles
 from bot.rounds import load_round, upcoming_round
 from bot.scorecards import pending_for, round_to_score
 from bot.services import Services
@@ -45,6 +37,17 @@ from models.tables import Candidate, Role
 
 
 def register(app: App, services: Services) -> None:
+    def candidate_for(session: Session, query: str, user_id: str, verb: str, ack: Ack) -> tuple[Candidate, Role] | None:
+        """The one candidate `query` names, if `user_id` may `verb` them; None once the choices are shown."""
+        found = find_one(session, query)
+        if isinstance(found, list):
+            ack(text="Several candidates match", blocks=choices_blocks(query, with_roles(session, found)))
+            return None
+        role = session.get(Role, found.role_id)
+        assert role is not None
+        services.permissions.require_recruiter(user_id, verb, role.recruiter_ids)
+        return found, role
+
     def require_member(user_id: str) -> None:
         """Guests and candidates never see internal hiring data."""
         if services.permissions.is_recruiter(user_id):
@@ -103,13 +106,10 @@ def register(app: App, services: Services) -> None:
                 ack(text=problem, blocks=usage_error_blocks(problem, CANDIDATE))
                 return
             with services.db.read() as session:
-                found = find_one(session, rest)
-                if isinstance(found, list):
-                    ack(text="Several candidates match", blocks=choices_blocks(rest, with_roles(session, found)))
+                match = candidate_for(session, rest, user_id, f"{sub} candidates", ack)
+                if match is None:
                     return
-                role = session.get(Role, found.role_id)
-                assert role is not None
-                permissions.require_recruiter(user_id, f"{sub} candidates", role.recruiter_ids)
+                found, _ = match
                 view = candidate_view(session, services.kits, found, services.clock.now())
             if view.kit is not None:
                 next_state(view.kit, found, sub)  # refuse now rather than after the confirmation
@@ -156,13 +156,10 @@ def register(app: App, services: Services) -> None:
             ack(text=problem, blocks=usage_error_blocks(problem, INTERVIEW))
             return
         with services.db.read() as session:
-            found = find_one(session, rest)
-            if isinstance(found, list):
-                ack(text="Several candidates match", blocks=choices_blocks(rest, with_roles(session, found)))
+            match = candidate_for(session, rest, user_id, f"{sub} interviews", ack)
+            if match is None:
                 return
-            role = session.get(Role, found.role_id)
-            assert role is not None
-            services.permissions.require_recruiter(user_id, f"{sub} interviews", role.recruiter_ids)
+            found, _ = match
             if sub == "schedule":
                 context["schedule"] = found.id
                 ack()

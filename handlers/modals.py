@@ -6,8 +6,9 @@ from typing import Any
 
 from blocks.rounds import schedule_modal
 from blocks.scorecard import paginate, scorecard_view
+from bot.candidates import get_candidate
 from bot.errors import Forbidden, UserError
-from bot.pipeline import get_candidate, kit_for
+from bot.roles import kit_for
 from bot.rounds import RoundContext, load_round, timed_stages
 from bot.scorecards import existing_answers, round_questions
 from bot.services import Services

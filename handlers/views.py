@@ -12,16 +12,10 @@ from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
 from blocks.rounds import RESCHEDULE, SCHEDULE
 from blocks.scorecard import CALLBACK as SCORECARD
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
+from bot.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
 from bot.errors import UserError
-from bot.pipeline import (
-    CandidateForm,
-    FormErrors,
-    change_stage,
-    create_candidate,
-    get_candidate,
-    get_role,
-    stage_events,
-)
+from bot.pipeline import change_stage, stage_events
+from bot.roles import get_role
 from bot.rounds import load_round, local_to_utc, reschedule_round, schedule_round
 from bot.scorecards import RATING_LABELS, round_questions, submit_scorecard
 from bot.services import Services

@@ -15,6 +15,7 @@ from sqlmodel import select
 import bot.dispatcher as dispatcher_module
 from bot.db import Database
 from bot.dispatcher import Dispatcher
+from bot.kits import inner_model
 from bot.scheduler import start_ticking
 from bot.services import dispatcher_client
 from bot.settings import SHIPPED_KITS
@@ -81,7 +82,7 @@ def mark(model: Any, data: Any) -> Any:
         public |= {"questions"}  # question keys, not text
     for name, field in model.model_fields.items():
         value = data.get(name)
-        inner = _model_of(field.annotation)
+        inner = inner_model(field.annotation)
         if value is None or name in public:
             continue
         if isinstance(value, str):
@@ -94,18 +95,6 @@ def mark(model: Any, data: Any) -> Any:
         elif isinstance(value, dict) and inner is not None:
             data[name] = mark(inner, value)
     return data
-
-
-def _model_of(annotation: Any) -> Any:
-    from pydantic import BaseModel
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def test_no_interviewer_only_text_ever_reaches_a_candidate(db: Database, slack: SlackStandIn, tmp_path: Path) -> None:

@@ -8,19 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from bot.candidates import CandidateForm, FormErrors, create_candidate, find_candidates, fold
 from bot.db import Database
 from bot.errors import UserError
 from bot.kits import load_kits
-from bot.pipeline import (
-    CandidateForm,
-    FormErrors,
-    change_stage,
-    create_candidate,
-    find_candidates,
-    fold,
-    pipeline_boards,
-    waiting_on_recruiters,
-)
+from bot.pipeline import change_stage, pipeline_boards, waiting_on_recruiters
 from bot.roles import add_role
 from bot.settings import SHIPPED_KITS
 from models.tables import Candidate, StageEvent
