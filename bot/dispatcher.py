@@ -37,7 +37,6 @@ from models.tables import InterviewStatus, OutboxMessage, OutboxState
 
 log = logging.getLogger("interview_bot.dispatcher")
 
-LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 BASE_BACKOFF = timedelta(seconds=5)
 METADATA_TYPE = "interview_bot_outbox"
@@ -73,6 +72,9 @@ class Dispatcher:
         self.services = services
         self.client = client
         self.batch = batch
+        self.lease = timedelta(seconds=services.settings.dispatch_lease_seconds)
+        # Set by a 429: Slack asked us to slow down, so nothing is sent before then.
+        self.paused_until: datetime | None = None
 
     def tick(self) -> None:
         """One scheduled pass; never raises, so the scheduler keeps ticking."""
@@ -87,12 +89,28 @@ class Dispatcher:
         """Send everything due up to `until` (default: now)."""
         until = until or self.services.clock.now()
         result = PassResult()
-        while True:
+        while not self.paused():
             rows = self.claim(until)
-            for row in rows:
+            for index, row in enumerate(rows):
+                if self.paused():
+                    self.release(rows[index:])
+                    break
                 self.deliver(row, result)
             if len(rows) < self.batch:
-                return result
+                break
+        return result
+
+    def paused(self) -> bool:
+        return self.paused_until is not None and wall_clock() < self.paused_until
+
+    def release(self, rows: list[OutboxMessage]) -> None:
+        """Hand back claimed rows unsent (not an attempt), to be taken again after the pause."""
+        with self.services.db.transaction() as session:
+            session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_([r.id for r in rows]), OutboxMessage.state == OutboxState.pending)
+                .values(claimed_until=self.paused_until, attempts=OutboxMessage.attempts - 1)
+            )
 
     def claim(self, until: datetime) -> list[OutboxMessage]:
         db = self.services.db
@@ -116,7 +134,7 @@ class Dispatcher:
             session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id).in_(ids))
-                .values(claimed_until=wall + LEASE, attempts=OutboxMessage.attempts + 1)
+                .values(claimed_until=wall + self.lease, attempts=OutboxMessage.attempts + 1)
             )
             return list(session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))))
 
@@ -130,6 +148,13 @@ class Dispatcher:
             self.finish(row, OutboxState.cancelled)
             result.skipped += 1
             return
+        if row.attempts > 1:
+            # An earlier attempt may have reached Slack before its process died: look before resending.
+            found = self.already_sent(row, rendered)
+            if found is not None:
+                self.finish(row, OutboxState.sent, channel=found[0], ts=found[1])
+                result.sent += 1
+                return
         try:
             response = self.client.chat_postMessage(
                 channel=rendered.channel,
@@ -155,14 +180,13 @@ class Dispatcher:
         with self.services.db.transaction() as session:
             if status == 429:
                 retry_after = int(exc.response.headers.get("Retry-After", 1) or 1)  # type: ignore[attr-defined]
-                # A rate limit is not a failed attempt: wait as Slack asks and try again.
+                # A rate limit is not a failed attempt: pause this dispatcher as Slack asks, then retry.
+                self.paused_until = wall + timedelta(seconds=retry_after)
                 session.exec(
                     update(OutboxMessage)
                     .where(col(OutboxMessage.id) == row.id)
                     .values(
-                        claimed_until=wall + timedelta(seconds=retry_after),
-                        attempts=OutboxMessage.attempts - 1,
-                        last_error="ratelimited",
+                        claimed_until=self.paused_until, attempts=OutboxMessage.attempts - 1, last_error="ratelimited"
                     )
                 )
                 result.retried += 1
@@ -186,6 +210,33 @@ class Dispatcher:
             "outbox %s (%s to %s) is dead after %s attempts: %s", row.id, row.kind, row.target, row.attempts, error
         )
         self.tell_recruiter(row, error)
+
+    def already_sent(self, row: OutboxMessage, rendered: Rendered) -> tuple[str, str] | None:
+        """(channel, ts) of a message Slack already has for this outbox row, found by its metadata."""
+        try:
+            channel = rendered.channel
+            if channel.startswith(("U", "W")):
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            oldest = f"{(row.created_at - timedelta(minutes=1)).timestamp():.6f}"
+            if rendered.thread_ts:
+                page = self.client.conversations_replies(
+                    channel=channel, ts=rendered.thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+                )
+            else:
+                page = self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+                )
+        except SlackApiError as exc:
+            log.warning("could not check whether outbox %s was already sent: %s", row.id, exc.response.get("error"))
+            return None
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_TYPE
+                and metadata.get("event_payload", {}).get("outbox_id") == row.id
+            ):
+                return channel, message["ts"]
+        return None
 
     def tell_recruiter(self, row: OutboxMessage, error: str) -> None:
         if row.kind == Kind.dead_letter or row.interview_id is None:

@@ -123,6 +123,7 @@ class HttpServer:
     """waitress serving the WebApp; `start()` in a thread (tests, demo) or `serve_forever()`."""
 
     def __init__(self, app: WebApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> None:
+        self.app = app
         self.server: BaseWSGIServer | MultiSocketServer = create_server(
             app, host=host, port=port, threads=threads, ident="interview-bot", clear_untrusted_proxy_headers=True
         )

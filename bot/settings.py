@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     kits_dir: Path = Path("kits")
     recruiters: str = ""
     port: int = Field(default=3000, ge=1, le=65535)
+    # How long a dispatcher owns a claimed message before another instance may take it over.
+    dispatch_lease_seconds: float = Field(default=60, gt=0, le=3600)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
 from blocks.rounds import RESCHEDULE, SCHEDULE
@@ -14,6 +16,7 @@ from blocks.scorecard import CALLBACK as SCORECARD
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
 from bot.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
 from bot.errors import UserError
+from bot.idempotency import AlreadyDone, once
 from bot.pipeline import change_stage, stage_events
 from bot.roles import get_role
 from bot.rounds import load_round, local_to_utc, reschedule_round, schedule_round
@@ -21,6 +24,12 @@ from bot.scorecards import RATING_LABELS, round_questions, submit_scorecard
 from bot.services import Services
 from bot.threads import CandidateThreads
 from models.tables import Role
+
+
+def submitted_once(session: Session, view: dict[str, Any], now: datetime) -> None:
+    """Claim this submission (Slack's view id) in the transaction that writes it: a modal
+    submitted twice (double click, replay) changes state once."""
+    once(session, f"view:{view.get('id', '')}", now)
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -52,10 +61,14 @@ def register(app: App, services: Services) -> None:
         try:
             form = CandidateForm.parse(form_values(view))
             with services.db.transaction() as session:
+                submitted_once(session, view, services.clock.now())
                 role = get_role(session, form.role_id)
                 services.permissions.require_recruiter(user_id, "add candidates", role.recruiter_ids)
                 candidate = create_candidate(session, services.kits, form, user_id, services.clock.now())
                 context["candidate_id"] = candidate.id
+        except AlreadyDone:
+            ack()
+            return
         except FormErrors as exc:
             ack(response_action="errors", errors=exc.errors)
             return
@@ -85,6 +98,7 @@ def register(app: App, services: Services) -> None:
             return
         try:
             with services.db.transaction() as session:
+                submitted_once(session, view, services.clock.now())
                 role = session.get(Role, get_candidate(session, candidate_id).role_id)
                 services.permissions.require_recruiter(
                     user_id, f"{action} candidates", role.recruiter_ids if role else []
@@ -100,6 +114,9 @@ def register(app: App, services: Services) -> None:
                     expected=(expected[0], expected[1]),
                 )
                 context["event_id"] = change.event.id
+        except AlreadyDone:
+            ack()
+            return
         except UserError as exc:
             ack(response_action="errors", errors={"reason": exc.message})
             return
@@ -125,6 +142,7 @@ def register_rounds(app: App, services: Services) -> None:
             except ValueError:
                 raise UserError("The duration must be a whole number of minutes.", field="duration") from None
             with services.db.transaction() as session:
+                submitted_once(session, view, services.clock.now())
                 candidate = get_candidate(session, int(meta["candidate_id"]))
                 role = session.get(Role, candidate.role_id)
                 verb = "reschedule interviews" if moving else "schedule interviews"
@@ -155,6 +173,9 @@ def register_rounds(app: App, services: Services) -> None:
                         now=services.clock.now(),
                     )
                 context["round"] = ctx.interview.id
+        except AlreadyDone:
+            ack()
+            return
         except UserError as exc:
             field = exc.field if exc.field in form_values(view) else "date"
             ack(response_action="errors", errors={field: exc.message})
@@ -211,6 +232,7 @@ def register_rounds(app: App, services: Services) -> None:
             return
         try:
             with services.db.transaction() as session:
+                submitted_once(session, view, services.clock.now())
                 result = submit_scorecard(
                     session,
                     services.kits,
@@ -222,6 +244,9 @@ def register_rounds(app: App, services: Services) -> None:
                     services.clock.now(),
                 )
                 context["submitted"] = {"round": interview_id, "edited": result.edited}
+        except AlreadyDone:
+            ack(response_action="clear")
+            return
         except UserError as exc:
             field = exc.field if exc.field in ("recommendation", "notes") else "notes"
             ack(response_action="errors", errors={field: exc.message})

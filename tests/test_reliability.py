@@ -1,0 +1,296 @@
+"""Nothing lost, nothing twice (SPEC 4, 8): replays, double submissions, Slack faults,
+several dispatchers on one database, and dispatchers killed while they send."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+import bot.dispatcher as dispatcher_module
+from bot.candidates import CandidateForm, create_candidate
+from bot.db import Database
+from bot.dispatcher import METADATA_TYPE, Dispatcher
+from bot.roles import add_role
+from bot.rounds import Kind, outbox_row, schedule_round
+from bot.services import Services, dispatcher_client
+from bot.settings import SHIPPED_KITS
+from bot.slack_standin import SlackStandIn
+from models.tables import Candidate, Interview, OutboxMessage, ProcessedEvent
+from tests.conftest import (
+    BOT_TOKEN,
+    CANDIDATE,
+    HIRING_CHANNEL,
+    HIRING_MANAGER,
+    INTERVIEWER_1,
+    MEMBER,
+    RECRUITER,
+    RunningApp,
+    make_settings,
+)
+from tests.flows import (
+    add_candidate,
+    card_button,
+    make_role,
+    new_candidate_values,
+    open_new_candidate,
+    reload,
+)
+
+BIN = Path(sys.executable).parent / "interview-bot"
+FAR = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_event_retries_take_effect_once(app: RunningApp) -> None:
+    event = {"type": "app_home_opened", "user": MEMBER, "tab": "home"}
+    for retry in (None, 1, 2):
+        response = app.client.event(event, event_id="Ev0HOME1", retry_num=retry)
+        assert response.status_code == 200
+    app.slack.wait_for("views.publish")
+    time.sleep(0.3)
+    assert len(app.slack.calls_to("views.publish")) == 1
+    app.client.event(event, event_id="Ev0HOME2")
+    app.slack.wait_for(lambda: len(app.slack.calls_to("views.publish")) == 2)
+
+
+def test_a_failed_first_try_runs_again_on_retry(app: RunningApp) -> None:
+    calls: list[int] = []
+
+    def flaky(ack: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("first delivery fails")
+        ack()  # type: ignore[operator]
+
+    app.server.app.bolt.event("member_joined_channel")(flaky)
+    event = {"type": "member_joined_channel", "user": MEMBER, "channel": HIRING_CHANNEL}
+    assert app.client.event(event, event_id="Ev0FLAKY").status_code == 500
+    assert app.client.event(event, event_id="Ev0FLAKY", retry_num=1).status_code == 200
+    assert app.client.event(event, event_id="Ev0FLAKY", retry_num=2).status_code == 200
+    assert len(calls) == 2
+    with app.services.db.read() as session:
+        assert session.get(ProcessedEvent, "event:Ev0FLAKY") is not None
+
+
+def test_double_submitted_modal_and_replayed_click_change_state_once(app: RunningApp) -> None:
+    make_role(app)
+    view = open_new_candidate(app)
+    values = new_candidate_values(email="twice@example.org")
+    responses: list[int] = []
+
+    def submit(retry: int | None) -> None:
+        headers = {"X-Slack-Retry-Num": str(retry)} if retry else None
+        responses.append(app.client.view_submission(RECRUITER, view, values, headers=headers).status_code)
+
+    threads = [threading.Thread(target=submit, args=(r,)) for r in (None, None, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert responses == [200, 200, 200]
+    with app.services.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Candidate)).one() == 1
+    candidate = add_candidate(app, email="click@example.org")
+    button = card_button(app, candidate, "candidate_advance")
+    for retry in (None, 1):
+        headers = {"X-Slack-Retry-Num": str(retry)} if retry else None
+        app.client.block_action(
+            RECRUITER, "candidate_advance", button["value"], channel_id=HIRING_CHANNEL,
+            message_ts=candidate.thread_ts, headers=headers,
+        )  # fmt: skip
+    app.slack.wait_for(lambda: bool(app.slack.ephemerals(RECRUITER)))
+    assert reload(app, candidate).stage_key == "hiring-manager-technical"
+
+
+def seed_messages(db: Database, slack: SlackStandIn, count: int, users: int = 50) -> list[int]:
+    """A round and `count` due messages to `users` people, written as the app would."""
+    kits = Services.from_settings(make_settings(db.url, slack)).kits
+    now = datetime.now(UTC)
+    people = [f"U0LOAD{i:04d}" for i in range(users)]
+    for person in people:
+        slack.add_user(person, person.lower())
+    with db.transaction() as session:
+        role = add_role(
+            session, kits, title="Load", kit_key="backend-mid", channel_id=HIRING_CHANNEL,
+            hiring_manager_ids=[HIRING_MANAGER],
+        )  # fmt: skip
+        form = CandidateForm.parse({"name": "Lou Load", "email": "lou@example.org", "role_id": role.id})
+        candidate = create_candidate(session, kits, form, RECRUITER, now)
+        candidate.slack_user_id = CANDIDATE
+        ctx = schedule_round(
+            session, kits, candidate_id=candidate.id or 0, stage_key="hiring-manager-technical",
+            interviewer_ids=[INTERVIEWER_1], starts_at=now + timedelta(days=30), duration_minutes=60,
+            location=None, actor=RECRUITER, now=now,
+        )  # fmt: skip
+        # Only the load messages are due: the round's own are pushed out of the way.
+        for row in session.exec(select(OutboxMessage)):
+            row.due_at = FAR
+            session.add(row)
+        for i in range(count):
+            session.add(outbox_row(Kind.prep, people[i % users], candidate.id, ctx.interview.id, now, now, f"load{i}"))
+    with db.read() as session:
+        return list(session.exec(select(OutboxMessage.id).where(OutboxMessage.due_at < FAR)))
+
+
+def deliveries(slack: SlackStandIn) -> Counter[int]:
+    """How many times Slack accepted each outbox message."""
+    seen: Counter[int] = Counter()
+    for call in slack.calls_to("chat.postMessage"):
+        metadata = call.args.get("metadata") or {}
+        if call.error is None and metadata.get("event_type") == METADATA_TYPE:
+            seen[metadata["event_payload"]["outbox_id"]] += 1
+    return seen
+
+
+def dispatch_env(db: Database, slack: SlackStandIn, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        DATABASE_URL=db.url,
+        SLACK_API_URL=slack.url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        KITS_DIR=str(SHIPPED_KITS),
+        DISPATCH_LEASE_SECONDS="2",
+        HOME=str(tmp_path),
+    )
+    return env
+
+
+def test_slack_faults_lose_nothing_and_retry_after_is_honoured(
+    db: Database, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = seed_messages(db, slack, 120)
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    services = Services.from_settings(make_settings(db.url, slack))
+    dispatcher = Dispatcher(services, dispatcher_client(services.settings))
+    slack.failure_rate("chat.postMessage", 0.15, seed=7)
+    passes = 0
+    while passes < 200:
+        passes += 1
+        if passes in (2, 5):
+            slack.fail_next("chat.postMessage", error="ratelimited", status=429, retry_after=1, times=2)
+        dispatcher.run_once(FAR - timedelta(days=1))
+        with db.read() as session:
+            left = session.exec(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.state == "pending", OutboxMessage.due_at < FAR)
+            ).one()
+        if not left:
+            break
+        time.sleep(0.05)
+    slack.failure_rate("chat.postMessage", 0)
+    delivered = deliveries(slack)
+    assert sorted(delivered) == sorted(ids) and set(delivered.values()) == {1}
+    with db.read() as session:
+        states = Counter(session.exec(select(OutboxMessage.state).where(OutboxMessage.due_at < FAR)))
+    assert states == Counter({"sent": len(ids)})
+    # After every 429 nothing was sent until Retry-After had passed.
+    calls = slack.calls_to("chat.postMessage")
+    for index, call in enumerate(calls):
+        if call.error == "ratelimited":
+            later = [c for c in calls[index + 1 :] if c.error != "ratelimited"]
+            assert not later or later[0].time - call.time >= 0.95
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="several instances need PostgreSQL")
+def test_three_dispatchers_on_one_postgresql_deliver_each_message_once(
+    db: Database, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("this test is about PostgreSQL")
+    ids = seed_messages(db, slack, 2000)
+    env = dispatch_env(db, slack, tmp_path)
+    procs = [
+        subprocess.Popen([str(BIN), "dispatch", "--until", (FAR - timedelta(days=1)).isoformat()], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]  # fmt: skip
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    sent = [int(out.split()[1].rstrip(",")) for out, _ in outputs]
+    assert sum(sent) == 2000 and all(n > 0 for n in sent), sent  # all three took part
+    delivered = deliveries(slack)
+    assert len(delivered) == len(ids) and set(delivered.values()) == {1}
+
+
+@pytest.mark.slow
+def test_killed_dispatchers_lose_nothing_and_send_nothing_twice(
+    db: Database, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    ids = seed_messages(db, slack, 400)
+    env = dispatch_env(db, slack, tmp_path)
+    until = (FAR - timedelta(days=1)).isoformat()
+    rng = random.Random(20261123)
+    kills = 0
+    while kills < 20:
+        proc = subprocess.Popen([str(BIN), "dispatch", "--until", until], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        # Kill once it is sending, at a random point.
+        before = len(slack.calls_to("chat.postMessage"))
+        deadline = time.monotonic() + 20
+        while len(slack.calls_to("chat.postMessage")) == before and proc.poll() is None:
+            assert time.monotonic() < deadline, "the dispatcher never started sending"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        if len(deliveries(slack)) == len(ids):
+            break
+        time.sleep(2.1)  # the dead process's lease runs out
+    assert kills >= 20 or len(deliveries(slack)) == len(ids)
+    final = subprocess.run(
+        [str(BIN), "dispatch", "--until", until], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert final.returncode == 0, final.stderr
+    delivered = deliveries(slack)
+    assert sorted(delivered) == sorted(ids)
+    assert [i for i, n in delivered.items() if n > 1] == []
+    with db.read() as session:
+        assert set(session.exec(select(OutboxMessage.state).where(OutboxMessage.due_at < FAR))) == {"sent"}
+
+
+def test_migrations_upgrade_a_populated_first_revision(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from bot.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    database = Database(url)
+    revisions = [r.revision for r in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()]
+    first = revisions[-1]
+    database.upgrade(first)
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO role (id, title, kit_key, level, channel_id, hiring_manager_ids, recruiter_ids, active, "
+                "created_at) VALUES (1, 'Old role', 'backend-mid', 'mid', 'C0OLD', '[\"U0HM\"]', '[]', 1, "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO candidate (id, role_id, name, name_key, email, stage_key, status, stage_entered_at, "
+                "created_at) VALUES (1, 1, 'Old Olga', 'old olga', 'olga@example.org', 'resume-screen', 'active', "
+                "'2026-01-02 00:00:00', '2026-01-02 00:00:00')"
+            )
+        )
+    database.upgrade("head")
+    with database.read() as session:
+        candidate = session.get(Candidate, 1)
+        assert candidate is not None and candidate.name == "Old Olga"
+        assert candidate.stage_entered_at == datetime(2026, 1, 2, tzinfo=UTC)
+        assert session.exec(select(func.count()).select_from(Interview)).one() == 0
