@@ -182,3 +182,38 @@ def test_role_table_round_trips_lists(db: Database) -> None:
         role = session.exec(select(Role)).one()
         assert role.hiring_manager_ids == ["U1", "U2"] and role.recruiter_ids == []
         assert role.created_at.tzinfo is not None
+
+
+def table_counts(app: RunningApp) -> dict[str, int]:
+    from sqlalchemy import func as sql_func
+    from sqlmodel import SQLModel
+
+    with app.services.db.read() as session:
+        return {
+            t.name: session.exec(select(sql_func.count()).select_from(t)).one() for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def test_hostile_requests_get_4xx_run_nothing_and_write_nothing(app: RunningApp) -> None:
+    from tests.flows import make_role
+
+    make_role(app)
+    before, calls = table_counts(app), len(app.slack.calls)
+    view = json.dumps({"type": "view_submission", "user": {"id": RECRUITER}, "view": {"callback_id": "candidate_new"}})
+    cases = [
+        app.client.post("payload=%7Bnot-json", "application/x-www-form-urlencoded"),  # signed, malformed form
+        app.client.post("[1, 2", "application/json"),  # signed, malformed JSON
+        app.client.post(f"payload={view}", "application/x-www-form-urlencoded", signature="v0=" + "1" * 64),
+        app.client.post("command=%2Fcandidate&text=new", "application/x-www-form-urlencoded", timestamp=1),
+        app.client.post("\xff\xfe", "application/json"),
+        httpx.post(
+            f"{app.url}/slack/events", content=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "application/json"}
+        ),
+        httpx.post(
+            f"{app.url}/slack/events", content=b"a=b", headers={"Content-Type": "multipart/form-data; boundary=x"}
+        ),
+    ]
+    assert [r.status_code for r in cases] == [400, 400, 401, 401, 400, 413, 415]
+    assert all("Traceback" not in r.text for r in cases)
+    assert table_counts(app) == before and len(app.slack.calls) == calls
+    assert app.client.command(MEMBER, "/hiring", "help").status_code == 200  # still serving
