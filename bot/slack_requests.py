@@ -120,7 +120,8 @@ class SignedSlackClient:
         self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
     ) -> httpx.Response:
         """Submit `view` (as the app opened it) with `values` as Slack's state.values."""
-        submitted = {**view, "id": view.get("id", "V0VIEW"), "state": {"values": values}}
+        # Slack gives every opened view its own id; a view without one gets a fresh id here.
+        submitted = {**view, "id": view.get("id") or f"V{next(_ids):08d}", "state": {"values": values}}
         payload = {
             "type": "view_submission",
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
@@ -149,3 +150,53 @@ class SignedSlackClient:
 
 def trigger_id() -> str:
     return f"{next(_ids)}.{int(time.time())}.trigger"
+
+
+# What Slack puts in `view.state.values` for each kind of input, keyed by the app's block ids.
+def text_value(value: str | None, kind: str = "plain_text_input") -> dict[str, Any]:
+    return {"value": {"type": kind, "value": value}}
+
+
+def select_value(value: str | None, kind: str = "static_select") -> dict[str, Any]:
+    return {"value": {"type": kind, "selected_option": {"value": value} if value is not None else None}}
+
+
+def users_value(users: list[str]) -> dict[str, Any]:
+    return {"value": {"type": "multi_users_select", "selected_users": users}}
+
+
+def user_value(user: str | None) -> dict[str, Any]:
+    return {"value": {"type": "users_select", "selected_user": user}}
+
+
+def date_value(date: str | None) -> dict[str, Any]:
+    return {"value": {"type": "datepicker", "selected_date": date}}
+
+
+def time_value(time_text: str | None) -> dict[str, Any]:
+    return {"value": {"type": "timepicker", "selected_time": time_text}}
+
+
+def number_value(number: str | None) -> dict[str, Any]:
+    return {"value": {"type": "number_input", "value": number}}
+
+
+def answer_scorecard(
+    view: dict[str, Any], *, rating: str, pick: int, recommendation: str | None, notes: str | None
+) -> dict[str, dict[str, Any]]:
+    """Answer a scorecard page as a person would: a rating per question, the first `pick`
+    indicators of every group ticked, and on the last page a recommendation and notes."""
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        block_id, element = block["block_id"], block["element"]
+        if block_id.startswith("rating:"):
+            values[block_id] = select_value(rating, "radio_buttons")
+        elif block_id.startswith(("pos:", "neg:")):
+            values[block_id] = {"value": {"type": "checkboxes", "selected_options": element["options"][:pick]}}
+        elif block_id == "recommendation":
+            values[block_id] = select_value(recommendation, "radio_buttons")
+        elif block_id == "notes":
+            values[block_id] = text_value(notes)
+    return values

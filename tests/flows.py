@@ -7,6 +7,16 @@ from typing import Any
 from sqlmodel import select
 
 from bot.roles import add_role
+from bot.slack_requests import (
+    answer_scorecard,
+    date_value,
+    number_value,
+    select_value,
+    text_value,
+    time_value,
+    user_value,
+    users_value,
+)
 from bot.slack_standin import check_view
 from models.tables import Candidate, Role
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, RunningApp
@@ -26,8 +36,7 @@ def make_role(app: RunningApp, title: str = "Backend Developer", kit: str = "bac
         )
 
 
-def text_input(value: str | None, kind: str = "plain_text_input") -> dict[str, Any]:
-    return {"value": {"type": kind, "value": value}}
+text_input = text_value
 
 
 def new_candidate_values(
@@ -43,13 +52,8 @@ def new_candidate_values(
     return {
         "name": text_input(name),
         "email": text_input(email, "email_text_input"),
-        "role_id": {
-            "value": {
-                "type": "static_select",
-                "selected_option": {"value": str(role_id)} if role_id is not None else None,
-            }
-        },
-        "slack_user_id": {"value": {"type": "users_select", "selected_user": slack_user}},
+        "role_id": select_value(str(role_id) if role_id is not None else None),
+        "slack_user_id": user_value(slack_user),
         "source": text_input(source),
         "link": text_input(link, "url_text_input"),
         "notes": text_input(notes),
@@ -177,14 +181,14 @@ def schedule_values(
     location: str | None = "https://meet.example.com/abc",
 ) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {
-        "interviewers": {"value": {"type": "multi_users_select", "selected_users": interviewers or []}},
-        "date": {"value": {"type": "datepicker", "selected_date": date}},
-        "time": {"value": {"type": "timepicker", "selected_time": time}},
-        "duration": {"value": {"type": "number_input", "value": duration}},
-        "location": text_input(location),
+        "interviewers": users_value(interviewers or []),
+        "date": date_value(date),
+        "time": time_value(time),
+        "duration": number_value(duration),
+        "location": text_value(location),
     }
     if stage is not None:
-        values["stage"] = {"value": {"type": "static_select", "selected_option": {"value": stage}}}
+        values["stage"] = select_value(stage)
     return values
 
 
@@ -205,24 +209,7 @@ def scorecard_values(
     notes: str | None = "Solid.",
     recommendation: str | None = "yes",
 ) -> dict[str, dict[str, Any]]:
-    """Answer a scorecard page as a person would: a rating per question, the first `pick` indicators of
-    every group ticked, and on the last page a recommendation and notes."""
-    values: dict[str, dict[str, Any]] = {}
-    for block in view["blocks"]:
-        if block.get("type") != "input":
-            continue
-        block_id, element = block["block_id"], block["element"]
-        if block_id.startswith("rating:"):
-            values[block_id] = {"value": {"type": "radio_buttons", "selected_option": {"value": rating}}}
-        elif block_id.startswith(("pos:", "neg:")):
-            chosen = element["options"][:pick]
-            values[block_id] = {"value": {"type": "checkboxes", "selected_options": chosen}}
-        elif block_id == "recommendation":
-            selected = {"value": recommendation} if recommendation else None
-            values[block_id] = {"value": {"type": "radio_buttons", "selected_option": selected}}
-        elif block_id == "notes":
-            values[block_id] = text_input(notes)
-    return values
+    return answer_scorecard(view, rating=rating, pick=pick, recommendation=recommendation, notes=notes)
 
 
 def dm_button(app: RunningApp, user_id: str, action_id: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.db import Database
 from bot.slack_requests import SignedSlackClient
@@ -135,7 +137,27 @@ def test_kits_validate_shipped(tmp_path: Path) -> None:
     assert result.stdout.strip().endswith("5 valid, 0 with problems (0 problems)")
 
 
-def test_demo_runs_on_a_fresh_checkout(tmp_path: Path) -> None:
-    result = run("demo", env=base_env(tmp_path, f"sqlite:///{tmp_path / 'demo.db'}"))
+@pytest.mark.parametrize("kit", ["backend-mid", "senior-backend-application"])
+def test_demo_plays_a_whole_hiring_loop(tmp_path: Path, kit: str) -> None:
+    traffic = tmp_path / "traffic.json"
+    started = time.monotonic()
+    result = run("demo", "--kit", kit, "--json", str(traffic), env=base_env(tmp_path, "sqlite:///unused.db"))
     assert result.returncode == 0, result.stderr
-    assert "backend-mid" in result.stdout
+    assert time.monotonic() - started < 30
+    out = result.stdout
+    assert "to hired" in out and "0 Block Kit problems" in out
+    assert "Debrief: Casey Candidate" in out and "is past the" in out  # a late interviewer is escalated
+    assert "Rita schedules" in result.stderr  # progress
+    candidate = out[out.index("Direct messages from interview-bot to Casey") : out.index("App Home of Rita")]
+    assert "is scheduled" in candidate and "Listen for" not in candidate and "Debrief" not in candidate
+    calls = json.loads(traffic.read_text())
+    assert {c["method"] for c in calls} >= {"chat.postMessage", "chat.update", "views.open", "views.publish"}
+    assert not (tmp_path / "unused.db").exists()  # the demo keeps its database to itself
+
+
+def test_demo_refuses_an_unknown_kit(tmp_path: Path) -> None:
+    result = run("demo", "--kit", "nope", env=base_env(tmp_path, "sqlite:///unused.db"))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("error: Unknown kit 'nope'. Shipped kits: backend-developer")
+    )
