@@ -11,7 +11,7 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound, UserError
@@ -173,10 +173,29 @@ def create_candidate(session: Session, kits: KitCatalog, form: CandidateForm, ac
     return candidate
 
 
+# Built once: constructing SQLAlchemy statements costs more than running this query.
+_SEARCH = (
+    select(Candidate)
+    .where(
+        col(Candidate.purged_at).is_(None),
+        or_(
+            col(Candidate.name_key).like(bindparam("pattern"), escape="\\"),
+            func.lower(Candidate.email).like(bindparam("pattern"), escape="\\"),
+        ),
+    )
+    .order_by(
+        (col(Candidate.name_key) == bindparam("needle")).desc(),
+        col(Candidate.status) != CandidateStatus.active,
+        col(Candidate.name_key),
+    )
+    .limit(bindparam("limit"))
+)
+
+
 def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Candidate]:
-    """By id (`12`, `#12`), email or name; case- and accent-insensitive, partial."""
+    """By id (`12`, `#12`), email or name; case- and accent-insensitive, partial. An exact name
+    match wins over partial ones."""
     query = query.strip()
-    live = col(Candidate.purged_at).is_(None)
     digits = query.lstrip("#")
     if digits.isdigit():
         found = session.get(Candidate, int(digits))
@@ -184,23 +203,10 @@ def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Ca
     if not query:
         return []
     needle = fold(query)
-    exact = session.exec(select(Candidate).where(live, Candidate.name_key == needle).limit(limit)).all()
-    if exact:
-        return list(exact)
-    pattern = f"%{_escape_like(needle)}%"
-    rows = session.exec(
-        select(Candidate)
-        .where(
-            live,
-            or_(
-                col(Candidate.name_key).like(pattern, escape="\\"),
-                func.lower(Candidate.email).like(pattern, escape="\\"),
-            ),
-        )
-        .order_by(col(Candidate.status) != CandidateStatus.active, col(Candidate.name_key))
-        .limit(limit)
-    ).all()
-    return list(rows)
+    params = {"pattern": f"%{_escape_like(needle)}%", "needle": needle, "limit": limit}
+    rows = list(session.exec(_SEARCH, params=params).all())
+    exact = [c for c in rows if c.name_key == needle]
+    return exact or rows
 
 
 def _escape_like(text: str) -> str:

@@ -17,6 +17,7 @@ from blocks.candidate import (
     board_blocks,
     choices_blocks,
     new_candidate_modal,
+    purge_confirmation_blocks,
     reason_modal,
     summary_blocks,
 )
@@ -27,6 +28,7 @@ from bot.candidates import find_one, is_candidate
 from bot.commands import CANDIDATE, HIRING, INTERVIEW, SCORECARD
 from bot.errors import Forbidden, UserError
 from bot.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
+from bot.purge import purge_preview
 from bot.roles import list_roles, open_roles
 from bot.rounds import load_round, upcoming_round
 from bot.scorecards import pending_for, round_to_score
@@ -100,6 +102,17 @@ def register(app: App, services: Services) -> None:
             with services.db.read() as session:
                 boards = pipeline_boards(session, services.kits, services.clock.now(), rest or None)
             ack(text="Pipeline", blocks=board_blocks(boards))
+        elif sub == "purge":
+            if not rest:
+                problem = "Say which candidate: `/candidate purge <name, email or #id>`."
+                ack(text=problem, blocks=usage_error_blocks(problem, CANDIDATE))
+                return
+            with services.db.read() as session:
+                match = candidate_for(session, rest, user_id, "purge candidates", ack)
+                if match is None:
+                    return
+                preview = purge_preview(session, match[0].id or 0)
+            ack(text=f"Purge {preview.name}?", blocks=purge_confirmation_blocks(preview))
         elif sub in ACTIONS:
             if not rest:
                 problem = f"Say which candidate: `/candidate {sub} <name or #id>`."
@@ -136,7 +149,12 @@ def register(app: App, services: Services) -> None:
     def open_candidate_view(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
         open_view_later(client, context, body)
 
-    app.command(CANDIDATE.name)(ack=candidate, lazy=[open_candidate_view])
+    def opens_a_modal(command: dict[str, Any]) -> bool:
+        return (command.get("text") or "").strip().split(" ")[0].lower() in ("new", "hold", "reject", "reopen")
+
+    # Only subcommands that open a modal get the lazy half: Bolt copies the request for it.
+    app.command(CANDIDATE.name, matchers=[opens_a_modal])(ack=candidate, lazy=[open_candidate_view])
+    app.command(CANDIDATE.name)(candidate)
 
     @guarded
     def interview(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:

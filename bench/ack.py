@@ -1,0 +1,196 @@
+"""Ack latency and throughput of the app against a bare Bolt app on the same server stack.
+
+Signed slash commands (`/candidate <name>`, a read) and scorecard submissions (a write) at 1 and
+20 concurrent clients, against:
+- the app (waitress, Bolt with process_before_response=True, SQLite, the Slack stand-in);
+- a bare Bolt app with the default runner (ack polled from a thread pool);
+- a bare Bolt app with process_before_response=True.
+Everything runs in this process on loopback; ratios compare runs made side by side.
+
+    .venv/bin/python bench/ack.py [--requests 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from waitress import create_server
+
+from blocks.scorecard import paginate, scorecard_view
+from bot.app import build_app
+from bot.candidates import CandidateForm, create_candidate
+from bot.clock import ManualClock
+from bot.roles import add_role
+from bot.rounds import schedule_round
+from bot.scorecards import round_questions
+from bot.server import HttpServer, WebApp
+from bot.services import Services
+from bot.settings import SHIPPED_KITS, Settings
+from bot.slack_requests import SignedSlackClient, answer_scorecard
+from bot.slack_standin import SlackStandIn
+
+SECRET = "0123456789abcdef0123456789abcdef"
+PANEL = [f"U0BENCH{i:03d}" for i in range(10)]  # the largest panel a round may have
+
+
+def serve_wsgi(app: Any) -> tuple[Any, int]:
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, int(server.effective_port)
+
+
+def bare_bolt(process_before_response: bool, api_url: str) -> App:
+    # Bolt looks up its own identity once (auth.test): the stand-in answers it, as for the app.
+    app = App(
+        signing_secret=SECRET,
+        client=WebClient(token="xoxb-bench", base_url=api_url),
+        process_before_response=process_before_response,
+    )
+
+    @app.command("/candidate")
+    def command(ack: Any) -> None:
+        ack(text="Casey Candidate")
+
+    @app.view("scorecard_submit")
+    def view(ack: Any) -> None:
+        ack(response_action="clear")
+
+    return app
+
+
+def our_app(tmp: Path, slack: SlackStandIn) -> tuple[HttpServer, dict[str, Any]]:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+        database_url=f"sqlite:///{tmp / 'bench.db'}",
+        kits_dir=SHIPPED_KITS,
+        recruiters="U0RECRUIT",
+    )
+    services = Services.from_settings(settings, clock=ManualClock(now))
+    services.db.upgrade()
+    for user in [*PANEL, "U0RECRUIT", "U0MANAGER"]:
+        slack.add_user(user, user.lower())
+    slack.add_channel("C0HIRING", "hiring")
+    with services.db.transaction() as session:
+        role = add_role(
+            session, services.kits, title="Backend", kit_key="backend-mid", channel_id="C0HIRING",
+            hiring_manager_ids=["U0MANAGER"], recruiter_ids=["U0RECRUIT"],
+        )  # fmt: skip
+        form = CandidateForm.parse({"name": "Casey Candidate", "email": "casey@example.org", "role_id": role.id})
+        candidate = create_candidate(session, services.kits, form, "U0RECRUIT", now)
+        candidate.thread_ts = "1.000100"
+        ctx = schedule_round(
+            session, services.kits, candidate_id=candidate.id or 0, stage_key="hiring-manager-technical",
+            interviewer_ids=PANEL, starts_at=now + timedelta(hours=1), duration_minutes=60, location=None,
+            actor="U0RECRUIT", now=now,
+        )  # fmt: skip
+    services.clock.set(now + timedelta(hours=3))  # type: ignore[attr-defined]
+    pages = paginate(round_questions(ctx))
+    view = scorecard_view(
+        pages[0], interview_id=ctx.interview.id or 0, candidate_name="Casey Candidate", stage_name=ctx.stage.name,
+        answers={}, recommendation=None, notes=None,
+    ).to_dict()  # fmt: skip
+    values = answer_scorecard(view, rating="meets", pick=1, recommendation="yes", notes="Good.")
+    server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0, threads=8)
+    server.start()
+    return server, {"view": view, "values": values}
+
+
+def load(port: int, request: Callable[[SignedSlackClient, int], httpx.Response], clients: int, total: int) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    per_client = total // clients
+
+    def worker(index: int) -> None:
+        nonlocal errors
+        client = SignedSlackClient(f"http://127.0.0.1:{port}", SECRET)
+        mine: list[float] = []
+        for n in range(per_client):
+            started = time.perf_counter()
+            response = request(client, index * per_client + n)
+            mine.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                with lock:
+                    errors += 1
+        client.close()
+        with lock:
+            latencies.extend(mine)
+
+    for warm in range(10):
+        request(SignedSlackClient(f"http://127.0.0.1:{port}", SECRET), 10_000 + warm)
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "rps": len(latencies) / elapsed,
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400, help="requests per run (default 400)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, SlackStandIn() as slack:
+        ours, scorecard = our_app(Path(tmp), slack)
+        default_server, default_port = serve_wsgi(SlackRequestHandler(bare_bolt(False, slack.url)))
+        pbr_server, pbr_port = serve_wsgi(SlackRequestHandler(bare_bolt(True, slack.url)))
+        targets = {"app": ours.port, "bolt default": default_port, "bolt pbr": pbr_port}
+
+        def read(client: SignedSlackClient, _n: int) -> httpx.Response:
+            return client.command("U0RECRUIT", "/candidate", "casey")
+
+        def write(client: SignedSlackClient, n: int) -> httpx.Response:
+            return client.view_submission(PANEL[n % len(PANEL)], scorecard["view"], scorecard["values"])
+
+        results: dict[str, dict[str, dict]] = {}
+        for name, request in (("read /candidate <name>", read), ("write scorecard", write)):
+            for clients in (1, 20):
+                for target, port in targets.items():
+                    key = f"{name} @{clients}"
+                    results.setdefault(key, {})[target] = load(port, request, clients, args.requests)
+        ours.stop()
+        default_server.close()
+        pbr_server.close()
+    print(f"{'workload':<28}{'target':<14}{'p50 ms':>8}{'p95 ms':>8}{'req/s':>9}{'errors':>8}")
+    for key, by_target in results.items():
+        for target, r in by_target.items():
+            print(f"{key:<28}{target:<14}{r['p50_ms']:>8.2f}{r['p95_ms']:>8.2f}{r['rps']:>9.0f}{r['errors']:>8}")
+    print()
+    for name in ("read /candidate <name>", "write scorecard"):
+        one, twenty = results[f"{name} @1"], results[f"{name} @20"]
+        p50_ratio = one["app"]["p50_ms"] / one["bolt pbr"]["p50_ms"]
+        rps_ratio = twenty["app"]["rps"] / twenty["bolt default"]["rps"]
+        print(f"{name}: p50 at 1 client = {p50_ratio:.2f}x bare Bolt (process_before_response)  [target <= 2x]")
+        print(f"{name}: throughput at 20 clients = {rps_ratio:.2f}x bare Bolt default runner  [target >= 3x]")
+    print(
+        json.dumps({k: {t: {m: round(v, 2) for m, v in r.items()} for t, r in by.items()} for k, by in results.items()})
+    )
+
+
+if __name__ == "__main__":
+    main()
