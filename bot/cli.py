@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import signal
 import sys
@@ -83,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(run=cmd_role_add)
     listing = role_sub.add_parser("list", help="list roles")
     listing.set_defaults(run=cmd_role_list)
+
+    candidate = sub.add_parser("candidate", help="candidates")
+    candidate_sub = candidate.add_subparsers(metavar="ACTION")
+    purge = candidate_sub.add_parser(
+        "purge",
+        help="GDPR erasure: a candidate's personal data everywhere, and the bot's Slack messages about them",
+    )
+    purge.add_argument("who", metavar="ID_OR_EMAIL", help="the candidate's id (12 or #12) or email")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.set_defaults(run=cmd_candidate_purge)
 
     export = sub.add_parser(
         "export", help="roles, candidates, stage events, rounds, panels, scorecards and ratings as JSON or CSV"
@@ -271,6 +282,60 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         write_json(data, sys.stdout)
     return 0
+
+
+def cmd_candidate_purge(args: argparse.Namespace) -> int:
+    from bot.candidates import thread_link
+    from bot.purge import find_for_purge, purge_candidate, purge_preview
+
+    settings = load_settings()
+    services = _services(settings)
+    with services.db.read() as session:
+        candidate = find_for_purge(session, args.who)
+        preview = purge_preview(session, candidate.id or 0)
+    print(f"Candidate #{preview.candidate_id}: {preview.name} <{preview.email}>, {preview.role_title}")
+    print("A purge erases, everywhere the bot keeps it:")
+    for line in preview.lines():
+        print(f"  - {line}")
+    print("Anonymous counts (stages, statuses, ratings, recommendations) are kept. This cannot be undone.")
+    if not args.yes:
+        try:
+            answer = input("Type yes to purge: ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() != "yes":
+            print("Nothing was changed.")
+            return 1
+    actor = f"cli:{_os_user()}"
+    with services.db.transaction() as session:
+        result = purge_candidate(session, preview.candidate_id, actor, services.clock.now())
+    print(f"{result.label} ({result.role_title}), logged as audit entry #{result.audit_id} by {actor}:")
+    for line in result.lines():
+        print(f"  - {line}")
+    if not settings.slack_bot_token:
+        print("Slack messages were not touched: SLACK_BOT_TOKEN is not set, so the bot cannot reach Slack.")
+        left = ([result.card] if result.card else []) + list(result.sent)
+        if left or result.candidate_user_id:
+            print("Still in Slack (delete them by hand, or ask a workspace admin):")
+        for message in left:
+            print(f"  - {message.what}: {thread_link(message.channel, message.ts)}")
+        if result.candidate_user_id:
+            print("  - the bot's direct messages with the candidate")
+        return 0
+    from bot.purge_slack import PurgeCleaner
+
+    cleanup = PurgeCleaner(services.slack).clean(result)
+    print("In Slack:")
+    for line in cleanup.lines():
+        print(f"  - {line}")
+    return 0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ HIRING = CommandSpec(
 CANDIDATE = CommandSpec(
     name="/candidate",
     description="Add candidates, find them, and move them through the stages",
-    usage_hint="new | list [role] | advance|hold|reject|reopen <name or id> | <name, email or id>",
+    usage_hint="new | list [role] | advance|hold|reject|reopen|purge <name or id> | <name, email or id>",
     usages=(
         Usage("/candidate new", "add a candidate: opens a form, then posts their card and thread", "recruiters"),
         Usage("/candidate <name, email or #id>", "a short summary of a candidate"),
@@ -42,6 +42,11 @@ CANDIDATE = CommandSpec(
         Usage("/candidate advance <name or #id>", "move to the kit's next stage (after the last: hired)", "recruiters"),
         Usage("/candidate hold|reject <name or #id>", "pause or reject, with a reason", "recruiters"),
         Usage("/candidate reopen <name or #id>", "bring a held or rejected candidate back", "recruiters"),
+        Usage(
+            "/candidate purge <name, email or #id>",
+            "GDPR erasure: their personal data and the bot's messages about them, after a confirmation",
+            "recruiters",
+        ),
     ),
 )
 

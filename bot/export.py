@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from models.tables import Candidate, Interview, PanelMember, QuestionRating, Role, Scorecard, StageEvent
+from models.tables import AuditLog, Candidate, Interview, PanelMember, QuestionRating, Role, Scorecard, StageEvent
 
 # Each table by the name it has in the export; rows in primary-key order.
 TABLES: dict[str, type[SQLModel]] = {
@@ -21,6 +21,7 @@ TABLES: dict[str, type[SQLModel]] = {
     "panels": PanelMember,
     "scorecards": Scorecard,
     "ratings": QuestionRating,
+    "audit_log": AuditLog,
 }
 
 

@@ -13,7 +13,15 @@ from collections import defaultdict
 from slack_sdk import WebClient
 from sqlmodel import col, update
 
-from blocks.candidate import candidate_stage_message, card_blocks, card_metadata, card_text, event_blocks, event_text
+from blocks.candidate import (
+    candidate_message_metadata,
+    candidate_stage_message,
+    card_blocks,
+    card_metadata,
+    card_text,
+    event_blocks,
+    event_text,
+)
 from blocks.common import to_dicts
 from blocks.rounds import cancelled_reply, rescheduled_reply, scheduled_reply, submitted_reply
 from bot.candidates import get_candidate
@@ -89,7 +97,10 @@ class CandidateThreads:
         if moved_on and candidate.slack_user_id and kit is not None and view.stage is not None:
             blocks = candidate_stage_message(candidate, view.stage, kit.company)
             self.client.chat_postMessage(
-                channel=candidate.slack_user_id, text=f"Next step: {view.stage.name}", blocks=to_dicts(blocks)
+                channel=candidate.slack_user_id,
+                text=f"Next step: {view.stage.name}",
+                blocks=to_dicts(blocks),
+                metadata=candidate_message_metadata(candidate),
             )
 
     def round_event(self, interview_id: int, event: str, actor: str, *, edited: bool = False) -> None:

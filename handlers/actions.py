@@ -1,4 +1,4 @@
-"""Button listeners: the card's Advance / Hold / Reject / Reopen."""
+"""Button listeners: the card's Advance / Hold / Reject / Reopen, round cancellation, scorecards and purge."""
 
 from __future__ import annotations
 
@@ -11,21 +11,28 @@ from blocks.candidate import (
     ADVANCE,
     BUTTON_ACTIONS,
     HOLD,
+    PURGE,
     REJECT,
     REOPEN,
     SCHEDULE,
     parse_button_value,
+    purge_done_blocks,
+    purge_done_text,
     reason_modal,
 )
+from blocks.common import to_dicts
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from bot.candidates import get_candidate
+from bot.errors import UserError
 from bot.pipeline import change_stage
+from bot.purge import candidate_to_purge, purge_candidate
+from bot.purge_slack import PurgeCleaner
 from bot.rounds import cancel_round, load_round
 from bot.services import Services
 from bot.threads import CandidateThreads
 from handlers.modals import schedule_view, scorecard_modal
-from handlers.respond import catch_for_later, open_view_later, tell_later
+from handlers.respond import catch_for_later, open_view_later, tell, tell_later
 from models.tables import Role
 
 
@@ -116,3 +123,27 @@ def register(app: App, services: Services) -> None:
         )
 
     app.action(SUBMIT)(ack=open_scorecard, lazy=[open_view_later])
+
+    def purge(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        user_id = body["user"]["id"]
+
+        def work() -> None:
+            value = action.get("value") or ""
+            if not value.isdigit():
+                raise UserError("This purge button is not valid; run `/candidate purge <name or #id>` again.")
+            candidate_id = int(value)
+            with services.db.transaction() as session:
+                require_recruiter(session, user_id, candidate_to_purge(session, candidate_id).role_id, "purge")
+                context["purge"] = purge_candidate(session, candidate_id, user_id, services.clock.now())
+
+        catch_for_later(context, work)
+
+    def purged(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        result = context.get("purge")
+        if result is not None:
+            cleanup = PurgeCleaner(client).clean(result)
+            tell(client, body, purge_done_text(result, cleanup), to_dicts(purge_done_blocks(result, cleanup)))
+        tell_later(client, context, body)
+
+    app.action(PURGE)(ack=purge, lazy=[purged])

@@ -48,13 +48,17 @@ def tell_later(client: WebClient, context: BoltContext, body: dict[str, Any]) ->
     message = context.get("error")
     if not message:
         return
+    tell(client, body, message, [section(f":warning: {message}").to_dict()])
+
+
+def tell(client: WebClient, body: dict[str, Any], text: str, blocks: list[dict[str, Any]]) -> None:
+    """Answer the person who clicked or typed, only to them: ephemeral where they are, else a DM."""
     user_id = body["user"]["id"] if "user" in body else body.get("user_id")
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
-    blocks = [section(f":warning: {message}").to_dict()]
     if channel and not channel.startswith("D"):
-        client.chat_postEphemeral(channel=channel, user=user_id, text=message, blocks=blocks)
+        client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
     else:
-        client.chat_postMessage(channel=user_id, text=message, blocks=blocks)
+        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
 def catch_for_later(context: BoltContext, work: Callable[[], None]) -> None:

@@ -202,6 +202,21 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = time_field(default_factory=utcnow)
 
 
+class AuditLog(SQLModel, table=True):
+    """Who did what, for actions that must be accountable later (a purge). `detail` never holds personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = time_field(default_factory=utcnow, index=True)
+    # A Slack user id, or `cli:<os user>` for the command line.
+    actor_id: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    # What it was done to, e.g. `candidate:12`.
+    subject: str = Field(max_length=64, index=True)
+    detail: str | None = Field(default=None, sa_type=Text)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Slack event ids already handled, so Slack's retries take effect once."""
 

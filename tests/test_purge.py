@@ -1,0 +1,468 @@
+"""GDPR erasure: the rule alone (every personal field gone from every table, aggregates kept, audit
+row, refusals), then end to end over HTTP (confirmation, click, Slack clean-up) and the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from blocks.candidate import ADVANCE, PURGE
+from bot.candidates import CandidateForm, create_candidate, find_candidates
+from bot.cli import main
+from bot.db import Database
+from bot.dispatcher import Dispatcher
+from bot.errors import NotFound, UserError
+from bot.export import export_all
+from bot.kits import load_kits
+from bot.pipeline import change_stage
+from bot.purge import find_for_purge, purge_candidate, purge_preview
+from bot.roles import add_role
+from bot.rounds import schedule_round
+from bot.scorecards import Answer, round_questions, submit_scorecard
+from bot.settings import SHIPPED_KITS
+from models.tables import (
+    AuditLog,
+    Candidate,
+    Interview,
+    OutboxMessage,
+    OutboxState,
+    QuestionRating,
+    Scorecard,
+    StageEvent,
+)
+from tests.conftest import (
+    BOT_TOKEN,
+    CANDIDATE,
+    HIRING_CHANNEL,
+    HIRING_MANAGER,
+    INTERVIEWER_1,
+    INTERVIEWER_2,
+    MEMBER,
+    RECRUITER,
+    RunningApp,
+)
+from tests.flows import (
+    add_candidate,
+    all_text,
+    card,
+    click_card,
+    reload,
+    replies,
+    said,
+    schedule_round_via_card,
+    submit_scorecard_via_dm,
+    wait_replies,
+)
+
+KITS = load_kits([SHIPPED_KITS])
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+STARTS = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
+ENDS = STARTS + timedelta(hours=1)
+
+# Everything personal the unit test stores about Casey; none of it may survive the purge.
+PERSONAL = {
+    "name": "Casey Quintero-Pérez",
+    "email": "casey.qp@example.org",
+    "slack": CANDIDATE,
+    "source": "Referral from Dana at Initech",
+    "link": "https://cv.example.org/casey-qp",
+    "notes": "Asked not to be called before noon",
+    "reason": "Casey is travelling until March",
+    "location": "https://meet.example.com/casey-qp-onsite",
+    "scorecard_1": "Casey explained idempotency keys clearly",
+    "scorecard_2": "Casey was vague about back-pressure",
+}
+
+
+def answers_for(session: Any, interview_id: int) -> dict[str, Answer]:
+    from bot.rounds import load_round
+
+    ctx = load_round(session, KITS, interview_id)
+    return {q.key: Answer("meets", q.positive[:1], q.negative[:1]) for q in round_questions(ctx)}
+
+
+def populate(db: Database) -> tuple[int, int]:
+    """Casey (with everything) and Olive (who must be left alone), through the real rules."""
+    with db.transaction() as session:
+        role = add_role(
+            session,
+            KITS,
+            title="Backend Developer",
+            kit_key="backend-mid",
+            channel_id=HIRING_CHANNEL,
+            hiring_manager_ids=[HIRING_MANAGER],
+            recruiter_ids=[RECRUITER],
+        )
+        form = CandidateForm.parse(
+            {
+                "name": PERSONAL["name"],
+                "email": PERSONAL["email"],
+                "role_id": role.id,
+                "slack_user_id": PERSONAL["slack"],
+                "source": PERSONAL["source"],
+                "link": PERSONAL["link"],
+                "notes": PERSONAL["notes"],
+            }
+        )
+        casey = create_candidate(session, KITS, form, RECRUITER, NOW)
+        casey.channel_id, casey.thread_ts = HIRING_CHANNEL, "1700000000.000100"
+        olive_form = CandidateForm.parse(
+            {"name": "Olive Other", "email": "olive@example.org", "role_id": role.id, "notes": "Keep me"}
+        )
+        olive = create_candidate(session, KITS, olive_form, RECRUITER, NOW)
+        casey_id, olive_id = casey.id or 0, olive.id or 0
+    with db.transaction() as session:
+        change_stage(session, KITS, casey_id, "advance", RECRUITER, NOW)
+        change_stage(session, KITS, casey_id, "hold", RECRUITER, NOW, reason=PERSONAL["reason"])
+        change_stage(session, KITS, casey_id, "reopen", RECRUITER, NOW)
+    with db.transaction() as session:
+        ctx = schedule_round(
+            session,
+            KITS,
+            candidate_id=casey_id,
+            stage_key="hiring-manager-technical",
+            interviewer_ids=[INTERVIEWER_1, INTERVIEWER_2],
+            starts_at=STARTS,
+            duration_minutes=60,
+            location=PERSONAL["location"],
+            actor=RECRUITER,
+            now=NOW,
+        )
+        interview_id = ctx.interview.id or 0
+    # Some messages already went out (one to Casey, one briefing); the rest are pending.
+    with db.transaction() as session:
+        rows = list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+        prep = next(r for r in rows if r.kind == "prep")
+        briefing = next(r for r in rows if r.kind == "briefing")
+        for row, channel, ts in ((prep, "D0CASEY", "1700000000.000200"), (briefing, "D0INES", "1700000000.000300")):
+            row.state, row.sent_channel, row.sent_ts, row.sent_at = OutboxState.sent, channel, ts, NOW
+            session.add(row)
+    later = ENDS + timedelta(minutes=5)
+    for interviewer, notes, recommendation in (
+        (INTERVIEWER_1, PERSONAL["scorecard_1"], "yes"),
+        (INTERVIEWER_2, PERSONAL["scorecard_2"], "no"),
+    ):
+        with db.transaction() as session:
+            answers = answers_for(session, interview_id)
+            submit_scorecard(session, KITS, interview_id, interviewer, answers, recommendation, notes, later)
+    return casey_id, olive_id
+
+
+def aggregates(db: Database) -> dict[str, Any]:
+    with db.read() as session:
+        return {
+            "by_status": sorted(
+                session.exec(
+                    select(Candidate.stage_key, Candidate.status, func.count()).group_by(
+                        Candidate.stage_key, Candidate.status
+                    )
+                ).all()
+            ),
+            "events": sorted(session.exec(select(StageEvent.candidate_id, StageEvent.action)).all()),
+            "recommendations": sorted(session.exec(select(Scorecard.interviewer_id, Scorecard.recommendation)).all()),
+            "ratings": sorted(
+                (r.question_key, r.rating, tuple(r.positive_observed), tuple(r.negative_observed))
+                for r in session.exec(select(QuestionRating))
+            ),
+            "rounds": sorted(session.exec(select(Interview.id, Interview.status, Interview.stage_key)).all()),
+        }
+
+
+def test_purge_erases_every_personal_field_and_keeps_aggregates(db: Database) -> None:
+    casey_id, olive_id = populate(db)
+    before = aggregates(db)
+    with db.read() as session:
+        dump = json.dumps(export_all(session), ensure_ascii=False)
+        pending = session.exec(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == OutboxState.pending)
+        ).one()
+        preview = purge_preview(session, casey_id)
+    for value in PERSONAL.values():
+        assert value in dump, value  # the test data really is there to begin with
+    assert (preview.name, preview.email, preview.stage_reasons, preview.scorecard_notes) == (
+        PERSONAL["name"],
+        PERSONAL["email"],
+        2,  # the source (on the created event) and the hold reason
+        2,
+    )
+
+    purged_at = NOW + timedelta(days=3)
+    with db.transaction() as session:
+        result = purge_candidate(session, casey_id, RECRUITER, purged_at)
+    assert (result.stage_reasons, result.scorecard_notes, result.round_locations) == (2, 2, 1)
+    assert result.cancelled == pending > 0
+    assert result.card is not None and (result.card.channel, result.card.ts) == (HIRING_CHANNEL, "1700000000.000100")
+    assert {(m.channel, m.ts, m.what) for m in result.sent} >= {
+        ("D0CASEY", "1700000000.000200", "prep guide"),
+        ("D0INES", "1700000000.000300", "briefing"),
+    }
+    assert result.candidate_user_id == CANDIDATE and not result.user_still_candidate
+
+    with db.read() as session:
+        data = export_all(session)
+        outbox = list(session.exec(select(OutboxMessage)))
+        casey = session.get(Candidate, casey_id)
+        olive = session.get(Candidate, olive_id)
+        audit = list(session.exec(select(AuditLog)))
+    dump = json.dumps(data, ensure_ascii=False)
+    for key, value in PERSONAL.items():
+        assert value not in dump, key
+    assert "Casey" not in dump and "casey" not in dump.lower()
+    # The outbox is not exported: it must hold nothing of theirs either.
+    stored = json.dumps([[r.target, r.idempotency_key, r.payload, r.last_error] for r in outbox], ensure_ascii=False)
+    assert CANDIDATE not in stored
+    assert {r.state for r in outbox if r.candidate_id == casey_id} <= {OutboxState.sent, OutboxState.cancelled}
+
+    assert casey is not None and olive is not None
+    assert casey.name == f"Purged candidate #{casey_id}" and casey.email == f"purged-{casey_id}@invalid"
+    assert (casey.slack_user_id, casey.source, casey.link, casey.notes) == (None, None, None, None)
+    assert casey.purged_at == purged_at
+    assert (olive.name, olive.email, olive.notes) == ("Olive Other", "olive@example.org", "Keep me")
+    # Counts by stage and status, events, ratings and recommendations are unchanged.
+    assert aggregates(db) == before
+    assert [(a.actor_id, a.action, a.subject, a.at) for a in audit] == [
+        (RECRUITER, "candidate.purge", f"candidate:{casey_id}", purged_at)
+    ]
+    assert data["audit_log"][0]["subject"] == f"candidate:{casey_id}"
+
+    with db.read() as session:
+        assert find_candidates(session, "casey") == [] and find_candidates(session, "purged") == []
+    with db.transaction() as session, pytest.raises(UserError, match=r"already purged on .*nothing left to erase"):
+        purge_candidate(session, casey_id, RECRUITER, purged_at)
+    with db.transaction() as session, pytest.raises(NotFound, match="There is no candidate #999"):
+        purge_candidate(session, 999, RECRUITER, purged_at)
+    with db.read() as session:
+        assert len(list(session.exec(select(AuditLog)))) == 1
+
+
+def test_find_for_purge(db: Database) -> None:
+    casey_id, olive_id = populate(db)
+    with db.read() as session:
+        assert find_for_purge(session, "OLIVE@example.org").id == olive_id
+        assert find_for_purge(session, f"#{casey_id}").id == casey_id
+        with pytest.raises(NotFound, match=r"No candidate has the email nobody@example\.org"):
+            find_for_purge(session, "nobody@example.org")
+        with pytest.raises(UserError, match="'Casey' is neither a candidate id nor an email"):
+            find_for_purge(session, "Casey")
+
+
+def test_same_slack_user_in_another_role_keeps_their_other_messages(db: Database) -> None:
+    casey_id, _ = populate(db)
+    with db.transaction() as session:
+        role = add_role(
+            session,
+            KITS,
+            title="Platform Engineer",
+            kit_key="senior-backend-scalability",
+            channel_id=HIRING_CHANNEL,
+            hiring_manager_ids=[HIRING_MANAGER],
+        )
+        form = CandidateForm.parse(
+            {"name": "Casey Q", "email": "casey.qp@example.org", "role_id": role.id, "slack_user_id": CANDIDATE}
+        )
+        create_candidate(session, KITS, form, RECRUITER, NOW)
+    with db.transaction() as session:
+        result = purge_candidate(session, casey_id, RECRUITER, NOW)
+    assert result.user_still_candidate
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+def dispatch(app: RunningApp) -> str:
+    return str(Dispatcher(app.services, app.services.slack).run_once(app.clock.now()))
+
+
+def interviewed(app: RunningApp) -> Candidate:
+    """Casey added with a Slack user, advanced, interviewed by two people, scorecards in, debriefs sent."""
+    from tests.flows import make_role
+
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE, notes="Prefers mornings")
+    click_card(app, RECRUITER, candidate, ADVANCE)
+    wait_replies(app, candidate, 2)
+    response = schedule_round_via_card(app, candidate, interviewers=[INTERVIEWER_1, INTERVIEWER_2])
+    assert response.status_code == 200 and not response.text, response.text
+    wait_replies(app, candidate, 3)
+    app.clock.set(ENDS + timedelta(minutes=10))
+    dispatch(app)
+    submit_scorecard_via_dm(app, INTERVIEWER_1, notes="Casey knew idempotency cold.")
+    submit_scorecard_via_dm(app, INTERVIEWER_2, notes="Casey hand-waved back-pressure.", recommendation="no")
+    app.slack.wait_for(lambda: len(replies(app, candidate)) >= 5)
+    dispatch(app)  # the debriefs
+    return reload(app, candidate)
+
+
+def everything_in_slack(app: RunningApp, candidate: Candidate) -> str:
+    """Every message left in the hiring channel (threads included) and every DM."""
+    parts = [all_text(app.slack.messages(HIRING_CHANNEL))]
+    assert candidate.channel_id and candidate.thread_ts
+    parts.append(all_text(app.slack.thread(candidate.channel_id, candidate.thread_ts)))
+    for user in (RECRUITER, HIRING_MANAGER, INTERVIEWER_1, INTERVIEWER_2, MEMBER, CANDIDATE):
+        parts.append(all_text(app.slack.dm_messages(user)))
+    return "\n".join(parts)
+
+
+def post_as_person(app: RunningApp, channel: str, thread_ts: str, user: str, text: str) -> None:
+    """A reply a person typed in the thread (the stand-in only posts as the bot through its API)."""
+    with app.slack._lock:
+        conv = app.slack._channels[channel]
+        message = {"type": "message", "ts": app.slack._next_ts(), "user": user, "text": text, "thread_ts": thread_ts}
+        app.slack._append(conv, message)
+
+
+def test_purge_over_slack_end_to_end(app: RunningApp) -> None:
+    candidate = interviewed(app)
+    assert candidate.channel_id and candidate.thread_ts
+    post_as_person(app, candidate.channel_id, candidate.thread_ts, HIRING_MANAGER, "Casey looks promising")
+    before = everything_in_slack(app, candidate)
+    for expected in ("Casey Candidate", "casey@example.org", "Casey knew idempotency cold."):
+        assert expected in before
+    assert app.slack.dm_messages(CANDIDATE) and app.slack.dm_messages(INTERVIEWER_1)
+    assert app.slack.dm_messages(HIRING_MANAGER)  # the debrief
+
+    response = app.client.command(RECRUITER, "/candidate", "purge casey")
+    text = said(response)
+    assert f"Purge *Casey Candidate* (#{candidate.id}, Backend Developer, casey@example.org)?" in text
+    assert "the notes of 2 scorecards" in text and "cannot be undone" in text
+    (button,) = response.json()["blocks"][-1]["elements"]
+    assert button["action_id"] == PURGE and button["style"] == "danger"
+    assert button["confirm"]["style"] == "danger" and button["confirm"]["confirm"]["text"] == "Purge"
+    with app.services.db.read() as session:
+        assert session.get(Candidate, candidate.id).name == "Casey Candidate"  # nothing happens before the click
+
+    app.client.block_action(
+        RECRUITER, PURGE, button["value"], block_id="purge_confirmation", channel_id="C0GENERAL", message_ts="1.0"
+    )
+    app.slack.wait_for(lambda: any("Purged candidate" in all_text(m) for m in app.slack.ephemerals(RECRUITER)))
+    done = all_text(app.slack.ephemerals(RECRUITER)[-1])
+    assert f"Purged candidate #{candidate.id}" in done and "card redacted" in done
+    assert "1 reply written by people left in the thread" in done and "not cleaned up" not in done
+
+    # The card is redacted in place, with no buttons and nothing personal.
+    parent = card(app, candidate)
+    assert "Candidate purged" in all_text(parent) and "Casey" not in all_text(parent)
+    assert all(b["type"] != "actions" for b in parent["blocks"])
+    # The bot's replies, DMs, briefings and debriefs about them are gone; the person's reply stays.
+    assert [m["text"] for m in replies(app, candidate)] == ["Casey looks promising"]
+    for user in (CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, HIRING_MANAGER):
+        assert app.slack.dm_messages(user) == [], user
+    after = everything_in_slack(app, candidate).replace("Casey looks promising", "")
+    assert "Casey" not in after and "casey@example.org" not in after and "idempotency cold" not in after
+
+    with app.services.db.read() as session:
+        dump = json.dumps(export_all(session), ensure_ascii=False)
+        audit = list(session.exec(select(AuditLog)))
+        outbox = list(session.exec(select(OutboxMessage)))
+    for value in ("Casey", "casey@example.org", CANDIDATE, "example.org/casey", "Prefers mornings", "Referral"):
+        assert value not in dump, value
+    assert "idempotency cold" not in dump and "meet.example.com" not in dump
+    assert [(a.actor_id, a.subject) for a in audit] == [(RECRUITER, f"candidate:{candidate.id}")]
+    assert all(r.state != OutboxState.pending for r in outbox)
+
+    # A second click (or a replayed one) is refused and changes nothing.
+    app.client.block_action(
+        RECRUITER, PURGE, button["value"], block_id="purge_confirmation", channel_id="C0GENERAL", message_ts="1.0"
+    )
+    app.slack.wait_for(lambda: "already purged" in all_text(app.slack.ephemerals(RECRUITER)[-1]))
+    assert "No candidate matches 'casey'" in said(app.client.command(RECRUITER, "/candidate", "purge casey"))
+    with app.services.db.read() as session:
+        assert len(list(session.exec(select(AuditLog)))) == 1
+
+
+def test_only_recruiters_purge(app: RunningApp) -> None:
+    from tests.flows import make_role
+
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    for user in (HIRING_MANAGER, INTERVIEWER_1):
+        text = said(app.client.command(user, "/candidate", "purge casey"))
+        assert "Only recruiters can purge candidates." in text and f"<@{RECRUITER}>" in text
+    assert "Say which candidate: `/candidate purge" in said(app.client.command(RECRUITER, "/candidate", "purge"))
+    assert "No candidate matches 'nobody'" in said(app.client.command(RECRUITER, "/candidate", "purge nobody"))
+    # A forged click is refused too.
+    app.client.block_action(MEMBER, PURGE, str(candidate.id), channel_id="C0GENERAL", message_ts="1.0")
+    app.client.block_action(RECRUITER, PURGE, "not-an-id", channel_id="C0GENERAL", message_ts="1.0")
+    app.slack.wait_for(lambda: bool(app.slack.ephemerals(MEMBER)) and bool(app.slack.ephemerals(RECRUITER)))
+    assert "Only recruiters can purge candidates." in all_text(app.slack.ephemerals(MEMBER)[-1])
+    assert "This purge button is not valid" in all_text(app.slack.ephemerals(RECRUITER)[-1])
+    candidate = reload(app, candidate)
+    assert candidate.purged_at is None and candidate.name == "Casey Candidate"
+    assert "Casey Candidate" in all_text(card(app, candidate))
+    with app.services.db.read() as session:
+        assert list(session.exec(select(AuditLog))) == []
+
+
+def use_cli(app: RunningApp, monkeypatch: pytest.MonkeyPatch, *, token: bool = True) -> None:
+    monkeypatch.setenv("DATABASE_URL", app.services.db.url)
+    monkeypatch.setenv("SLACK_API_URL", app.slack.url)
+    if token:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    else:
+        monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+
+
+def test_cli_purge_asks_then_cleans_up(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.flows import make_role
+
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    click_card(app, RECRUITER, candidate, ADVANCE)  # the candidate gets a "next step" DM
+    wait_replies(app, candidate, 2)
+    app.slack.wait_for(lambda: bool(app.slack.dm_messages(CANDIDATE)))
+    use_cli(app, monkeypatch)
+    monkeypatch.setattr("getpass.getuser", lambda: "ops")
+    capsys.readouterr()
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("no\n"))
+    assert main(["candidate", "purge", "casey@example.org"]) == 1
+    out = capsys.readouterr().out
+    assert f"Candidate #{candidate.id}: Casey Candidate <casey@example.org>, Backend Developer" in out
+    assert "Type yes to purge:" in out and "Nothing was changed." in out
+    assert reload(app, candidate).purged_at is None
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    assert main(["candidate", "purge", "casey@example.org"]) == 0
+    out = capsys.readouterr().out
+    assert f"Purged candidate #{candidate.id} (Backend Developer), logged as audit entry #1 by cli:ops" in out
+    assert "card redacted" in out and "3 messages by the bot deleted" in out
+    assert reload(app, candidate).purged_at is not None
+    assert "Candidate purged" in all_text(card(app, candidate)) and replies(app, candidate) == []
+    assert app.slack.dm_messages(CANDIDATE) == []
+    with app.services.db.read() as session:
+        assert [a.actor_id for a in session.exec(select(AuditLog))] == ["cli:ops"]
+
+    assert main(["candidate", "purge", str(candidate.id), "--yes"]) == 1
+    assert "already purged" in capsys.readouterr().err
+    assert main(["candidate", "purge", "99", "--yes"]) == 1
+    assert "error: There is no candidate #99." in capsys.readouterr().err
+    assert main(["candidate", "purge", "casey@example.org", "--yes"]) == 1
+    assert "No candidate has the email casey@example.org" in capsys.readouterr().err
+
+
+def test_cli_purge_without_a_token_purges_the_database_only(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.flows import make_role
+
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    use_cli(app, monkeypatch, token=False)
+    calls = len(app.slack.calls)
+    capsys.readouterr()
+    assert main(["candidate", "purge", f"#{candidate.id}", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Slack messages were not touched: SLACK_BOT_TOKEN is not set" in out
+    assert f"card: https://slack.com/archives/{HIRING_CHANNEL}/p" in out
+    assert "the bot's direct messages with the candidate" in out
+    assert reload(app, candidate).purged_at is not None
+    assert len(app.slack.calls) == calls  # nothing was sent to Slack
+    assert "Casey Candidate" in all_text(card(app, candidate))
