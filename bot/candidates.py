@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
+from bot.db import is_row_id
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
 from bot.roles import USER_ID, get_role, kit_for
@@ -35,6 +36,13 @@ def fold(text: str) -> str:
     """Lower-case without accents, for search: 'Zoë' and 'zoe' match."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+REQUIRED = {
+    "role_id": "Pick the role.",
+    "name": "Enter the candidate's name.",
+    "email": "Enter the candidate's email address.",
+}
 
 
 class CandidateForm(BaseModel):
@@ -79,6 +87,13 @@ class CandidateForm(BaseModel):
         value = (value or "").strip()
         return value or None
 
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str | None) -> str | None:
+        if value and len(value) > 200:
+            raise ValueError(f"The source is {len(value)} characters; keep it to 200.")
+        return value
+
     @field_validator("link")
     @classmethod
     def _link(cls, value: str | None) -> str | None:
@@ -101,10 +116,10 @@ class CandidateForm(BaseModel):
             for error in exc.errors():
                 name = str(error["loc"][0]) if error["loc"] else "name"
                 message = str(error.get("ctx", {}).get("error") or error["msg"])
-                if error["type"] == "missing" or name == "role_id":
-                    message = {"role_id": "Pick the role.", "name": "Enter the candidate's name."}.get(
-                        name, "This field is required."
-                    )
+                # Our validators' messages name the problem; pydantic's own ("Input should be a valid
+                # string") mean the field came empty or was not a value at all.
+                if error["type"] != "value_error" or name == "role_id":
+                    message = REQUIRED.get(name, "This field is required.")
                 errors.setdefault(name, message)
             raise FormErrors(errors) from None
 
@@ -117,7 +132,7 @@ def thread_link(channel_id: str | None, ts: str | None) -> str | None:
 
 def get_candidate(session: Session, candidate_id: int, *, lock: bool = False) -> Candidate:
     # `lock` takes the row (FOR UPDATE on PostgreSQL) so concurrent changes queue, not interleave.
-    candidate = session.get(Candidate, candidate_id, with_for_update=lock)
+    candidate = session.get(Candidate, candidate_id, with_for_update=lock) if is_row_id(candidate_id) else None
     if candidate is None or candidate.purged_at is not None:
         raise NotFound(f"There is no candidate #{candidate_id}.")
     return candidate
@@ -195,14 +210,21 @@ _SEARCH = (
 def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Candidate]:
     """By id (`12`, `#12`), email or name; case- and accent-insensitive, partial. An exact name
     match wins over partial ones."""
-    query = query.strip()
+    query = query.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     digits = query.lstrip("#")
-    if digits.isdigit():
-        found = session.get(Candidate, int(digits))
+    if digits.isascii() and digits.isdigit():
+        # int() refuses over 4,300 digits, and an id has ten at most.
+        significant = digits.lstrip("0")
+        number = int(significant or "0") if len(significant) <= 10 else 0
+        found = session.get(Candidate, number) if is_row_id(number) else None
         return [found] if found is not None and found.purged_at is None else []
     if not query:
         return []
     needle = fold(query)
+    if len(needle) > 254:
+        # Longer than any stored name or email, so it matches nothing; and SQLite refuses LIKE
+        # patterns over 50,000 bytes.
+        return []
     params = {"pattern": f"%{_escape_like(needle)}%", "needle": needle, "limit": limit}
     rows = list(session.exec(_SEARCH, params=params).all())
     exact = [c for c in rows if c.name_key == needle]

@@ -15,6 +15,13 @@ from sqlmodel import Session, create_engine
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Primary keys are INTEGER columns: a larger number (typed or forged) names no row, and binding it
+# would fail in the driver (SQLite: OverflowError; PostgreSQL: integer out of range).
+MAX_ID = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
 
 
 def normalize_url(url: str) -> str:

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
+from bot.db import is_row_id
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
 from models.kit import Kit, Level
 from models.tables import Candidate, Role
 
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}\Z")
+# \Z, not $: "$" also matches before a trailing newline. 32 characters at most, like the columns.
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}\Z")
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def kit_for(kits: KitCatalog, role: Role) -> Kit:
 
 
 def get_role(session: Session, role_id: int) -> Role:
-    role = session.get(Role, role_id)
+    role = session.get(Role, role_id) if is_row_id(role_id) else None
     if role is None or not role.active:
         raise NotFound(f"There is no open role #{role_id}; `/hiring roles` lists them.", field="role_id")
     return role

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from sqlmodel import Session, col, select, update
 
 from bot.candidates import get_candidate
+from bot.db import is_row_id
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
 from bot.pipeline import stage_index
@@ -30,6 +31,8 @@ from models.tables import (
 )
 
 MAX_PANEL = 10
+# How far ahead a round may be: catches a mistyped year, and keeps every reminder's time in range.
+MAX_AHEAD = timedelta(days=366)
 
 
 class Kind:
@@ -130,6 +133,8 @@ def _validate(
         )
     if starts_at <= now:
         raise UserError("That time has already passed; pick a time in the future.", field="time")
+    if starts_at > now + MAX_AHEAD:
+        raise UserError("That date is more than a year away; pick a date within the next twelve months.", field="date")
     if not 5 <= minutes <= 600:
         raise UserError("The duration must be between 5 and 600 minutes.", field="duration")
     return stage
@@ -220,7 +225,7 @@ def due_time(ctx: RoundContext, kind: str) -> datetime:
 
 
 def load_round(session: Session, kits: KitCatalog, interview_id: int, *, lock: bool = False) -> RoundContext:
-    interview = session.get(Interview, interview_id, with_for_update=lock)
+    interview = session.get(Interview, interview_id, with_for_update=lock) if is_row_id(interview_id) else None
     if interview is None:
         raise NotFound(f"There is no round #{interview_id}.")
     candidate = get_candidate(session, interview.candidate_id)
@@ -314,7 +319,10 @@ def reschedule_round(
         # New panel members get their messages; everyone affected hears about the move.
         if row.idempotency_key not in existing and (row.target in added or row.kind == Kind.prep_reminder):
             session.add(row)
-    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    # Each move's notices are new messages: tell them apart by time and by how many moves came
+    # before (two moves within one clock tick must not collide on the idempotency key).
+    moves = sum(1 for key in existing if f":{Kind.rescheduled}:" in key or f":{Kind.cancelled}:" in key)
+    stamp = f"{now:%Y%m%dT%H%M%S%f}.{moves}"
     for target in [*panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]:
         if target not in added:
             session.add(outbox_row(Kind.rescheduled, target, ctx.candidate.id, interview_id, now, now, stamp))
@@ -363,4 +371,9 @@ def local_to_utc(date_text: str | None, time_text: str | None, tz_name: str, tz_
         zone: tzinfo = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         zone = timezone(timedelta(seconds=tz_offset))
-    return local.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        return local.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # the first or last day a datetime can hold, shifted out of range
+        raise UserError(
+            f"'{date_text}' is out of range; pick a date within the next twelve months.", field="date"
+        ) from None

@@ -40,7 +40,9 @@ from models.tables import Candidate, Role
 
 def register(app: App, services: Services) -> None:
     def candidate_for(session: Session, query: str, user_id: str, verb: str, ack: Ack) -> tuple[Candidate, Role] | None:
-        """The one candidate `query` names, if `user_id` may `verb` them; None once the choices are shown."""
+        """The one candidate `query` names, if `user_id` may `verb` them; None once the choices are shown.
+        Guests and candidates are refused before the search, which would tell them who is in the pipeline."""
+        require_member(user_id)
         found = find_one(session, query)
         if isinstance(found, list):
             ack(text="Several candidates match", blocks=choices_blocks(query, with_roles(session, found)))
@@ -213,6 +215,8 @@ def register(app: App, services: Services) -> None:
         if text.lower() == "help":
             ack(text="/scorecard help", blocks=command_help_blocks(SCORECARD))
             return
+        if text:
+            require_member(user_id)  # the search would tell a guest who is in the pipeline
         with services.db.read() as session:
             if not text:
                 pending = pending_for(session, services.kits, user_id, now)

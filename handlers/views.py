@@ -32,27 +32,77 @@ def submitted_once(session: Session, view: dict[str, Any], now: datetime) -> Non
     once(session, f"view:{view.get('id', '')}", now)
 
 
+MULTI_KINDS = ("multi_users_select", "checkboxes")
+
+
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
-    """`state.values` as {block_id: value}, whatever the input element."""
+    """`state.values` as {block_id: value}: a string or None, or for multi-selects and checkboxes
+    a list of strings. An element of another type than the view's own input for that block, or of
+    another shape than Slack's, counts as no answer, so each form's validation names what is missing."""
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(blocks, dict):
+        return {}
+    expected = input_kinds(view)
     values: dict[str, Any] = {}
-    for block_id, actions in (view.get("state") or {}).get("values", {}).items():
+    for block_id, actions in blocks.items():
+        if not isinstance(actions, dict):
+            continue
         for element in actions.values():
+            if not isinstance(element, dict):
+                continue
             kind = element.get("type")
-            if kind in ("static_select", "radio_buttons"):
-                values[block_id] = (element.get("selected_option") or {}).get("value")
-            elif kind == "users_select":
-                values[block_id] = element.get("selected_user")
-            elif kind == "multi_users_select":
-                values[block_id] = element.get("selected_users") or []
-            elif kind == "datepicker":
-                values[block_id] = element.get("selected_date")
-            elif kind == "timepicker":
-                values[block_id] = element.get("selected_time")
-            elif kind == "checkboxes":
-                values[block_id] = [o.get("value") for o in element.get("selected_options") or []]
-            else:
-                values[block_id] = element.get("value")
+            if expected.get(block_id, kind) != kind:
+                continue
+            values[block_id] = element_value(kind, element)
     return values
+
+
+def element_value(kind: Any, element: dict[str, Any]) -> str | list[str] | None:
+    def text(value: Any) -> str | None:
+        # PostgreSQL text cannot hold NUL, and no one means one: drop it.
+        return value.replace("\x00", "") if isinstance(value, str) else None
+
+    def texts(items: Any) -> list[str]:
+        return [v.replace("\x00", "") for v in items if isinstance(v, str)] if isinstance(items, list) else []
+
+    if kind in ("static_select", "radio_buttons"):
+        option = element.get("selected_option")
+        return text(option.get("value")) if isinstance(option, dict) else None
+    if kind == "users_select":
+        return text(element.get("selected_user"))
+    if kind == "multi_users_select":
+        return texts(element.get("selected_users"))
+    if kind == "datepicker":
+        return text(element.get("selected_date"))
+    if kind == "timepicker":
+        return text(element.get("selected_time"))
+    if kind == "checkboxes":
+        options = element.get("selected_options")
+        return texts([o.get("value") for o in options if isinstance(o, dict)] if isinstance(options, list) else [])
+    return text(element.get("value"))
+
+
+def input_kinds(view: dict[str, Any]) -> dict[str, str]:
+    """The view's input blocks (Slack sends the view back as the app built it): block id -> element type."""
+    blocks = view.get("blocks")
+    kinds: dict[str, str] = {}
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("element"), dict):
+            kinds[str(block.get("block_id"))] = str(block["element"].get("type"))
+    return kinds
+
+
+def error_field(view: dict[str, Any], field: str | None, fallback: str) -> str:
+    """The block an error belongs to, among the submitted view's inputs (Slack refuses errors
+    keyed to a block the view does not have): `field`, else `fallback`, else the last input."""
+    inputs = list(input_kinds(view))
+    if not inputs:
+        return field or fallback
+    for candidate in (field, fallback):
+        if candidate in inputs:
+            return candidate
+    return inputs[-1]
 
 
 def register(app: App, services: Services) -> None:
@@ -70,10 +120,10 @@ def register(app: App, services: Services) -> None:
             ack()
             return
         except FormErrors as exc:
-            ack(response_action="errors", errors=exc.errors)
+            ack(response_action="errors", errors={error_field(view, k, "name"): m for k, m in exc.errors.items()})
             return
         except UserError as exc:
-            ack(response_action="errors", errors={exc.field or "role_id": exc.message})
+            ack(response_action="errors", errors={error_field(view, exc.field, "role_id"): exc.message})
             return
         ack()
 
@@ -92,9 +142,11 @@ def register(app: App, services: Services) -> None:
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
             candidate_id, action = int(meta["candidate_id"]), str(meta["action"])
-            expected = tuple(meta["expected"])
-        except (ValueError, KeyError, TypeError):
-            ack(response_action="errors", errors={"reason": "This form is out of date; close it and start again."})
+            stage_key, status = meta["expected"]
+            expected = (str(stage_key), str(status))
+        except (ValueError, KeyError, TypeError, OverflowError):
+            message = "This form is out of date; close it and start again."
+            ack(response_action="errors", errors={error_field(view, "reason", "reason"): message})
             return
         try:
             with services.db.transaction() as session:
@@ -111,14 +163,14 @@ def register(app: App, services: Services) -> None:
                     user_id,
                     services.clock.now(),
                     reason=form_values(view).get("reason"),
-                    expected=(expected[0], expected[1]),
+                    expected=expected,
                 )
                 context["event_id"] = change.event.id
         except AlreadyDone:
             ack()
             return
         except UserError as exc:
-            ack(response_action="errors", errors={"reason": exc.message})
+            ack(response_action="errors", errors={error_field(view, exc.field, "reason"): exc.message})
             return
         ack()
 
@@ -135,6 +187,8 @@ def register_rounds(app: App, services: Services) -> None:
         moving = view.get("callback_id") == RESCHEDULE
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
+            if not isinstance(meta, dict):
+                raise ValueError("private_metadata is not an object")
             values = form_values(view)
             starts_at = local_to_utc(values.get("date"), values.get("time"), str(meta.get("tz") or "UTC"))
             try:
@@ -177,11 +231,11 @@ def register_rounds(app: App, services: Services) -> None:
             ack()
             return
         except UserError as exc:
-            field = exc.field if exc.field in form_values(view) else "date"
-            ack(response_action="errors", errors={field: exc.message})
+            ack(response_action="errors", errors={error_field(view, exc.field, "date"): exc.message})
             return
-        except (KeyError, ValueError, TypeError):
-            ack(response_action="errors", errors={"date": "This form is out of date; close it and start again."})
+        except (KeyError, ValueError, TypeError, OverflowError):
+            message = "This form is out of date; close it and start again."
+            ack(response_action="errors", errors={error_field(view, "date", "date"): message})
             return
         ack()
 
@@ -202,19 +256,25 @@ def register_rounds(app: App, services: Services) -> None:
                 ctx = load_round(session, services.kits, interview_id)
             questions = round_questions(ctx)
             pages = paginate(questions)
+            if not 1 <= page_number <= len(pages):
+                raise IndexError(page_number)
             page = pages[page_number - 1]
-        except (KeyError, ValueError, TypeError, IndexError, UserError):
-            ack(response_action="errors", errors={"notes": "This form is out of date; close it and start again."})
+            merged = decode_answers(carried, questions)
+        except (KeyError, ValueError, TypeError, IndexError, OverflowError, UserError):
+            message = "This form is out of date; close it and start again."
+            ack(response_action="errors", errors={error_field(view, "notes", "notes"): message})
             return
         answers, recommendation, notes = parse_page(form_values(view), page)
         missing = [i for i, q in page.questions if answers[q.key].rating not in RATING_LABELS]
         if missing:
             ack(
                 response_action="errors",
-                errors={f"rating:{i}": "Rate this question, or pick Not assessed." for i in missing},
+                errors={
+                    error_field(view, f"rating:{i}", "notes"): "Rate this question, or pick Not assessed."
+                    for i in missing
+                },
             )
             return
-        merged = decode_answers(carried, questions)
         merged.update(answers)
         if not page.last:
             # The next page carries this one's answers; nothing is stored until the last page.
@@ -248,8 +308,7 @@ def register_rounds(app: App, services: Services) -> None:
             ack(response_action="clear")
             return
         except UserError as exc:
-            field = exc.field if exc.field in ("recommendation", "notes") else "notes"
-            ack(response_action="errors", errors={field: exc.message})
+            ack(response_action="errors", errors={error_field(view, exc.field, "notes"): exc.message})
             return
         ack(response_action="clear")
 
