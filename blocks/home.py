@@ -8,9 +8,11 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from blocks.common import clip, context, divider, escape, header, section, slack_date
+from blocks.reports import home_report_blocks
 from blocks.scorecard import pending_blocks
 from bot.candidates import thread_link
 from bot.pipeline import RoleBoard, Waiting
+from bot.reports import Report
 from bot.scorecards import PendingScorecard
 
 EXPLAIN = (
@@ -43,10 +45,15 @@ def home_view(
     waiting: Sequence[Waiting] = (),
     upcoming: Sequence[PendingScorecard] = (),
     pending: Sequence[PendingScorecard] = (),
+    report: Report | None = None,
 ) -> View:
+    """`report`: the headline figures for recruiters and hiring managers (the roles they may see)."""
     blocks: list[Block] = [header("Interview coordinator")]
     blocks.extend(interviewer_blocks(upcoming, pending))
     blocks.append(divider())
+    if report is not None:
+        blocks.extend(home_report_blocks(report))
+        blocks.append(divider())
     if not is_recruiter:
         blocks.append(section(EXPLAIN))
         return View(type="home", blocks=blocks)

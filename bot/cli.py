@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="json: a file (default stdout); csv: a folder (default ./export)")
     export.set_defaults(run=cmd_export)
 
+    report = sub.add_parser("report", help="hiring analytics as a self-contained HTML page with charts")
+    report.add_argument("--role", help="one role: its #id, title, or a unique part of the title (default: all)")
+    report.add_argument("--since", help="candidates added and rounds held on or after this day (YYYY-MM-DD)")
+    report.add_argument("--out", type=Path, default=Path("."), help="folder for report.html (default: here)")
+    report.set_defaults(run=cmd_report)
+
     demo = sub.add_parser("demo", help="a full hiring loop against a local Slack stand-in, no Slack account needed")
     demo.add_argument("--kit", default="backend-mid", help="which shipped kit to run (default: backend-mid)")
     demo.add_argument("--json", type=Path, metavar="FILE", help="also write the recorded Slack traffic to FILE")
@@ -281,6 +287,31 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}")
     else:
         write_json(data, sys.stdout)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
+    from bot.report_html import render_html
+    from bot.reports import build_report, parse_since, pick_role
+    from models.tables import Role
+
+    services = _services()
+    since = parse_since(args.since) if args.since else None
+    with services.db.read() as session:
+        roles = list(session.exec(select(Role).order_by(col(Role.id))))
+        if not roles:
+            raise UserError("There are no roles yet, so nothing to report. Add one with `interview-bot role add`.")
+        if args.role:
+            roles = [pick_role(roles, args.role)]
+        report = build_report(session, services.kits, roles, services.clock.now(), since=since)
+    page = render_html(report, services.display_name)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    overall = report.overall.totals
+    print(f"wrote {path} ({len(report.roles)} roles, {overall.added} candidates, {overall.hired} hired)")
     return 0
 
 

@@ -22,12 +22,18 @@ class CommandSpec:
 
 HIRING = CommandSpec(
     name="/hiring",
-    description="Help, open roles and interview kits",
-    usage_hint="help | roles | kits",
+    description="Help, open roles, interview kits and hiring reports",
+    usage_hint="help | roles | kits | report [role] [--since YYYY-MM-DD]",
     usages=(
         Usage("/hiring help", "what this bot does and every command"),
         Usage("/hiring roles", "open roles with their kit, channel, hiring managers and pipeline counts"),
         Usage("/hiring kits", "the interview kits: stages, durations and question counts"),
+        Usage(
+            "/hiring report [role] [--since YYYY-MM-DD]",
+            "funnel, time in stage, feedback turnaround, interviewer calibration and question signal, "
+            "with charts, sent to you in a DM",
+            "recruiters and hiring managers",
+        ),
     ),
 )
 

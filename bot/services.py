@@ -60,3 +60,15 @@ class Services:
             permissions=permissions,
             clock=clock or SystemClock(),
         )
+
+    def display_name(self, user_id: str) -> str:
+        """A person's name for places Slack does not render mentions (charts, HTML); the ID when
+        Slack cannot be asked (no token, offline)."""
+        if not self.settings.slack_bot_token:
+            return user_id
+        try:
+            person = self.permissions.directory.person(user_id)
+        except Exception:  # a report must not fail for want of a name
+            log.warning("could not look up %s for a report; showing the ID", user_id)
+            return user_id
+        return person.name if person else user_id

@@ -21,6 +21,7 @@ from blocks.candidate import (
     reason_modal,
 )
 from blocks.common import to_dicts
+from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from bot.candidates import get_candidate
@@ -28,6 +29,7 @@ from bot.errors import UserError
 from bot.pipeline import change_stage
 from bot.purge import candidate_to_purge, purge_candidate
 from bot.purge_slack import PurgeCleaner
+from bot.report_slack import ReportRequest, request_report, send_report
 from bot.rounds import cancel_round, load_round
 from bot.services import Services
 from bot.threads import CandidateThreads
@@ -147,3 +149,19 @@ def register(app: App, services: Services) -> None:
         tell_later(client, context, body)
 
     app.action(PURGE)(ack=purge, lazy=[purged])
+
+    def ask_for_report(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        user_id = body["user"]["id"]
+
+        def work() -> None:
+            context["report"] = request_report(services, user_id, "").to_json()
+
+        catch_for_later(context, work)
+
+    def deliver_report(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        if context.get("report"):
+            send_report(services, ReportRequest.from_json(context["report"]))
+        tell_later(client, context, body)
+
+    app.action(REPORT_SEND)(ack=ask_for_report, lazy=[deliver_report])

@@ -21,6 +21,7 @@ from blocks.candidate import (
     reason_modal,
     summary_blocks,
 )
+from blocks.common import section
 from blocks.hiring import command_help_blocks, help_blocks, kits_blocks, roles_blocks, usage_error_blocks
 from blocks.rounds import cancel_confirmation
 from blocks.scorecard import pending_blocks
@@ -29,6 +30,7 @@ from bot.commands import CANDIDATE, HIRING, INTERVIEW, SCORECARD
 from bot.errors import Forbidden, UserError
 from bot.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
 from bot.purge import purge_preview
+from bot.report_slack import ReportRequest, request_report, send_report
 from bot.roles import list_roles, open_roles
 from bot.rounds import load_round, upcoming_round
 from bot.scorecards import pending_for, round_to_score
@@ -79,6 +81,22 @@ def register(app: App, services: Services) -> None:
             problem = f"`{HIRING.name} {words[0]}` is not a command I know."
             ack(text=problem, blocks=usage_error_blocks(problem, HIRING))
 
+    @guarded
+    def report(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        text = (command.get("text") or "").strip()
+        request = request_report(services, command["user_id"], text.partition(" ")[2])
+        context["report"] = request.to_json()
+        message = "Putting your hiring report together; it arrives in a direct message from me in a few seconds."
+        ack(text=message, blocks=[section(f":bar_chart: {message}")])
+
+    def deliver_report(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        if context.get("report"):
+            send_report(services, ReportRequest.from_json(context["report"]))
+
+    def asks_for_report(command: dict[str, Any]) -> bool:
+        return (command.get("text") or "").strip().lower().partition(" ")[0] == "report"
+
+    app.command(HIRING.name, matchers=[asks_for_report])(ack=report, lazy=[deliver_report])
     app.command(HIRING.name)(hiring)
 
     @guarded

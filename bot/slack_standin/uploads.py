@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from bot.slack_standin.state import Json, UploadedFile
+from bot.slack_standin.validation import check_blocks
 from bot.slack_standin.workspace import _error, _Workspace
 
 
@@ -50,6 +51,12 @@ class _UploadMethods(_Workspace):
         if args.get("channels"):
             raw = args["channels"]
             channel_ids.extend(raw.split(",") if isinstance(raw, str) else raw)
+        # Like Slack: `blocks` describe the share message, unless an initial_comment replaces them.
+        blocks = None if args.get("initial_comment") else args.get("blocks")
+        if blocks is not None:
+            problems = check_blocks(blocks)
+            if problems:
+                return self._invalid("files.completeUploadExternal", args, problems, "invalid_blocks")
         targets = [self._resolve_channel(c) for c in channel_ids]
         if any(t is None for t in targets):
             return _error("channel_not_found")
@@ -68,7 +75,10 @@ class _UploadMethods(_Workspace):
             upload.completed = True
         file_objects = [self._file_json(u) for u, _ in uploads]
         for conv in convs:
-            message = self._new_message({"text": args.get("initial_comment") or ""}, thread_ts=roots[conv.id])
+            shared: Json = {"text": args.get("initial_comment") or ""}
+            if blocks:
+                shared["blocks"] = copy.deepcopy(blocks)
+            message = self._new_message(shared, thread_ts=roots[conv.id])
             message.update({"files": copy.deepcopy(file_objects), "upload": True, "display_as_bot": False})
             self._append(conv, message)
         return {"ok": True, "files": file_objects}

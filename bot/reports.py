@@ -1,0 +1,644 @@
+"""Hiring analytics (SPEC 3 `/hiring report`, issue 7): funnel, time in stage, feedback turnaround,
+interviewer calibration and question signal. Plain Python over the database; no Slack.
+
+Definitions (the README's "Reports" section states them for users):
+
+- Scope: the roles asked for; `since` keeps candidates added on or after that day for the funnel
+  and time figures (a cohort, so pass rates do not mix cohorts), and rounds that ended on or after
+  it for turnaround, calibration and question signal.
+- Funnel: a candidate *entered* a stage if any stage event took them there (adding a candidate
+  enters the first stage). *Passed* is entering the next stage, or being hired from the last.
+  *Rejected here* and *in stage* are where candidates are now.
+- Time in stage: from entering a stage to leaving it (advanced, rejected or hired); holds count as
+  time in the stage; stints still open are left out. *To decision* is from being added to the
+  latest hire or rejection, for candidates hired or rejected now.
+- Turnaround: hours from a round's end to the first submission of each scorecard. *Due* counts
+  submitted scorecards plus missing ones past the kit's feedback deadline (*overdue now*), so
+  someone who never submits does not look punctual.
+- Calibration: per candidate, the interviewer's recommendation (strong no = 1 … strong yes = 4)
+  and average rating (below = 1, meets = 2, exceeds = 3) minus the other interviewers' for that
+  candidate; averaged over every candidate someone else also scored. Flagged only with at least
+  `MIN_SAMPLE` candidates behind it and an average gap of `OUTLIER_GAP` or more.
+- Question signal: how often a question is rated (not "not assessed") and an indicator observed,
+  and how often that agrees with the decision for candidates hired or rejected now: meets or
+  exceeds with a hire, below with a rejection; a positive indicator with a hire, a negative one
+  with a rejection.
+
+Medians and the 90th percentile interpolate between ranks (numpy's default). Purged candidates
+stay in every count; no figure names a candidate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.errors import Forbidden, UserError
+from bot.kits import KitCatalog
+from bot.permissions import Permissions
+from models.kit import Kit
+from models.tables import (
+    Candidate,
+    CandidateStatus,
+    Interview,
+    InterviewStatus,
+    PanelMember,
+    QuestionRating,
+    Rating,
+    Recommendation,
+    Role,
+    Scorecard,
+    StageEvent,
+)
+
+MIN_SAMPLE = 5
+OUTLIER_GAP = 0.75
+# Below this share of agreement with the decision a question or indicator tells the team little.
+LOW_AGREEMENT = 0.6
+# Rated on fewer than this share of scorecards: the panel rarely gets to the question.
+RARELY_RATED = 0.2
+
+RECOMMENDATION_SCORE = {
+    Recommendation.strong_no: 1,
+    Recommendation.no: 2,
+    Recommendation.yes: 3,
+    Recommendation.strong_yes: 4,
+}
+RATING_SCORE = {Rating.below: 1, Rating.meets: 2, Rating.exceeds: 3}
+DECIDED = (CandidateStatus.hired, CandidateStatus.rejected)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th quantile (0..1), interpolating between closest ranks; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and 90th percentile of `n` values."""
+
+    n: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        return cls(len(values), percentile(values, 0.5), percentile(values, 0.9))
+
+
+@dataclass(frozen=True)
+class StageFunnel:
+    key: str
+    name: str
+    entered: int
+    passed: int
+    rejected_here: int
+    on_hold_here: int
+    in_stage: int
+    time_in_stage: Spread
+
+    @property
+    def pass_rate(self) -> float | None:
+        return ratio(self.passed, self.entered)
+
+
+@dataclass(frozen=True)
+class Totals:
+    added: int
+    interviewed: int
+    hired: int
+    rejected: int
+    on_hold: int
+    active: int
+    to_decision: Spread
+
+    @property
+    def hire_rate(self) -> float | None:
+        return ratio(self.hired, self.hired + self.rejected)
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    interviewer_id: str
+    submitted: int
+    median_hours: float | None
+    within_deadline: int
+    overdue_now: int
+
+    @property
+    def due(self) -> int:
+        return self.submitted + self.overdue_now
+
+    @property
+    def share_within(self) -> float | None:
+        return ratio(self.within_deadline, self.due)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    interviewer_id: str
+    scorecards: int
+    compared: int
+    recommendations: dict[str, int]
+    panel_recommendations: dict[str, int]
+    ratings: dict[str, int]
+    panel_ratings: dict[str, int]
+    recommendation_gap: float | None
+    rating_gap: float | None
+
+    @property
+    def flag(self) -> str | None:
+        if self.compared < MIN_SAMPLE or self.recommendation_gap is None:
+            return None
+        if self.recommendation_gap <= -OUTLIER_GAP:
+            return "harsher than the panel"
+        if self.recommendation_gap >= OUTLIER_GAP:
+            return "more lenient than the panel"
+        return None
+
+
+@dataclass(frozen=True)
+class IndicatorSignal:
+    positive: bool
+    text: str
+    observed: int
+    asked: int
+    agreeing: int
+    decided: int
+
+    @property
+    def share_observed(self) -> float | None:
+        return ratio(self.observed, self.asked)
+
+    @property
+    def agreement(self) -> float | None:
+        return ratio(self.agreeing, self.decided)
+
+    @property
+    def flag(self) -> str | None:
+        if self.asked >= MIN_SAMPLE and self.observed == 0:
+            return "never observed"
+        if self.decided >= MIN_SAMPLE and (self.agreement or 0) < LOW_AGREEMENT:
+            return "rarely agrees with the decision"
+        return None
+
+
+@dataclass(frozen=True)
+class QuestionSignal:
+    key: str
+    title: str
+    asked: int
+    rated: int
+    agreeing: int
+    decided: int
+    indicators: list[IndicatorSignal]
+
+    @property
+    def share_rated(self) -> float | None:
+        return ratio(self.rated, self.asked)
+
+    @property
+    def agreement(self) -> float | None:
+        return ratio(self.agreeing, self.decided)
+
+    @property
+    def flag(self) -> str | None:
+        if self.asked >= MIN_SAMPLE and (self.share_rated or 0) < RARELY_RATED:
+            return "rarely rated"
+        if self.decided >= MIN_SAMPLE and (self.agreement or 0) < LOW_AGREEMENT:
+            return "rarely agrees with the decision"
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    """The figures for one role, or for every role in scope together (`role` None)."""
+
+    title: str
+    role: Role | None
+    kit: Kit | None
+    totals: Totals
+    stages: list[StageFunnel]
+    turnaround: list[Turnaround]
+    calibration: list[Calibration]
+    questions: list[QuestionSignal]
+    feedback_due_hours: int | None
+
+
+@dataclass(frozen=True)
+class Report:
+    generated_at: datetime
+    since: date | None
+    overall: Section
+    roles: list[Section] = field(default_factory=list)
+
+    def section(self, title: str) -> Section:
+        for section in [self.overall, *self.roles]:
+            if section.title == title:
+                return section
+        raise KeyError(title)
+
+
+# -------------------------------------------------------------------------------- who sees what
+
+
+def reportable_roles(session: Session, permissions: Permissions, user_id: str) -> list[Role]:
+    """Recruiters see every role; hiring managers the roles they manage; nobody else any."""
+    roles = list(session.exec(select(Role).order_by(col(Role.id))))
+    if permissions.is_recruiter(user_id):
+        return roles
+    managed = [
+        r for r in roles if user_id in r.hiring_manager_ids or permissions.is_recruiter(user_id, r.recruiter_ids)
+    ]
+    if not managed:
+        raise Forbidden(
+            "Reports are for recruiters and hiring managers. "
+            f"Recruiters here: {permissions.who()}; a role's hiring managers see that role's report."
+        )
+    return managed
+
+
+def pick_role(roles: Sequence[Role], query: str) -> Role:
+    """The role `query` names among `roles`: `#id`, the exact title, or a unique part of it."""
+    query = query.strip()
+    digits = query.lstrip("#")
+    if digits.isascii() and digits.isdigit():
+        for role in roles:
+            if str(role.id) == digits.lstrip("0"):
+                return role
+    needle = query.casefold()
+    exact = [r for r in roles if r.title.casefold() == needle]
+    partial = [r for r in roles if needle in r.title.casefold()]
+    found = exact or partial
+    if len(found) == 1:
+        return found[0]
+    titles = ", ".join(f"{r.title} (#{r.id})" for r in roles) or "none"
+    if not found:
+        raise UserError(f"No role you can report on matches '{query}'. Yours: {titles}.")
+    raise UserError(f"'{query}' matches several roles: {', '.join(r.title for r in found)}. Name one of them.")
+
+
+def parse_since(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"'{text}' is not a date; write it as YYYY-MM-DD, e.g. `--since 2026-01-31`.") from None
+
+
+def parse_report_args(text: str) -> tuple[str | None, date | None]:
+    """`[role] [--since DATE]` from a command's words: the role (may be several words) and the date."""
+    words = text.split()
+    role_words: list[str] = []
+    since: date | None = None
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word.startswith("--since"):
+            value = word.partition("=")[2] if "=" in word else (words[index + 1] if index + 1 < len(words) else "")
+            if not value:
+                raise UserError("`--since` needs a date: `--since 2026-01-31`.")
+            since = parse_since(value)
+            index += 1 if "=" in word else 2
+            continue
+        if word.startswith("--"):
+            raise UserError(f"`{word}` is not an option; the only one is `--since YYYY-MM-DD`.")
+        role_words.append(word)
+        index += 1
+    return (" ".join(role_words) or None), since
+
+
+# ------------------------------------------------------------------------------------ the report
+
+
+@dataclass
+class _Data:
+    """Everything the figures need for a scope, read once."""
+
+    candidates: list[Candidate]
+    # The cohort plus the candidates of in-scope rounds added before it (they have decisions too).
+    everyone: dict[int, Candidate]
+    events: dict[int, list[StageEvent]]
+    rounds: list[Interview]
+    panels: dict[int, list[str]]
+    scorecards: list[Scorecard]
+    ratings: dict[int, list[QuestionRating]]
+
+
+def build_report(
+    session: Session,
+    kits: KitCatalog,
+    roles: Sequence[Role],
+    now: datetime,
+    *,
+    since: date | None = None,
+    detail: bool = True,
+) -> Report:
+    """The overall section for `roles` and, with `detail`, a section per role."""
+    start = datetime.combine(since, time(), tzinfo=now.tzinfo) if since else None
+    data = _load(session, [r.id for r in roles if r.id is not None], start)
+    kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles}
+    overall = _section("All roles", None, None, data, kit_of, now)
+    sections = [_section(r.title, r, kit_of[r.id], _only(data, r.id), kit_of, now) for r in roles] if detail else []
+    return Report(generated_at=now, since=since, overall=overall, roles=sections)
+
+
+def _load(session: Session, role_ids: list[int], start: datetime | None) -> _Data:
+    query = select(Candidate).where(col(Candidate.role_id).in_(role_ids))
+    cohort = list(session.exec(query.where(col(Candidate.created_at) >= start) if start else query))
+    events: dict[int, list[StageEvent]] = defaultdict(list)
+    for event in session.exec(
+        select(StageEvent)
+        .join(Candidate, col(Candidate.id) == col(StageEvent.candidate_id))
+        .where(col(Candidate.role_id).in_(role_ids), *([col(Candidate.created_at) >= start] if start else []))
+        .order_by(col(StageEvent.candidate_id), col(StageEvent.at), col(StageEvent.id))
+    ):
+        events[event.candidate_id].append(event)
+    # Rounds are scoped by when they ended, so their candidates may predate the cohort.
+    everyone = {c.id: c for c in session.exec(query)} if start else {c.id: c for c in cohort}
+    round_query = (
+        select(Interview)
+        .join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
+        .where(col(Candidate.role_id).in_(role_ids), col(Interview.status) != InterviewStatus.cancelled)
+    )
+    if start:
+        round_query = round_query.where(col(Interview.ends_at) >= start)
+    rounds = list(session.exec(round_query.order_by(col(Interview.id))))
+    round_ids = [r.id for r in rounds]
+    panels: dict[int, list[str]] = defaultdict(list)
+    for member in session.exec(select(PanelMember).where(col(PanelMember.interview_id).in_(round_ids))):
+        panels[member.interview_id].append(member.interviewer_id)
+    scorecards = list(
+        session.exec(select(Scorecard).where(col(Scorecard.interview_id).in_(round_ids)).order_by(col(Scorecard.id)))
+    )
+    ratings: dict[int, list[QuestionRating]] = defaultdict(list)
+    for rating in session.exec(
+        select(QuestionRating).where(col(QuestionRating.scorecard_id).in_([s.id for s in scorecards]))
+    ):
+        ratings[rating.scorecard_id].append(rating)
+    return _Data(cohort, everyone, events, rounds, panels, scorecards, ratings)
+
+
+def _only(data: _Data, role_id: int | None) -> _Data:
+    mine = {cid for cid, c in data.everyone.items() if c.role_id == role_id}
+    rounds = [r for r in data.rounds if r.candidate_id in mine]
+    round_ids = {r.id for r in rounds}
+    scorecards = [s for s in data.scorecards if s.interview_id in round_ids]
+    return _Data(
+        [c for c in data.candidates if c.role_id == role_id],
+        {cid: data.everyone[cid] for cid in mine},
+        {cid: e for cid, e in data.events.items() if cid in mine},
+        rounds,
+        {rid: p for rid, p in data.panels.items() if rid in round_ids},
+        scorecards,
+        {s.id: data.ratings.get(s.id, []) for s in scorecards if s.id is not None},
+    )
+
+
+def _section(
+    title: str, role: Role | None, kit: Kit | None, data: _Data, kit_of: dict[int | None, Kit | None], now: datetime
+) -> Section:
+    everyone = data.everyone
+    deadline = {r.id: _deadline(kit_of.get(everyone[r.candidate_id].role_id)) for r in data.rounds}
+    return Section(
+        title=title,
+        role=role,
+        kit=kit,
+        totals=_totals(data),
+        stages=_stages(kit, data) if kit else [],
+        turnaround=_turnaround(data, deadline, now),
+        calibration=_calibration(data, everyone),
+        questions=_questions(kit, data, everyone) if kit else [],
+        feedback_due_hours=kit.feedback_due_hours if kit else None,
+    )
+
+
+def _deadline(kit: Kit | None) -> timedelta:
+    return timedelta(hours=kit.feedback_due_hours if kit else 48)
+
+
+def _totals(data: _Data) -> Totals:
+    status = Counter(c.status for c in data.candidates)
+    cohort = {c.id for c in data.candidates}
+    interviewed = {r.candidate_id for r in data.rounds if r.candidate_id in cohort}
+    decided = []
+    for candidate in data.candidates:
+        if candidate.status in DECIDED:
+            last = [e.at for e in data.events.get(candidate.id or 0, []) if e.to_status == candidate.status]
+            if last:
+                decided.append(_days(last[-1] - candidate.created_at))
+    return Totals(
+        added=len(data.candidates),
+        interviewed=len(interviewed),
+        hired=status[CandidateStatus.hired],
+        rejected=status[CandidateStatus.rejected],
+        on_hold=status[CandidateStatus.on_hold],
+        active=status[CandidateStatus.active],
+        to_decision=Spread.of(decided),
+    )
+
+
+def _days(delta: timedelta) -> float:
+    return delta.total_seconds() / 86400
+
+
+def _stints(events: Iterable[StageEvent]) -> list[tuple[str, float]]:
+    """(stage, days) for each closed stay in a stage, from one candidate's events in order."""
+    stints: list[tuple[str, float]] = []
+    current: tuple[str, datetime] | None = None
+    for event in events:
+        if event.to_stage is None:
+            continue
+        if current is None:
+            # Added, or reopened after a decision: a new stay starts.
+            if event.action in ("created", "reopen") or event.from_stage != event.to_stage:
+                current = (event.to_stage, event.at)
+            continue
+        stage, entered = current
+        if event.to_stage != stage or event.to_status in DECIDED:
+            stints.append((stage, _days(event.at - entered)))
+            current = None if event.to_status in DECIDED else (event.to_stage, event.at)
+    return stints
+
+
+def _stages(kit: Kit, data: _Data) -> list[StageFunnel]:
+    entered: dict[str, set[int]] = defaultdict(set)
+    durations: dict[str, list[float]] = defaultdict(list)
+    for candidate_id, events in data.events.items():
+        for event in events:
+            if event.to_stage:
+                entered[event.to_stage].add(candidate_id)
+        for stage, days in _stints(events):
+            durations[stage].append(days)
+    now_at = Counter((c.stage_key, c.status) for c in data.candidates)
+    hired = sum(1 for c in data.candidates if c.status == CandidateStatus.hired)
+    rows = []
+    for index, stage in enumerate(kit.stages):
+        last = index == len(kit.stages) - 1
+        rows.append(
+            StageFunnel(
+                key=stage.key,
+                name=stage.name,
+                entered=len(entered[stage.key]),
+                passed=hired if last else len(entered[kit.stages[index + 1].key]),
+                rejected_here=now_at[(stage.key, CandidateStatus.rejected)],
+                on_hold_here=now_at[(stage.key, CandidateStatus.on_hold)],
+                in_stage=now_at[(stage.key, CandidateStatus.active)],
+                time_in_stage=Spread.of(durations[stage.key]),
+            )
+        )
+    return rows
+
+
+def _turnaround(data: _Data, deadline: dict[int | None, timedelta], now: datetime) -> list[Turnaround]:
+    ends = {r.id: r.ends_at for r in data.rounds}
+    hours: dict[str, list[float]] = defaultdict(list)
+    within: Counter[str] = Counter()
+    submitted: set[tuple[int, str]] = set()
+    for card in data.scorecards:
+        waited = max(card.submitted_at - ends[card.interview_id], timedelta(0))
+        hours[card.interviewer_id].append(waited.total_seconds() / 3600)
+        within[card.interviewer_id] += waited <= deadline[card.interview_id]
+        submitted.add((card.interview_id, card.interviewer_id))
+    overdue: Counter[str] = Counter()
+    for interview in data.rounds:
+        if interview.status != InterviewStatus.scheduled or interview.ends_at + deadline[interview.id] >= now:
+            continue
+        for person in data.panels.get(interview.id or 0, []):
+            overdue[person] += (interview.id, person) not in submitted
+    people = sorted(set(hours) | {p for p, n in overdue.items() if n})
+    return [
+        Turnaround(p, len(hours[p]), percentile(hours[p], 0.5), within[p], overdue[p])
+        for p in sorted(people, key=lambda p: (-(overdue[p]), -(percentile(hours[p], 0.5) or 0), p))
+    ]
+
+
+def _calibration(data: _Data, everyone: dict[int, Candidate]) -> list[Calibration]:
+    round_candidate = {r.id: r.candidate_id for r in data.rounds}
+    # candidate -> interviewer -> their recommendation scores and rating scores for that candidate
+    recs: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    rates: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    own_recs: dict[str, Counter[str]] = defaultdict(Counter)
+    own_rates: dict[str, Counter[str]] = defaultdict(Counter)
+    for card in data.scorecards:
+        candidate_id = round_candidate[card.interview_id]
+        recs[candidate_id][card.interviewer_id].append(RECOMMENDATION_SCORE[Recommendation(card.recommendation)])
+        own_recs[card.interviewer_id][card.recommendation] += 1
+        for rating in data.ratings.get(card.id or 0, []):
+            if rating.rating in RATING_SCORE:
+                rates[candidate_id][card.interviewer_id].append(RATING_SCORE[Rating(rating.rating)])
+                own_rates[card.interviewer_id][rating.rating] += 1
+    result = []
+    by_score = {v: k.value for k, v in RECOMMENDATION_SCORE.items()}
+    by_rating = {v: k.value for k, v in RATING_SCORE.items()}
+    for person in sorted(own_recs):
+        rec_gaps: list[float] = []
+        rate_gaps: list[float] = []
+        panel_recs: Counter[str] = Counter()
+        panel_rates: Counter[str] = Counter()
+        for candidate_id, scores in recs.items():
+            others = [s for who, ss in scores.items() if who != person for s in ss]
+            if person not in scores or not others:
+                continue
+            rec_gaps.append(sum(scores[person]) / len(scores[person]) - sum(others) / len(others))
+            panel_recs.update(by_score[s] for s in others)
+            mine = rates[candidate_id].get(person, [])
+            theirs = [s for who, ss in rates[candidate_id].items() if who != person for s in ss]
+            panel_rates.update(by_rating[s] for s in theirs)
+            if mine and theirs:
+                rate_gaps.append(sum(mine) / len(mine) - sum(theirs) / len(theirs))
+        result.append(
+            Calibration(
+                interviewer_id=person,
+                scorecards=sum(own_recs[person].values()),
+                compared=len(rec_gaps),
+                recommendations=dict(own_recs[person]),
+                panel_recommendations=dict(panel_recs),
+                ratings=dict(own_rates[person]),
+                panel_ratings=dict(panel_rates),
+                recommendation_gap=mean(rec_gaps),
+                rating_gap=mean(rate_gaps),
+            )
+        )
+    return sorted(result, key=lambda c: (c.flag is None, -abs(c.recommendation_gap or 0), c.interviewer_id))
+
+
+def _questions(kit: Kit, data: _Data, everyone: dict[int, Candidate]) -> list[QuestionSignal]:
+    round_candidate = {r.id: r.candidate_id for r in data.rounds}
+    rows: dict[str, list[tuple[QuestionRating, str | None]]] = defaultdict(list)
+    for card in data.scorecards:
+        outcome = everyone[round_candidate[card.interview_id]].status
+        decision = outcome if outcome in DECIDED else None
+        for rating in data.ratings.get(card.id or 0, []):
+            rows[rating.question_key].append((rating, decision))
+    signals = []
+    for question in kit.questions:
+        answers = rows.get(question.key, [])
+        if not answers:
+            continue
+        rated = [(r, d) for r, d in answers if r.rating in RATING_SCORE]
+        decided = [(r, d) for r, d in rated if d is not None]
+        agreeing = sum(1 for r, d in decided if (r.rating != Rating.below) == (d == CandidateStatus.hired))
+        indicators = []
+        for positive, texts in ((True, question.positive), (False, question.negative)):
+            for text in texts:
+                seen = [
+                    (r, d) for r, d in answers if text in (r.positive_observed if positive else r.negative_observed)
+                ]
+                seen_decided = [d for _, d in seen if d is not None]
+                agree = sum(1 for d in seen_decided if (d == CandidateStatus.hired) == positive)
+                indicators.append(IndicatorSignal(positive, text, len(seen), len(answers), agree, len(seen_decided)))
+        signals.append(
+            QuestionSignal(question.key, question.title, len(answers), len(rated), agreeing, len(decided), indicators)
+        )
+    return signals
+
+
+# ------------------------------------------------------------------- one way to write each figure
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def days(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} d"
+
+
+def hours(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} h"
+
+
+def gap(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def spread(value: Spread) -> str:
+    if not value.n:
+        return "no data yet"
+    return f"median {days(value.median)}, 90th percentile {days(value.p90)} (n={value.n})"
+
+
+def counts(values: dict[str, int], order: Sequence[str]) -> str:
+    return " / ".join(f"{values.get(k, 0)}" for k in order)
+
+
+RECOMMENDATION_ORDER = [r.value for r in RECOMMENDATION_SCORE]
+RATING_ORDER = [r.value for r in RATING_SCORE]
