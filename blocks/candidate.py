@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ConfirmObject,
     EmailInputElement,
     InputBlock,
@@ -91,9 +92,63 @@ def card_blocks(view: CandidateView) -> list[Block]:
         SectionBlock(fields=fields),
         context(" · ".join(details)),
     ]
+    if view.checklist:
+        blocks.extend(checklist_blocks(view))
     buttons = card_buttons(c, view.stage)
     if buttons:
         blocks.append(ActionsBlock(block_id="candidate_card", elements=buttons))
+    return blocks
+
+
+CHECKLIST = "stage_checklist"
+CHECKLIST_GROUP = 10  # Slack's cap on options in one checkbox group
+
+
+def checklist_block_id(candidate_id: int, stage_key: str, group: int) -> str:
+    # The stage rides along so a tick on a card shown before the candidate moved on is refused.
+    return f"{CHECKLIST}:{candidate_id}:{stage_key}:{group}"
+
+
+def parse_checklist_block_id(block_id: str) -> tuple[int, str, int]:
+    prefix, candidate_id, stage_key, group = block_id.split(":")
+    if prefix != CHECKLIST:
+        raise ValueError(block_id)
+    return int(candidate_id), stage_key, int(group)
+
+
+def checklist_group(total: int, group: int) -> list[int]:
+    """The item indexes one checkbox group shows."""
+    return list(range(group * CHECKLIST_GROUP, min(total, (group + 1) * CHECKLIST_GROUP)))
+
+
+def checklist_blocks(view: CandidateView) -> list[Block]:
+    """The stage's checklist: checkboxes a recruiter ticks while the candidate is active, else a list."""
+    items = view.checklist
+    done = sum(1 for i in items if i.done)
+    title = f"*Checklist* ({done} of {len(items)} done)"
+    if view.candidate.status != CandidateStatus.active or view.candidate.id is None or view.stage is None:
+        lines = [f"{':white_check_mark:' if i.done else ':white_large_square:'} {escape(i.text)}" for i in items]
+        return [section(title + "\n" + "\n".join(lines))]
+    blocks: list[Block] = [section(title)]
+    for group in range((len(items) + CHECKLIST_GROUP - 1) // CHECKLIST_GROUP):
+        shown = [items[i] for i in checklist_group(len(items), group)]
+        options = [
+            Option(
+                value=str(i.index),
+                text=MarkdownTextObject(text=clip(escape(i.text), 75)),
+                description=MarkdownTextObject(text=f"{user(i.by)}, {slack_date(i.at)}")
+                if i.done and i.by and i.at
+                else None,
+            )
+            for i in shown
+        ]
+        ticked = [o for o, i in zip(options, shown, strict=True) if i.done]
+        blocks.append(
+            ActionsBlock(
+                block_id=checklist_block_id(view.candidate.id, view.stage.key, group),
+                elements=[CheckboxesElement(action_id=CHECKLIST, options=options, initial_options=ticked or None)],
+            )
+        )
     return blocks
 
 
@@ -147,6 +202,22 @@ def event_text(event: StageEvent, view: CandidateView, *, from_name: str, to_nam
     return f"{actor}: {event.action} {name}."
 
 
+def action_words(action: str) -> str:
+    verb = action.partition(":")[0]
+    return {"check": "ticked", "uncheck": "unticked"}.get(verb) or PAST_TENSE.get(action, action)
+
+
+def tick_text(event: StageEvent, view: CandidateView) -> str:
+    """The thread reply for one checklist tick."""
+    actor = user(event.actor_id) if event.actor_id else "Someone"
+    done = sum(1 for i in view.checklist if i.done)
+    item = escape(event.reason or "an item")
+    progress = f"({done} of {len(view.checklist)} done)"
+    if event.action.startswith("check:"):
+        return f":white_check_mark: {actor} ticked *{item}* for *{escape(view.candidate.name)}* {progress}."
+    return f":leftwards_arrow_with_hook: {actor} unticked *{item}* for *{escape(view.candidate.name)}* {progress}."
+
+
 def event_blocks(text: str, reason: str | None) -> list[Block]:
     blocks: list[Block] = [section(text)]
     if reason:
@@ -175,7 +246,7 @@ def summary_blocks(view: CandidateView, events: Sequence[StageEvent], *, interna
             details.append(f"<{c.link}|profile>")
         blocks.append(context(" · ".join(details)))
         history = [
-            f"{slack_date(e.at, '{date_short}')} {PAST_TENSE.get(e.action, e.action)}"
+            f"{slack_date(e.at, '{date_short}')} {action_words(e.action)}"
             + (f" by {user(e.actor_id)}" if e.actor_id else "")
             + (f": _{escape(clip(e.reason, 120))}_" if e.reason else "")
             for e in list(events)[-5:]

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.candidates import OPEN_STATUSES, fold, get_candidate
+from bot.checklists import ChecklistItem, checklist_state
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
 from bot.roles import kit_for
@@ -50,6 +51,8 @@ class CandidateView:
     days_in_stage: int
     next_interview: Interview | None
     last_event: StageEvent | None = None
+    # The current stage's checklist (references, offer), ticked or not.
+    checklist: list[ChecklistItem] = field(default_factory=list)
 
 
 @dataclass
@@ -199,6 +202,7 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
         days_in_stage=days_between(candidate.stage_entered_at, now),
         next_interview=next_interview,
         last_event=last_event,
+        checklist=checklist_state(session, candidate.id, stage) if stage is not None and candidate.id else [],
     )
 
 

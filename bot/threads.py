@@ -21,8 +21,9 @@ from blocks.candidate import (
     card_text,
     event_blocks,
     event_text,
+    tick_text,
 )
-from blocks.common import to_dicts
+from blocks.common import section, to_dicts
 from blocks.rounds import cancelled_reply, rescheduled_reply, scheduled_reply, submitted_reply
 from bot.candidates import get_candidate
 from bot.pipeline import candidate_view
@@ -101,6 +102,20 @@ class CandidateThreads:
                 text=f"Next step: {view.stage.name}",
                 blocks=to_dicts(blocks),
                 metadata=candidate_message_metadata(candidate),
+            )
+
+    def checklist_ticks(self, candidate_id: int, event_ids: list[int]) -> None:
+        """Refresh the card (also undoing a refused tick on screen) and reply once per tick."""
+        candidate = self.sync_card(candidate_id)
+        if not event_ids:
+            return
+        with self.services.db.read() as session:
+            view = candidate_view(session, self.services.kits, candidate, self.services.clock.now())
+            events = [e for e in (session.get(StageEvent, i) for i in event_ids) if e is not None]
+        for event in events:
+            text = tick_text(event, view)
+            self.client.chat_postMessage(
+                channel=candidate.channel_id, thread_ts=candidate.thread_ts, text=text, blocks=to_dicts([section(text)])
             )
 
     def round_event(self, interview_id: int, event: str, actor: str, *, edited: bool = False) -> None:

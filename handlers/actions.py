@@ -10,12 +10,15 @@ from slack_sdk import WebClient
 from blocks.candidate import (
     ADVANCE,
     BUTTON_ACTIONS,
+    CHECKLIST,
     HOLD,
     PURGE,
     REJECT,
     REOPEN,
     SCHEDULE,
+    checklist_group,
     parse_button_value,
+    parse_checklist_block_id,
     purge_done_blocks,
     purge_done_text,
     reason_modal,
@@ -25,6 +28,7 @@ from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from bot.candidates import get_candidate
+from bot.checklists import set_checklist
 from bot.errors import UserError
 from bot.pipeline import change_stage
 from bot.purge import candidate_to_purge, purge_candidate
@@ -149,6 +153,42 @@ def register(app: App, services: Services) -> None:
         tell_later(client, context, body)
 
     app.action(PURGE)(ack=purge, lazy=[purged])
+
+    def tick_checklist(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        user_id = body["user"]["id"]
+
+        def work() -> None:
+            try:
+                candidate_id, stage_key, group = parse_checklist_block_id(str(action.get("block_id", "")))
+                ticked = {int(str(o.get("value"))) for o in action.get("selected_options") or []}
+            except (ValueError, TypeError, AttributeError):
+                raise UserError("This checklist is out of date; open the candidate's card again.") from None
+            with services.db.transaction() as session:
+                candidate = get_candidate(session, candidate_id)
+                # Whatever happens next, the card is redrawn: a refused tick must not stay ticked on screen.
+                context["checklist_card"] = candidate_id
+                require_recruiter(session, user_id, candidate.role_id, "tick checklists for")
+                events = set_checklist(
+                    session,
+                    services.kits,
+                    candidate_id,
+                    stage_key,
+                    ticked,
+                    lambda total: checklist_group(total, group),
+                    user_id,
+                    services.clock.now(),
+                )
+                context["ticks"] = [e.id for e in events]
+
+        catch_for_later(context, work)
+
+    def ticked(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        if context.get("checklist_card"):
+            CandidateThreads(services, client).checklist_ticks(context["checklist_card"], context.get("ticks") or [])
+        tell_later(client, context, body)
+
+    app.action(CHECKLIST)(ack=tick_checklist, lazy=[ticked])
 
     def ask_for_report(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
