@@ -27,7 +27,7 @@ from blocks.common import clip, context, escape, header, section, slack_date, us
 from bot.candidates import thread_link
 from bot.pipeline import PAST_TENSE, CandidateView, RoleBoard, status_word
 from bot.purge import PurgePreview, PurgeResult, SlackCleanup
-from models.kit import Stage
+from models.kit import Stage, StageKind
 from models.tables import Candidate, CandidateStatus, Role, StageEvent
 
 STATUS_EMOJI = {
@@ -44,6 +44,7 @@ HOLD = "candidate_hold"
 REJECT = "candidate_reject"
 REOPEN = "candidate_reopen"
 SCHEDULE = "candidate_schedule"
+REVIEW = "candidate_review"
 PURGE = "candidate_purge"
 BUTTON_ACTIONS = {ADVANCE: "advance", HOLD: "hold", REJECT: "reject", REOPEN: "reopen"}
 
@@ -154,8 +155,10 @@ def checklist_blocks(view: CandidateView) -> list[Block]:
 
 def card_buttons(c: Candidate, stage: Stage | None) -> list[ButtonElement]:
     value = button_value(c)
+    reviewing = stage is not None and stage.kind is StageKind.review
     if c.status == CandidateStatus.active:
         return [
+            *([ButtonElement(text="Ask for a review", action_id=REVIEW, value=value)] if reviewing else []),
             ButtonElement(text="Schedule interview", action_id=SCHEDULE, value=value),
             ButtonElement(
                 text="Advance",

@@ -16,7 +16,7 @@ from blocks.rounds import round_line
 from blocks.scorecard import SUBMIT
 from bot.rounds import RoundContext
 from bot.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Debrief
-from models.kit import Question
+from models.kit import Question, StageKind
 
 MAX_MESSAGE_BLOCKS = 50
 
@@ -115,6 +115,20 @@ def briefing_message(ctx: RoundContext) -> list[Block]:
 def scorecard_request(ctx: RoundContext, *, reminder: bool) -> list[Block]:
     due_text = slack_date(ctx.interview.ends_at + timedelta(hours=ctx.kit.feedback_due_hours))
     who, round_name = escape(ctx.candidate.name), escape(ctx.stage.name)
+    if ctx.stage.kind is StageKind.review:
+        asked = f" {user(ctx.interview.scheduled_by)} asked you to" if ctx.interview.scheduled_by else " Please"
+        profile = f" <{ctx.candidate.link}|Their profile>." if ctx.candidate.link else ""
+        text = (
+            f":alarm_clock: Reminder: your review of *{who}* ({round_name}) is still open."
+            if reminder
+            else f":mag:{asked} review *{who}* for {escape(ctx.role.title)} against the *{round_name}* criteria."
+            + profile
+        )
+        return [
+            section(text),
+            context(f"Due by {due_text}. Other reviews stay hidden from you until yours is in."),
+            scorecard_button(ctx.interview.id or 0, "Submit review"),
+        ]
     text = (
         f":alarm_clock: Reminder: your scorecard for *{who}* ({round_name}) is still open."
         if reminder

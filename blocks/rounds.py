@@ -23,8 +23,9 @@ from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, slack_date, user, users
 from bot.rounds import RoundContext
-from models.kit import Stage
+from models.kit import Stage, StageKind
 
+REVIEW = "review_assign"
 SCHEDULE = "interview_schedule"
 RESCHEDULE = "interview_reschedule"
 CANCEL = "interview_cancel"
@@ -121,6 +122,29 @@ def schedule_modal(
     )
 
 
+def review_modal(*, candidate_name: str, candidate_id: int, stage: Stage, criteria: Sequence[str]) -> View:
+    """Ask for a review (a resume screen): who rates the candidate against the stage's criteria."""
+    listed = "\n".join(f"• {escape(c)}" for c in criteria[:20]) or "_The kit lists no criteria for this stage._"
+    blocks: list[Block] = [
+        section(f"Who should review *{escape(candidate_name)}* for *{escape(stage.name)}*?"),
+        context(clip(f"Each reviewer rates every criterion in a form like a scorecard:\n{listed}", 2900)),
+        InputBlock(
+            block_id="interviewers",
+            label="Reviewers",
+            element=UserMultiSelectElement(action_id="value", placeholder="Pick the reviewers", max_selected_items=10),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=REVIEW,
+        title="Ask for a review",
+        submit="Ask",
+        close="Cancel",
+        private_metadata=json.dumps({"candidate_id": candidate_id, "stage": stage.key}),
+        blocks=blocks,
+    )
+
+
 def round_line(ctx: RoundContext) -> str:
     where = f" · {escape(ctx.interview.location)}" if ctx.interview.location else ""
     minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
@@ -128,6 +152,12 @@ def round_line(ctx: RoundContext) -> str:
 
 
 def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
+    if ctx.stage.kind is StageKind.review:
+        return [
+            section(f":mag: {user(actor)} asked {users(ctx.panel)} to review *{escape(ctx.candidate.name)}* "
+                    f"for *{escape(ctx.stage.name)}*."),
+            context("Reviews are blind: the thread only says who has submitted; the tally follows when all are in."),
+        ]  # fmt: skip
     return [
         section(f":calendar: {user(actor)} scheduled {round_line(ctx)}"),
         context(f"Panel: {users(ctx.panel)}"),

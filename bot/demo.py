@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from blocks.candidate import CHECKLIST
 from bot.app import build_app
 from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
@@ -43,7 +44,7 @@ from bot.slack_requests import (
 )
 from bot.slack_standin import SlackStandIn
 from bot.terminal import render_message
-from models.kit import TIMED_STAGE_KINDS, Kit
+from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
 from models.tables import Interview
 
 CHANNEL = "C0HIRING"
@@ -236,8 +237,12 @@ class Loop:
             if stage.kind in TIMED_STAGE_KINDS:
                 self.round(stage.key, stage.name, late=not late_done)
                 late_done = True
+            elif stage.kind is StageKind.review:
+                self.review(stage.name)
             else:
                 self.clock.advance(timedelta(days=2))
+            if stage.checklist:
+                self.checklist(stage.name, len(stage.checklist))
         self.advance("past the last stage: hired")
         for person in (RECRUITER, INES):
             self.client.event({"type": "app_home_opened", "user": person.id, "tab": "home"})
@@ -255,6 +260,52 @@ class Loop:
         self.click_card(RECRUITER, "candidate_advance")
         self.wait(lambda: self.replies() > before, "the advance reply")
         self.dispatch()
+
+    def review(self, stage_name: str) -> None:
+        self.demo.say(f"Rita asks Ines and Ivan to review Casey for '{stage_name}'")
+        view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_review"), "the review form")
+        before = self.replies()
+        self.client.view_submission(RECRUITER.id, view, {"interviewers": users_value([INES.id, IVAN.id])})
+        self.wait(lambda: self.replies() > before, "the review request reply")
+        self.dispatch()  # the review requests go out at once
+        self.clock.advance(timedelta(hours=3))
+        self.score(INES, "exceeds", "yes", "Owned two services end to end; clear write-up.")
+        self.score(IVAN, "meets", "yes", "Good fit on the criteria; little on-call experience.")
+        self.dispatch()  # the tally
+        self.demo.say(f"Review tally for '{stage_name}' posted")
+
+    def checklist(self, stage_name: str, items: int) -> None:
+        self.demo.say(f"Rita works through the {stage_name} checklist ({items} items) on the card")
+        for index in range(items):
+            before = self.replies()
+            self.client.interaction(
+                {
+                    "type": "block_actions",
+                    "user": {"id": RECRUITER.id, "username": "rita", "team_id": self.client.team_id},
+                    "trigger_id": self.client.trigger_id(RECRUITER.id),
+                    "channel": {"id": CHANNEL},
+                    "container": {"type": "message", "channel_id": CHANNEL, "message_ts": self.thread_ts},
+                    "message": {"ts": self.thread_ts},
+                    "actions": [
+                        {
+                            "type": "checkboxes",
+                            "action_id": CHECKLIST,
+                            "block_id": self.checklist_block(),
+                            "selected_options": [{"value": str(i)} for i in range(index + 1)],
+                            "action_ts": f"{time.time():.6f}",
+                        }
+                    ],
+                }
+            )
+            self.wait(lambda before=before: self.replies() > before, "the checklist reply")
+            self.clock.advance(timedelta(hours=4))
+
+    def checklist_block(self) -> str:
+        card = next(m for m in self.slack.messages(CHANNEL) if m["ts"] == self.thread_ts)
+        for block in card.get("blocks", []):
+            if str(block.get("block_id", "")).startswith(CHECKLIST):
+                return str(block["block_id"])
+        raise RuntimeError("the card shows no checklist")
 
     def round(self, stage_key: str, stage_name: str, *, late: bool) -> None:
         self.demo.say(f"Rita schedules '{stage_name}' with Ines and Ivan")

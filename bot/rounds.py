@@ -18,7 +18,7 @@ from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
 from bot.pipeline import stage_index
 from bot.roles import USER_ID, kit_for
-from models.kit import TIMED_STAGE_KINDS, Kit, Stage
+from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
 from models.tables import (
     Candidate,
     Interview,
@@ -184,6 +184,57 @@ def schedule_round(
     return context
 
 
+def assign_reviewers(
+    session: Session,
+    kits: KitCatalog,
+    *,
+    candidate_id: int,
+    reviewer_ids: list[str],
+    actor: str,
+    now: datetime,
+) -> RoundContext:
+    """A review of the candidate's current stage (a resume screen): no meeting, the reviewers rate
+    every criterion like a scorecard. It is a round that starts and ends now, so requests,
+    reminders, escalation, blind feedback and the debrief all work as for interviews."""
+    candidate = get_candidate(session, candidate_id, lock=True)
+    if candidate.status != "active":
+        raise UserError(f"{candidate.name} is {candidate.status}; reopen them before asking for a review.")
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    kit = kit_for(kits, role)
+    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    if stage.kind is not StageKind.review:
+        raise UserError(f"{stage.name} is not a review stage; schedule a round for it instead.")
+    panel = parse_panel(reviewer_ids)
+    if not panel:
+        raise UserError("Pick at least one reviewer.", field="interviewers")
+    if len(panel) > MAX_PANEL:
+        raise UserError(f"A review has at most {MAX_PANEL} reviewers.", field="interviewers")
+    if candidate.slack_user_id in panel:
+        raise UserError(f"{candidate.name} cannot review themselves; remove them.", field="interviewers")
+    open_review = session.exec(
+        select(Interview).where(
+            col(Interview.candidate_id) == candidate_id,
+            col(Interview.stage_key) == stage.key,
+            col(Interview.status) == InterviewStatus.scheduled,
+        )
+    ).first()
+    if open_review is not None:
+        raise UserError(f"{candidate.name}'s {stage.name} review is already assigned; wait for it, or cancel it first.")
+    interview = Interview(
+        candidate_id=candidate_id, stage_key=stage.key, starts_at=now, ends_at=now, scheduled_by=actor, created_at=now
+    )
+    session.add(interview)
+    session.flush()
+    for user_id in panel:
+        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
+    for row in round_messages(ctx, now):
+        session.add(row)
+    session.flush()
+    return ctx
+
+
 def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
     """Every message a scheduled round implies, with its due time."""
     interview, candidate, kit = ctx.interview, ctx.candidate, ctx.kit
@@ -193,13 +244,17 @@ def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
     def add(kind: str, target: str, due: datetime) -> None:
         rows.append(outbox_row(kind, target, candidate.id, interview.id, due, now))
 
-    if candidate.slack_user_id:
+    # A review has no meeting to prepare or brief for: it "ends" when assigned, so the request goes
+    # out at once and the usual chasing follows.
+    review = ctx.stage.kind is StageKind.review
+    if candidate.slack_user_id and not review:
         add(Kind.prep, candidate.slack_user_id, now)
         reminder = interview.starts_at - timedelta(hours=timings.prep_before_hours)
         if reminder > now + timedelta(hours=1):
             add(Kind.prep_reminder, candidate.slack_user_id, reminder)
     for user_id in ctx.panel:
-        add(Kind.briefing, user_id, interview.starts_at - timedelta(minutes=timings.briefing_before_minutes))
+        if not review:
+            add(Kind.briefing, user_id, interview.starts_at - timedelta(minutes=timings.briefing_before_minutes))
         add(Kind.scorecard_request, user_id, interview.ends_at)
         add(Kind.scorecard_reminder, user_id, interview.ends_at + timedelta(hours=timings.reminder_after_hours))
     escalate_at = interview.ends_at + timedelta(hours=kit.feedback_due_hours)

@@ -15,7 +15,8 @@ EMOJI = {
     "wave": "👋", "arrow_right": "➡️", "tada": "🎉", "x": "❌", "double_vertical_bar": "⏸",
     "leftwards_arrow_with_hook": "↩️", "calendar": "📅", "memo": "📝", "alarm_clock": "⏰",
     "rotating_light": "🚨", "warning": "⚠️", "no_entry_sign": "🚫", "arrows_counterclockwise": "🔄",
-    "large_green_circle": "🟢",
+    "large_green_circle": "🟢", "mag": "🔍", "white_check_mark": "✅", "white_large_square": "⬜",
+    "bar_chart": "📊", "speech_balloon": "💬",
 }  # fmt: skip
 
 _DATE = re.compile(r"<!date\^(\d+)\^([^|>]*)(?:\|([^>]*))?>")

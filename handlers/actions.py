@@ -15,6 +15,7 @@ from blocks.candidate import (
     PURGE,
     REJECT,
     REOPEN,
+    REVIEW,
     SCHEDULE,
     checklist_group,
     parse_button_value,
@@ -37,7 +38,7 @@ from bot.report_slack import ReportRequest, request_report, send_report
 from bot.rounds import cancel_round, load_round
 from bot.services import Services
 from bot.threads import CandidateThreads
-from handlers.modals import schedule_view, scorecard_modal
+from handlers.modals import review_view, schedule_view, scorecard_modal
 from handlers.respond import catch_for_later, open_view_later, tell, tell_later
 from models.tables import Role
 
@@ -100,6 +101,16 @@ def register(app: App, services: Services) -> None:
         open_view_later(client, context, body)
 
     app.action(SCHEDULE)(ack=ack_only, lazy=[open_schedule])
+
+    def open_review(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
+        def build() -> None:
+            candidate_id, _ = parse_button_value(action["value"])
+            context["open_view"] = review_view(services, candidate_id, body["user"]["id"])
+
+        catch_for_later(context, build)
+        open_view_later(client, context, body)
+
+    app.action(REVIEW)(ack=ack_only, lazy=[open_review])
 
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from blocks.rounds import schedule_modal
+from blocks.rounds import review_modal, schedule_modal
 from blocks.scorecard import paginate, scorecard_view
 from bot.candidates import get_candidate
 from bot.errors import Forbidden, UserError
+from bot.pipeline import stage_index
 from bot.roles import kit_for
 from bot.rounds import RoundContext, load_round, timed_stages
 from bot.scorecards import existing_answers, round_questions
 from bot.services import Services
+from models.kit import StageKind
 from models.tables import InterviewStatus, Role
 
 
@@ -34,6 +36,23 @@ def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[s
         stages=stages,
         current_stage=candidate.stage_key,
         tz=tz,
+    ).to_dict()
+
+
+def review_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
+    """Ask for reviewers for the candidate's current stage, a review (no meeting to schedule)."""
+    with services.db.read() as session:
+        candidate = get_candidate(session, candidate_id)
+        role = session.get(Role, candidate.role_id)
+        assert role is not None
+        services.permissions.require_recruiter(user_id, "ask for reviews", role.recruiter_ids)
+        kit = kit_for(services.kits, role)
+    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    if stage.kind is not StageKind.review:
+        raise UserError(f"{candidate.name} is at {stage.name}, not a review stage; schedule a round instead.")
+    criteria = [kit.question(k).title for k in stage.questions]
+    return review_modal(
+        candidate_name=candidate.name, candidate_id=candidate_id, stage=stage, criteria=criteria
     ).to_dict()
 
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
-from blocks.rounds import RESCHEDULE, SCHEDULE
+from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE
 from blocks.scorecard import CALLBACK as SCORECARD
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
 from bot.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.idempotency import AlreadyDone, once
 from bot.pipeline import change_stage, stage_events
 from bot.roles import get_role
-from bot.rounds import load_round, local_to_utc, reschedule_round, schedule_round
+from bot.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
 from bot.scorecards import RATING_LABELS, round_questions, submit_scorecard
 from bot.services import Services
 from bot.threads import CandidateThreads
@@ -246,6 +246,41 @@ def register_rounds(app: App, services: Services) -> None:
 
     app.view(SCHEDULE)(ack=schedule, lazy=[announce_round])
     app.view(RESCHEDULE)(ack=schedule, lazy=[announce_round])
+
+    def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        user_id = body["user"]["id"]
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            candidate_id = int(meta["candidate_id"])
+            with services.db.transaction() as session:
+                submitted_once(session, view, services.clock.now())
+                candidate = get_candidate(session, candidate_id)
+                if candidate.stage_key != meta.get("stage"):
+                    raise UserError(f"{candidate.name} has moved to another stage since this form opened; close it.")
+                role = session.get(Role, candidate.role_id)
+                services.permissions.require_recruiter(user_id, "ask for reviews", role.recruiter_ids if role else [])
+                ctx = assign_reviewers(
+                    session,
+                    services.kits,
+                    candidate_id=candidate_id,
+                    reviewer_ids=form_values(view).get("interviewers") or [],
+                    actor=user_id,
+                    now=services.clock.now(),
+                )
+                context["round"] = ctx.interview.id
+        except AlreadyDone:
+            ack()
+            return
+        except UserError as exc:
+            ack(response_action="errors", errors={error_field(view, exc.field, "interviewers"): exc.message})
+            return
+        except (KeyError, ValueError, TypeError, OverflowError):
+            message = "This form is out of date; close it and start again."
+            ack(response_action="errors", errors={error_field(view, "interviewers", "interviewers"): message})
+            return
+        ack()
+
+    app.view(REVIEW)(ack=review, lazy=[announce_round])
 
     def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user_id = body["user"]["id"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from blocks.candidate import ADVANCE, HOLD, REJECT, REOPEN, SCHEDULE
+from blocks.candidate import ADVANCE, HOLD, REJECT, REOPEN, REVIEW, SCHEDULE
 from bot.cli import main
 from bot.pipeline import stage_events
 from models.tables import Candidate, StageEvent
@@ -64,7 +64,8 @@ def test_add_candidate_posts_card_and_thread(app: RunningApp) -> None:
     for expected in ["Casey Candidate", "Backend Developer · mid", "1 of 6: Resume screening", "active", "0 days"]:
         assert expected in text
     assert "none scheduled" in text and f"<@{RECRUITER}>" in text
-    assert [b["action_id"] for b in parent["blocks"][-1]["elements"]] == [SCHEDULE, ADVANCE, HOLD, REJECT]
+    # The first stage of backend-mid is a resume screen, so the card offers a review too.
+    assert [b["action_id"] for b in parent["blocks"][-1]["elements"]] == [REVIEW, SCHEDULE, ADVANCE, HOLD, REJECT]
     (created,) = replies(app, candidate)
     assert f"<@{RECRUITER}> added *Casey Candidate* for Backend Developer" in created["text"]
     assert [e.action for e in events_of(app, candidate)] == ["created"]
