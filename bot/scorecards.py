@@ -65,15 +65,7 @@ def submit_scorecard(
 ) -> Submitted:
     # The round row is locked so the last two submissions cannot both miss the debrief.
     ctx = load_round(session, kits, interview_id, lock=True)
-    interview = ctx.interview
-    if interviewer_id not in ctx.panel:
-        raise Forbidden("Only the interviewers on this round can submit its scorecard.")
-    if interview.status == InterviewStatus.cancelled:
-        raise UserError("This round was cancelled; there is no scorecard to submit.")
-    if interview.status == InterviewStatus.debriefed:
-        raise UserError("The debrief for this round is posted, so its scorecards are locked.")
-    if interview.starts_at > now:
-        raise UserError("This round has not started yet; submit your scorecard after it.")
+    check_can_score(ctx, interviewer_id, now)
     questions = round_questions(ctx)
     clean = validate_answers(questions, answers)
     if recommendation not in Recommendation.__members__:
@@ -129,6 +121,19 @@ def submit_scorecard(
         queue_debrief(session, ctx, now)
     session.flush()
     return Submitted(scorecard, ctx, edited, complete)
+
+
+def check_can_score(ctx: RoundContext, user_id: str, now: datetime) -> None:
+    """Only the round's interviewers, once it has started, until the debrief. Checked before any
+    page of the scorecard is shown or accepted, not only when the last page is stored."""
+    if user_id not in ctx.panel:
+        raise Forbidden("Only the interviewers on this round can submit its scorecard.")
+    if ctx.interview.status == InterviewStatus.cancelled:
+        raise UserError("This round was cancelled; there is no scorecard to submit.")
+    if ctx.interview.status == InterviewStatus.debriefed:
+        raise UserError("The debrief for this round is posted, so its scorecards are locked.")
+    if ctx.interview.starts_at > now:
+        raise UserError("This round has not started yet; submit your scorecard after it.")
 
 
 def validate_answers(questions: list[Question], answers: dict[str, Answer]) -> dict[str, Answer]:
@@ -241,7 +246,10 @@ def round_to_score(session: Session, interviewer_id: str, query: str, now: datet
         .order_by(col(Interview.starts_at))
     ).all()
     if not rounds:
-        raise UserError(f"You have no open round with {found.name} to score.")
+        raise Forbidden(
+            f"You have no open round with {found.name} to score; "
+            "only the interviewers on a round can submit its scorecard."
+        )
     started = [r for r in rounds if r.starts_at <= now]
     if not started:
         raise UserError(f"Your round with {found.name} has not started yet; score it afterwards.")

@@ -7,14 +7,14 @@ from typing import Any
 from blocks.rounds import review_modal, schedule_modal
 from blocks.scorecard import paginate, scorecard_view
 from bot.candidates import get_candidate
-from bot.errors import Forbidden, UserError
+from bot.errors import UserError
 from bot.pipeline import stage_index
 from bot.roles import kit_for
-from bot.rounds import RoundContext, load_round, timed_stages
-from bot.scorecards import existing_answers, round_questions
+from bot.rounds import load_round, timed_stages
+from bot.scorecards import check_can_score, existing_answers, round_questions
 from bot.services import Services
 from models.kit import StageKind
-from models.tables import InterviewStatus, Role
+from models.tables import Role
 
 
 def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
@@ -95,14 +95,3 @@ def scorecard_modal(services: Services, interview_id: int, user_id: str) -> dict
         recommendation=scorecard.recommendation if scorecard else None,
         notes=scorecard.notes if scorecard else None,
     ).to_dict()
-
-
-def check_can_score(ctx: RoundContext, user_id: str, now: Any) -> None:
-    if user_id not in ctx.panel:
-        raise Forbidden("Only the interviewers on this round can submit its scorecard.")
-    if ctx.interview.status == InterviewStatus.debriefed:
-        raise UserError("The debrief for this round is posted, so its scorecards are locked.")
-    if ctx.interview.status == InterviewStatus.cancelled:
-        raise UserError("This round was cancelled; there is no scorecard to submit.")
-    if ctx.interview.starts_at > now:
-        raise UserError("This round has not started yet; submit your scorecard after it.")

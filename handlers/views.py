@@ -20,7 +20,7 @@ from bot.idempotency import AlreadyDone, once
 from bot.pipeline import change_stage, stage_events
 from bot.roles import get_role
 from bot.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
-from bot.scorecards import RATING_LABELS, round_questions, submit_scorecard
+from bot.scorecards import RATING_LABELS, check_can_score, round_questions, submit_scorecard
 from bot.services import Services
 from bot.threads import CandidateThreads
 from models.tables import Role
@@ -298,6 +298,12 @@ def register_rounds(app: App, services: Services) -> None:
         except (KeyError, ValueError, TypeError, IndexError, OverflowError, UserError):
             message = "This form is out of date; close it and start again."
             ack(response_action="errors", errors={error_field(view, "notes", "notes"): message})
+            return
+        try:
+            # Every page, not only the last: the next page shows interviewer-only questions.
+            check_can_score(ctx, user_id, services.clock.now())
+        except UserError as exc:
+            ack(response_action="errors", errors={error_field(view, "notes", "notes"): exc.message})
             return
         answers, recommendation, notes = parse_page(form_values(view), page)
         missing = [i for i, q in page.questions if answers[q.key].rating not in RATING_LABELS]
