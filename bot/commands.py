@@ -81,7 +81,26 @@ COMMANDS: tuple[CommandSpec, ...] = (HIRING, CANDIDATE, INTERVIEW, SCORECARD)
 
 # Events API subscriptions (manifest.yml `bot_events`); handlers/events.py answers each.
 APP_HOME_OPENED = "app_home_opened"
-EVENTS: tuple[str, ...] = (APP_HOME_OPENED,)
+# Messages in the bot's DMs (event type `message`, channel_type `im`): a candidate writing to the team.
+MESSAGE_IM = "message.im"
+EVENTS: tuple[str, ...] = (APP_HOME_OPENED, MESSAGE_IM)
+
+
+@dataclass(frozen=True)
+class ShortcutSpec:
+    callback_id: str
+    name: str
+    description: str
+    type: str = "message"
+
+
+# Shortcuts (manifest.yml `shortcuts`); handlers/shortcuts.py answers each.
+REPLY_TO_CANDIDATE = ShortcutSpec(
+    callback_id="line_reply_shortcut",
+    name="Reply to candidate",
+    description="Write to the candidate of this thread: they get it as a direct message from the bot",
+)
+SHORTCUTS: tuple[ShortcutSpec, ...] = (REPLY_TO_CANDIDATE,)
 
 
 def usage_lines(spec: CommandSpec) -> str:

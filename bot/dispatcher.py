@@ -30,6 +30,7 @@ from blocks.messages import (
     scorecard_request,
 )
 from bot.errors import UserError
+from bot.line import LINE_KINDS, render_line
 from bot.rounds import Kind, RoundContext, load_round
 from bot.scorecards import debrief_for, submitted_by
 from bot.services import Services
@@ -269,6 +270,12 @@ class Dispatcher:
 
     def render(self, row: OutboxMessage) -> Rendered | None:
         """The message as it should read now, or None when it no longer applies."""
+        if row.kind in LINE_KINDS:
+            # Between a candidate and the hiring team: no round, the text travels in the row.
+            line = render_line(self.services, row)
+            if line is None:
+                return None
+            return Rendered(line.channel, line.text, line.blocks, line.thread_ts)
         if row.interview_id is None:
             return None
         with self.services.db.read() as session:

@@ -47,6 +47,9 @@ MESSAGE_NAMES = {
     "debrief_thread": "debrief",
     "debrief": "debrief",
     "dead_letter": "delivery failure notice",
+    "line_relay": "message from the candidate",
+    "line_reply": "message to the candidate",
+    "line_reply_thread": "message to the candidate (thread copy)",
 }
 
 

@@ -50,6 +50,10 @@ class Kind:
     debrief_thread = "debrief_thread"
     debrief = "debrief"
     dead_letter = "dead_letter"
+    # The line between a candidate and the hiring team (bot/line.py): no round, text in the payload.
+    line_relay = "line_relay"
+    line_reply = "line_reply"
+    line_reply_thread = "line_reply_thread"
 
 
 # Kinds whose due time follows the round when it moves.
@@ -73,8 +77,10 @@ def outbox_row(
     tag: str = "",
 ) -> OutboxMessage:
     """One scheduled message. The idempotency key makes a second copy of the same message impossible;
-    `tag` tells apart messages of the same kind that may rightly repeat (each reschedule notice)."""
-    key = f"round:{interview_id}:{kind}:{target}" + (f":{tag}" if tag else "")
+    `tag` tells apart messages of the same kind that may rightly repeat (each reschedule notice).
+    A message about no round is keyed by its candidate."""
+    scope = f"round:{interview_id}" if interview_id is not None else f"candidate:{candidate_id}"
+    key = f"{scope}:{kind}:{target}" + (f":{tag}" if tag else "")
     return OutboxMessage(
         kind=kind,
         target=target,

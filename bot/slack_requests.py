@@ -116,6 +116,23 @@ class SignedSlackClient:
             payload["container"] = {"type": "view", "view_id": view.get("id")}
         return self.interaction(payload, **kw)
 
+    def message_shortcut(
+        self, user_id: str, callback_id: str, channel_id: str, message: dict[str, Any], **kw: Any
+    ) -> httpx.Response:
+        """A message shortcut (`message_action`) used on `message` (as the stand-in recorded it)."""
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": self.trigger_id(user_id),
+            "response_url": f"{self.base_url}/response/{next(_ids)}",
+            "action_ts": f"{time.time():.6f}",
+            "message_ts": message.get("ts"),
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "channel": {"id": channel_id, "name": channel_id.lower()},
+            "message": message,
+        }
+        return self.interaction(payload, **kw)
+
     def view_submission(
         self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
     ) -> httpx.Response:

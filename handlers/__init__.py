@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, shortcuts, views
 
 
 def register(app: App, services: Services) -> None:
@@ -13,4 +13,6 @@ def register(app: App, services: Services) -> None:
     actions.register(app, services)
     views.register(app, services)
     views.register_rounds(app, services)
+    views.register_line(app, services)
     events.register(app, services)
+    shortcuts.register(app, services)

@@ -1,4 +1,5 @@
-"""Button listeners: the card's Advance / Hold / Reject / Reopen, round cancellation, scorecards and purge."""
+"""Button listeners: the card's Advance / Hold / Reject / Reopen, round cancellation, scorecards, purge
+and Reply to candidate."""
 
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ from blocks.candidate import (
     reason_modal,
 )
 from blocks.common import to_dicts
+from blocks.line import LINE_REPLY
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from bot.candidates import get_candidate
 from bot.checklists import set_checklist
 from bot.errors import UserError
+from bot.line import reply_view
 from bot.pipeline import change_stage
 from bot.purge import candidate_to_purge, purge_candidate
 from bot.purge_slack import PurgeCleaner
@@ -216,3 +219,17 @@ def register(app: App, services: Services) -> None:
         tell_later(client, context, body)
 
     app.action(REPORT_SEND)(ack=ask_for_report, lazy=[deliver_report])
+
+    def reply_to_candidate(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        value = str(action.get("value") or "")
+
+        def work() -> None:
+            # Ten digits at most: anything longer names no row (and int() refuses thousands).
+            if not (value.isascii() and value.isdigit() and len(value) <= 10):
+                raise UserError("This button is not valid; use *Reply to candidate* on a message in the thread.")
+            context["open_view"] = reply_view(services, int(value), body["user"]["id"])
+
+        catch_for_later(context, work)
+
+    app.action(LINE_REPLY)(ack=reply_to_candidate, lazy=[open_view_later])

@@ -1,17 +1,20 @@
-"""Events API listeners: the App Home tab."""
+"""Events API listeners: the App Home tab, and candidates writing to the bot in its DM."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from blocks.common import section
 from blocks.home import home_view
 from bot.commands import APP_HOME_OPENED
 from bot.errors import Forbidden
+from bot.idempotency import AlreadyDone, once
+from bot.line import relay_from_candidate
 from bot.pipeline import pipeline_boards, waiting_on_recruiters
 from bot.reports import Report, build_report, reportable_roles
 from bot.scorecards import pending_for, upcoming_for
@@ -54,3 +57,40 @@ def register(app: App, services: Services) -> None:
         return build_report(session, services.kits, roles, now) if roles else None
 
     app.event(APP_HOME_OPENED)(ack=ack_event, lazy=[publish_home])
+
+    def candidate_wrote(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+        """A DM to the bot: relayed to the writer's candidate thread (through the outbox, in this
+        request, so a failure is answered 500 and Slack's retry tries again)."""
+        user_id, text = event.get("user"), event.get("text")
+        # Edits, joins and other subtypes are not new messages; bots do not write to candidates' threads.
+        person = not event.get("subtype") and not event.get("bot_id") and isinstance(user_id, str)
+        if event.get("channel_type") != "im" or not person or not isinstance(text, str) or not text.strip():
+            ack()
+            return
+        now = services.clock.now()
+        with services.db.transaction() as session:
+            relayed = relay_from_candidate(session, user_id, str(event.get("ts") or ""), text.replace("\x00", ""), now)
+            if relayed is None:
+                try:
+                    # Not a candidate: told once what this DM is for, then left in peace.
+                    once(session, f"line:notice:{user_id}", now)
+                    context["notice"] = event.get("channel") or user_id
+                except AlreadyDone:
+                    pass
+        ack()
+
+    def tell_not_a_candidate(client: WebClient, context: BoltContext) -> None:
+        if context.get("notice"):
+            client.chat_postMessage(
+                channel=context["notice"], text=NOT_A_CANDIDATE, blocks=[section(NOT_A_CANDIDATE).to_dict()]
+            )
+
+    app.event("message")(ack=candidate_wrote, lazy=[tell_not_a_candidate])
+
+
+# Says nothing about who is or was a candidate, or for what.
+NOT_A_CANDIDATE = (
+    "Hi! This conversation is for candidates in a hiring process to write to their hiring team, "
+    "and there is no open application linked to it, so your message was not passed on. "
+    "If you are in touch with a recruiter, please write to them directly."
+)

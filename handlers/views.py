@@ -11,12 +11,14 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
+from blocks.line import LINE_REPLY_VIEW
 from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE
 from blocks.scorecard import CALLBACK as SCORECARD
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
 from bot.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
 from bot.errors import UserError
 from bot.idempotency import AlreadyDone, once
+from bot.line import reply_to_candidate
 from bot.pipeline import change_stage, stage_events
 from bot.roles import get_role
 from bot.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
@@ -361,3 +363,33 @@ def register_rounds(app: App, services: Services) -> None:
             )
 
     app.view(SCORECARD)(ack=scorecard, lazy=[announce_scorecard])
+
+
+def register_line(app: App, services: Services) -> None:
+    def reply(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Reply to candidate: checked again here (a submission can be forged), then queued with its
+        thread note in one transaction; the dispatcher sends both."""
+        user_id = body["user"]["id"]
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            candidate_id = int(meta["candidate_id"])
+        except (ValueError, KeyError, TypeError, OverflowError):
+            message = "This form is out of date; close it and start again."
+            ack(response_action="errors", errors={error_field(view, "text", "text"): message})
+            return
+        now = services.clock.now()
+        try:
+            with services.db.transaction() as session:
+                submitted_once(session, view, now)
+                tag = str(view.get("id") or "") or f"{now:%Y%m%dT%H%M%S%f}"
+                text = form_values(view).get("text")
+                reply_to_candidate(session, services.permissions, candidate_id, user_id, text, tag, now)
+        except AlreadyDone:
+            ack()
+            return
+        except UserError as exc:
+            ack(response_action="errors", errors={error_field(view, exc.field, "text"): exc.message})
+            return
+        ack()
+
+    app.view(LINE_REPLY_VIEW)(reply)

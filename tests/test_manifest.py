@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from bot.commands import COMMANDS, EVENTS
+from bot.commands import COMMANDS, EVENTS, SHORTCUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
@@ -44,3 +44,13 @@ def test_manifest_points_every_request_at_one_endpoint() -> None:
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
     assert "commands" in data["oauth_config"]["scopes"]["bot"]
+
+
+def test_manifest_lists_exactly_the_registered_shortcuts() -> None:
+    listed = {s["callback_id"]: s for s in manifest()["features"]["shortcuts"]}
+    assert set(listed) == {spec.callback_id for spec in SHORTCUTS}
+    for spec in SHORTCUTS:
+        assert (listed[spec.callback_id]["name"], listed[spec.callback_id]["type"]) == (spec.name, spec.type)
+        assert listed[spec.callback_id]["description"] == spec.description
+    # A DM to the bot arrives as message.im, which needs the im:history scope.
+    assert "im:history" in manifest()["oauth_config"]["scopes"]["bot"]

@@ -195,6 +195,34 @@ class _MessageMethods(_Workspace):
         thread = [m for m in conv.messages if m["ts"] == root or m.get("thread_ts") == root]
         return _page(thread, args)
 
+    # ------------------------------------------------------------------ people writing
+
+    def user_message(
+        self, user_id: str, text: str, *, channel: str | None = None, thread_ts: str | None = None
+    ) -> Json:
+        """``user_id`` writes ``text``: in their DM with the bot (no ``channel``), or in a channel or
+        thread. The message is recorded as Slack would; the Events API ``message`` event Slack would
+        send for it is returned, for a test to deliver to the app."""
+        with self._lock:
+            if user_id not in self._users:
+                raise KeyError(f"unknown user {user_id!r}")
+            conv = self._dm_for(user_id) if channel is None else self._resolve_channel(channel)
+            if conv is None:
+                raise KeyError(f"unknown channel {channel!r}")
+            ts = self._next_ts()
+            message: Json = {"type": "message", "ts": ts, "user": user_id, "team": self.team_id, "text": text}
+            root = self._thread_root(conv, thread_ts) if thread_ts else None
+            if thread_ts and root is None:
+                raise KeyError(f"no message {thread_ts!r} in {conv.id}")
+            if root:
+                message["thread_ts"] = root
+                message["parent_user_id"] = (_find(conv, root) or {}).get("user", "")
+            self._append(conv, message)
+            kind = "im" if conv.is_im else "mpim" if conv.is_mpim else "group" if conv.is_private else "channel"
+            event = {**copy.deepcopy(message), "channel": conv.id, "event_ts": ts, "channel_type": kind}
+            event["client_msg_id"] = f"{self._next_number():08d}-standin"
+            return event
+
 
 def _ts_value(value: Any, default: Decimal) -> Decimal:
     try:
