@@ -3,8 +3,10 @@ candidate can ever receive."""
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +16,26 @@ from sqlmodel import select
 
 import bot.dispatcher as dispatcher_module
 from bot.db import Database
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, PassResult
 from bot.kits import inner_model
+from bot.rounds import Kind, outbox_row
 from bot.scheduler import start_ticking
-from bot.services import dispatcher_client
+from bot.services import Services, dispatcher_client
 from bot.settings import SHIPPED_KITS
 from bot.slack_standin import SlackStandIn
 from models.kit import Kit, Stage, candidate_fields
 from models.tables import OutboxMessage
-from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, running_app
+from tests.conftest import (
+    CANDIDATE,
+    INTERVIEWER_1,
+    INTERVIEWER_2,
+    RECRUITER,
+    RunningApp,
+    make_settings,
+    running_app,
+)
 from tests.flows import add_candidate, all_text, click_card, make_role, replies, schedule_round_via_card, wait_replies
+from tests.test_reliability import deliveries
 from tests.test_rounds import ENDS, dms, scheduled
 
 
@@ -187,3 +199,75 @@ def test_round_too_big_for_one_modal_uses_pages_and_split_groups(
         assert len(ratings) == 20
         # Two ticked in each group of ten: 2 + 2 positive, 2 + 1 negative.
         assert all(len(r.positive_observed) == 4 and len(r.negative_observed) == 3 for r in ratings)
+
+
+def seed_burst(db: Database, slack: SlackStandIn, per_user: dict[str, int]) -> dict[str, list[int]]:
+    """Due messages written as the app would, `per_user[u]` of them to each user, one user after another."""
+    from tests.test_reliability import seed_messages
+
+    (first,) = seed_messages(db, slack, 1, users=1)
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        seeded = session.get(OutboxMessage, first)
+        assert seeded is not None
+        session.delete(seeded)
+        for user, count in per_user.items():
+            slack.add_user(user, user.lower())
+            for n in range(count):
+                session.add(
+                    outbox_row(Kind.briefing, user, seeded.candidate_id, seeded.interview_id, now, now, f"b{n}")
+                )
+    with db.read() as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.due_at <= now)).all()
+    return {user: [r.id or 0 for r in rows if r.target == user] for user in per_user}
+
+
+def posts_by_channel(slack: SlackStandIn) -> dict[str, list[float]]:
+    """When Slack accepted each dispatched message, by channel."""
+    times: dict[str, list[float]] = {}
+    for call in slack.calls_to("chat.postMessage"):
+        if call.error is None:
+            times.setdefault(call.args["channel"], []).append(call.time)
+    return times
+
+
+def test_sends_to_one_channel_are_a_second_apart_and_other_channels_are_not_held_back(
+    db: Database, slack: SlackStandIn
+) -> None:
+    slack.rate_limits(per_channel=1.0)  # Slack's rule, enforced: a second post within 1 s gets a 429
+    others = [f"U0OTHER{n}" for n in range(5)]
+    ids = seed_burst(db, slack, {"U0BUSY": 5, **dict.fromkeys(others, 1)})
+    services = Services.from_settings(make_settings(db.url, slack))
+    started = time.time()
+    result = Dispatcher(services, dispatcher_client(services.settings)).run_once(datetime.now(UTC))
+    assert str(result) == "sent 10, retried 0, gave up 0, skipped 0"
+    assert [c.error for c in slack.calls_to("chat.postMessage")] == [None] * 10  # not one 429
+    times = posts_by_channel(slack)
+    busy = times["U0BUSY"]
+    assert len(busy) == 5 and all(b - a >= 0.99 for a, b in itertools.pairwise(busy))
+    # The five were first in line, yet everyone else's message went out before the busy DM's second.
+    assert all(times[user][0] < busy[1] and times[user][0] - started < 0.9 for user in others)
+    assert 3.9 < busy[-1] - started < 6
+    assert sorted(deliveries(slack)) == sorted(i for group in ids.values() for i in group)
+
+
+def test_two_instances_on_one_database_pace_a_channel_together(db: Database, slack: SlackStandIn) -> None:
+    slack.rate_limits(per_channel=1.0)
+    users = [f"U0PACE{n}" for n in range(3)]
+    ids = seed_burst(db, slack, dict.fromkeys(users, 4))
+    services = Services.from_settings(make_settings(db.url, slack))
+    # Two dispatchers share nothing but the database, as two processes would.
+    dispatchers = [Dispatcher(services, dispatcher_client(services.settings)) for _ in range(2)]
+    results: list[PassResult] = []
+    threads = [threading.Thread(target=lambda d=d: results.append(d.run_once(datetime.now(UTC)))) for d in dispatchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(r.sent for r in results) == 12 and sum(r.retried for r in results) == 0
+    assert [c.error for c in slack.calls_to("chat.postMessage")] == [None] * 12
+    for user in users:
+        sent = posts_by_channel(slack)[user]
+        assert all(b - a >= 0.99 for a, b in itertools.pairwise(sent))
+    delivered = deliveries(slack)
+    assert sorted(delivered) == sorted(i for group in ids.values() for i in group) and set(delivered.values()) == {1}

@@ -827,6 +827,37 @@ def test_fail_next_is_honoured_by_slack_sdk_retry_handler(standin: SlackStandIn)
     assert exc.value.response.status_code == 200 and error_of(exc) == "team_not_found"
 
 
+def test_rate_limits_enforce_one_message_per_second_per_channel_and_a_workspace_bucket(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    client.chat_postMessage(channel="C1", text="before: no limits by default")
+    client.chat_postMessage(channel="C1", text="so a burst goes through")
+    standin.rate_limits(per_channel=1.0, workspace_rate=2.0, workspace_burst=3)
+    client.chat_postMessage(channel="C1", text="one")
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C1", text="too soon")
+    assert exc.value.response.status_code == 429 and error_of(exc) == "ratelimited"
+    assert exc.value.response.headers["Retry-After"] == "1"
+    # Other channels, and a DM by user id, are not held back by C1; the bucket (3 at once) is.
+    client.chat_postMessage(channel="G1", text="two")
+    client.chat_postMessage(channel="U1", text="three")
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="U2", text="bucket empty")
+    assert exc.value.response.status_code == 429 and exc.value.response.headers["Retry-After"] == "1"
+    client.auth_test()  # other methods are not limited
+    time.sleep(1.05)  # a second: C1 is free again and two tokens are back
+    client.chat_postMessage(channel="C1", text="four")
+    client.chat_postMessage(channel="U2", text="five")
+    assert [m["text"] for m in standin.messages("C1")][-2:] == ["one", "four"]
+    refused = [c for c in standin.calls_to("chat.postMessage") if c.error == "ratelimited"]
+    assert [c.args["text"] for c in refused] == ["too soon", "bucket empty"]
+    standin.clear_rate_limits()
+    for n in range(5):
+        client.chat_postMessage(channel="C1", text=f"burst {n}")
+    with pytest.raises(ValueError):
+        standin.rate_limits(per_channel=0)
+
+
 def test_failure_rate_is_random_but_seeded(standin: SlackStandIn, client: WebClient) -> None:
     def outcomes() -> list[bool]:
         standin.failure_rate(None, 0.5, seed=42)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import random
 import threading
 import time
@@ -56,6 +57,19 @@ class _Rate:
 
 
 @dataclass
+class _RateLimits:
+    """Slack's posting limits: per channel (a DM is a channel) and a workspace token bucket."""
+
+    per_channel: float | None
+    workspace_rate: float | None
+    workspace_burst: float
+    methods: frozenset[str]
+    tokens: float = 0.0
+    refilled: float = 0.0
+    last_post: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
 class _Reply:
     status: int
     body: bytes
@@ -74,6 +88,7 @@ class _HttpFront(_Workspace):
         self._thread: threading.Thread | None = None
         self._faults: dict[str, list[_Fault]] = {}
         self._rates: dict[str | None, _Rate] = {}
+        self._limits: _RateLimits | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -161,6 +176,39 @@ class _HttpFront(_Workspace):
             else:
                 self._rates[method] = _Rate(rate, status, error, random.Random(seed))
 
+    def rate_limits(
+        self,
+        *,
+        per_channel: float | None = 1.0,
+        workspace_rate: float | None = None,
+        workspace_burst: float | None = None,
+        methods: tuple[str, ...] = ("chat.postMessage",),
+    ) -> None:
+        """Enforce Slack's posting limits on ``methods`` (off by default).
+
+        ``per_channel``: messages per second to one channel (a DM, a thread reply: its channel);
+        Slack's rule is about 1. ``workspace_rate`` / ``workspace_burst``: a workspace-wide token
+        bucket, ``workspace_burst`` calls at once (default: one second's worth) refilled at
+        ``workspace_rate`` per second. A call over either limit gets HTTP 429, ``ratelimited`` and
+        ``Retry-After`` in whole seconds (at least 1), as from Slack, and counts towards neither.
+        None switches a limit off; :meth:`clear_rate_limits` switches both off.
+        """
+        for name, value in (("per_channel", per_channel), ("workspace_rate", workspace_rate)):
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive (None switches it off)")
+        burst = float(workspace_burst if workspace_burst is not None else max(1.0, workspace_rate or 1.0))
+        if burst < 1:
+            raise ValueError("workspace_burst must be at least 1")
+        with self._lock:
+            self._limits = _RateLimits(
+                per_channel, workspace_rate, burst, frozenset(methods), tokens=burst, refilled=time.monotonic()
+            )
+
+    def clear_rate_limits(self) -> None:
+        """Stop enforcing posting limits."""
+        with self._lock:
+            self._limits = None
+
     def clear_faults(self) -> None:
         """Drop every queued fault and failure rate."""
         with self._lock:
@@ -203,12 +251,45 @@ class _HttpFront(_Workspace):
             return _json_reply({"ok": False, "error": "invalid_auth"})
         if parse_error:
             return _json_reply({"ok": False, "error": parse_error})
+        limits = self._limits if self._limits is not None and method in self._limits.methods else None
+        channel = self._limited_channel(args) if limits is not None else None
+        if limits is not None:
+            wait = self._over_limit(limits, channel)
+            if wait is not None:
+                headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+                return _json_reply({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
         try:
             payload = handler(args)
         except Exception as exc:
             # Arguments of an unexpected shape (a list where an id belongs, ...) must not kill the server thread.
             payload = _error("invalid_arguments", f"the stand-in could not handle these arguments: {exc!r}")
+        if limits is not None and channel is not None and payload.get("ok"):
+            limits.last_post[channel] = time.monotonic()
         return _json_reply(payload, headers={"X-OAuth-Scopes": _SCOPES})
+
+    def _limited_channel(self, args: Json) -> str | None:
+        conv = self._resolve_channel(args.get("channel"))
+        return conv.id if conv is not None else None
+
+    @staticmethod
+    def _over_limit(limits: _RateLimits, channel: str | None) -> float | None:
+        """Seconds until this call would be allowed, or None (and a token is spent) when it is."""
+        now = time.monotonic()
+        waits: list[float] = []
+        if limits.per_channel is not None and channel is not None and channel in limits.last_post:
+            free_at = limits.last_post[channel] + 1.0 / limits.per_channel
+            if now < free_at:
+                waits.append(free_at - now)
+        if limits.workspace_rate is not None:
+            limits.tokens = min(limits.workspace_burst, limits.tokens + (now - limits.refilled) * limits.workspace_rate)
+            limits.refilled = now
+            if limits.tokens < 1:
+                waits.append((1 - limits.tokens) / limits.workspace_rate)
+        if waits:
+            return max(waits)
+        if limits.workspace_rate is not None:
+            limits.tokens -= 1
+        return None
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)

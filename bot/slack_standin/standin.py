@@ -20,6 +20,7 @@ class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods,
     :meth:`messages`, :meth:`thread`, :meth:`dm_messages`, :meth:`ephemerals`,
     :meth:`home`, :meth:`open_views`, :meth:`files`.
     Faults: :meth:`fail_next`, :meth:`failure_rate`, :meth:`clear_faults`.
+    Slack's posting limits (off by default): :meth:`rate_limits`, :meth:`clear_rate_limits`.
     """
 
     def __init__(
