@@ -45,6 +45,8 @@ REJECT = "candidate_reject"
 REOPEN = "candidate_reopen"
 SCHEDULE = "candidate_schedule"
 REVIEW = "candidate_review"
+TAKE_HOME_SEND = "candidate_take_home"
+TAKE_HOME_RECEIVED = "candidate_take_home_received"
 PURGE = "candidate_purge"
 BUTTON_ACTIONS = {ADVANCE: "advance", HOLD: "hold", REJECT: "reject", REOPEN: "reopen"}
 
@@ -81,6 +83,10 @@ def card_blocks(view: CandidateView) -> list[Block]:
         MarkdownTextObject(text=f"*Next interview*\n{nxt}"),
         MarkdownTextObject(text=f"*Recruiter*\n{user(c.created_by) if c.created_by else 'unassigned'}"),
     ]
+    if view.promise is not None:
+        due = slack_date(view.promise.due_at)
+        late = ":warning: overdue since " if view.promise_overdue else "by "
+        fields.append(MarkdownTextObject(text=f"*Answer promised*\n{late}{due}"))
     details = [f"#{c.id}", escape(c.email)]
     if c.source:
         details.append(f"via {escape(clip(c.source, 80))}")
@@ -95,7 +101,7 @@ def card_blocks(view: CandidateView) -> list[Block]:
     ]
     if view.checklist:
         blocks.extend(checklist_blocks(view))
-    buttons = card_buttons(c, view.stage)
+    buttons = card_buttons(c, view.stage, view.take_home)
     if buttons:
         blocks.append(ActionsBlock(block_id="candidate_card", elements=buttons))
     return blocks
@@ -153,12 +159,20 @@ def checklist_blocks(view: CandidateView) -> list[Block]:
     return blocks
 
 
-def card_buttons(c: Candidate, stage: Stage | None) -> list[ButtonElement]:
+def card_buttons(c: Candidate, stage: Stage | None, take_home: str | None = None) -> list[ButtonElement]:
     value = button_value(c)
     reviewing = stage is not None and stage.kind is StageKind.review
+    stage_buttons = [ButtonElement(text="Ask for a review", action_id=REVIEW, value=value)] if reviewing else []
+    if stage is not None and stage.kind is StageKind.take_home:
+        if take_home is None:
+            stage_buttons.append(ButtonElement(text="Send take-home", action_id=TAKE_HOME_SEND, value=value))
+        elif take_home == "open":
+            stage_buttons.append(
+                ButtonElement(text="Mark take-home received", action_id=TAKE_HOME_RECEIVED, value=value)
+            )
     if c.status == CandidateStatus.active:
         return [
-            *([ButtonElement(text="Ask for a review", action_id=REVIEW, value=value)] if reviewing else []),
+            *stage_buttons,
             ButtonElement(text="Schedule interview", action_id=SCHEDULE, value=value),
             ButtonElement(
                 text="Advance",

@@ -6,7 +6,7 @@ Candidate-facing messages use only the kit's candidate-facing fields (`models.ki
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
@@ -14,6 +14,7 @@ from blocks.candidate import ADVANCE, HOLD, REJECT, button_value
 from blocks.common import clip, context, divider, escape, header, section, slack_date, user, users
 from blocks.rounds import round_line
 from blocks.scorecard import SUBMIT
+from bot.candidates import thread_link
 from bot.rounds import RoundContext
 from bot.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Debrief
 from models.kit import Question, StageKind
@@ -194,19 +195,76 @@ def debrief_blocks(debrief: Debrief, *, with_actions: bool) -> list[Block]:
     )
     blocks.append(section(clip(f"*Notes*\n{notes}", 2900)))
     if with_actions and ctx.candidate.status == "active":
-        value = button_value(ctx.candidate)
         blocks.append(divider())
-        blocks.append(
-            ActionsBlock(
-                block_id="candidate_card",
-                elements=[
-                    ButtonElement(text="Advance", action_id=ADVANCE, value=value, style="primary"),
-                    ButtonElement(text="Hold", action_id=HOLD, value=value),
-                    ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
-                ],
-            )
-        )
+        blocks.append(decision_buttons(ctx))
     return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def take_home_message(ctx: RoundContext, *, reminder: bool) -> list[Block]:
+    """To the candidate: the brief, the due date, and only what the kit marks candidate-facing."""
+    take_home = ctx.stage.take_home
+    name = escape(first_name(ctx.candidate.name))
+    due = slack_date(ctx.interview.ends_at)
+    company = f" with {escape(ctx.kit.company)}" if ctx.kit.company else ""
+    if reminder:
+        return [
+            section(f"Hi {name}, a reminder: your *{escape(ctx.stage.name)}*{company} is due {due}."),
+            context("Running late or stuck? Reply here and your recruiter will get back to you."),
+        ]
+    blocks: list[Block] = [section(f"Hi {name}, here is your *{escape(ctx.stage.name)}*{company}. It is due {due}.")]
+    if take_home is not None:
+        blocks.append(section(take_home.brief))
+        facts = [f"*Effort:* {escape(take_home.effort_hours)}"] if take_home.effort_hours else []
+        if take_home.compensation:
+            facts.append(f"*Compensation and agreement:* {escape(take_home.compensation)}")
+        if take_home.check_ins:
+            facts.append(f"*Checking in:* {escape(take_home.check_ins)}")
+        if facts:
+            blocks.append(section(clip("\n".join(facts), 2900)))
+    if ctx.stage.prep:
+        blocks.append(section(ctx.stage.prep))
+    blocks.append(context("Questions along the way? Reply here: your recruiter reads every message."))
+    return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def take_home_missing_message(ctx: RoundContext) -> list[Block]:
+    link = thread_link(ctx.candidate.channel_id, ctx.candidate.thread_ts)
+    thread = f" <{link}|Open the thread>." if link else ""
+    return [
+        section(
+            f":hourglass: Nothing has arrived from *{escape(ctx.candidate.name)}* for the *{escape(ctx.stage.name)}*, "
+            f"due {slack_date(ctx.interview.ends_at)}. Follow up, or mark it received on the card.{thread}"
+        )
+    ]
+
+
+def decision_buttons(ctx: RoundContext) -> ActionsBlock:
+    value = button_value(ctx.candidate)
+    return ActionsBlock(
+        block_id="candidate_card",
+        elements=[
+            ButtonElement(text="Advance", action_id=ADVANCE, value=value, style="primary"),
+            ButtonElement(text="Hold", action_id=HOLD, value=value),
+            ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
+        ],
+    )
+
+
+def promise_message(ctx: RoundContext, hours: int, due_at: datetime) -> list[Block]:
+    """To the recruiter, before a response-time promise to the candidate runs out."""
+    days = f"{hours // 24} day{'s' if hours // 24 != 1 else ''}" if hours % 24 == 0 else f"{hours} hours"
+    link = thread_link(ctx.candidate.channel_id, ctx.candidate.thread_ts)
+    thread = f" · <{link}|Open the thread>" if link else ""
+    blocks: list[Block] = [
+        section(
+            f":hourglass_flowing_sand: *{escape(ctx.candidate.name)}* was promised an answer within {days} of "
+            f"their *{escape(ctx.stage.name)}*, so by {slack_date(due_at)}. No decision yet."
+        ),
+        context(f"{escape(ctx.role.title)}{thread}"),
+    ]
+    if ctx.candidate.status == "active":
+        blocks.append(decision_buttons(ctx))
+    return blocks
 
 
 def dead_letter_message(kind: str, target: str, attempts: int, error: str | None) -> list[Block]:

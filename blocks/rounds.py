@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -26,6 +26,7 @@ from bot.rounds import RoundContext
 from models.kit import Stage, StageKind
 
 REVIEW = "review_assign"
+TAKE_HOME = "take_home_send"
 SCHEDULE = "interview_schedule"
 RESCHEDULE = "interview_reschedule"
 CANCEL = "interview_cancel"
@@ -143,6 +144,50 @@ def review_modal(*, candidate_name: str, candidate_id: int, stage: Stage, criter
         private_metadata=json.dumps({"candidate_id": candidate_id, "stage": stage.key}),
         blocks=blocks,
     )
+
+
+def take_home_modal(*, candidate_name: str, candidate_id: int, stage: Stage, due: date, tz: str, scored: bool) -> View:
+    """Send a take-home: its due date (the kit's default) and who reviews the work."""
+    effort = f" ({stage.take_home.effort_hours})" if stage.take_home and stage.take_home.effort_hours else ""
+    blocks: list[Block] = [
+        section(f"Send *{escape(candidate_name)}* the *{escape(stage.name)}*{escape(effort)}."),
+        context("They get the brief and the due date now, and a reminder a day before it is due. "
+                "You hear if nothing has arrived by then."),
+        InputBlock(
+            block_id="date",
+            label=clip(f"Due date (end of day, {tz})", 2000),
+            element=DatePickerElement(action_id="value", initial_date=due.isoformat()),
+        ),
+        InputBlock(
+            block_id="interviewers",
+            label="Reviewers",
+            optional=not scored,
+            hint="They score the work once you mark it received." if scored else "Optional: this step is scored later.",
+            element=UserMultiSelectElement(action_id="value", placeholder="Pick the reviewers", max_selected_items=10),
+        ),
+    ]  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=TAKE_HOME,
+        title="Send take-home",
+        submit="Send",
+        close="Cancel",
+        private_metadata=json.dumps({"candidate_id": candidate_id, "stage": stage.key, "tz": tz}),
+        blocks=blocks,
+    )
+
+
+def take_home_sent_reply(ctx: RoundContext, actor: str) -> list[Block]:
+    reviewers = f" Reviewers: {users(ctx.panel)}." if ctx.panel else ""
+    return [
+        section(f":package: {user(actor)} sent *{escape(ctx.candidate.name)}* the *{escape(ctx.stage.name)}*, "
+                f"due {slack_date(ctx.interview.ends_at)}.{reviewers}"),
+    ]  # fmt: skip
+
+
+def take_home_received_reply(ctx: RoundContext, actor: str) -> list[Block]:
+    asked = f" {users(ctx.panel)}: your scorecards, please." if ctx.panel else ""
+    return [section(f":inbox_tray: {user(actor)} marked *{escape(ctx.candidate.name)}*'s take-home received.{asked}")]
 
 
 def round_line(ctx: RoundContext) -> str:

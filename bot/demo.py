@@ -239,6 +239,8 @@ class Loop:
                 late_done = True
             elif stage.kind is StageKind.review:
                 self.review(stage.name)
+            elif stage.kind is StageKind.take_home and stage.take_home is not None:
+                self.take_home(stage.name, stage.take_home.due_days, scored=bool(stage.questions))
             else:
                 self.clock.advance(timedelta(days=2))
             if stage.checklist:
@@ -273,6 +275,29 @@ class Loop:
         self.score(IVAN, "meets", "yes", "Good fit on the criteria; little on-call experience.")
         self.dispatch()  # the tally
         self.demo.say(f"Review tally for '{stage_name}' posted")
+
+    def take_home(self, stage_name: str, due_days: int, *, scored: bool) -> None:
+        self.demo.say(f"Rita sends Casey the '{stage_name}', due in {due_days} days")
+        view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_take_home"), "the take-home form")
+        due = next(b for b in view["blocks"] if b.get("block_id") == "date")["element"]["initial_date"]
+        before = self.replies()
+        reviewers = [INES.id] if scored else []
+        self.client.view_submission(
+            RECRUITER.id, view, {"date": date_value(due), "interviewers": users_value(reviewers)}
+        )
+        self.wait(lambda: self.replies() > before, "the take-home reply")
+        self.dispatch()  # the brief goes out at once
+        self.demo.say("Casey works on it; a reminder the day before it is due")
+        self.clock.advance(timedelta(days=max(due_days - 1, 0), hours=2))
+        self.dispatch()
+        self.demo.say("The work arrives: Rita marks it received")
+        before = self.replies()
+        self.click_card(RECRUITER, "candidate_take_home_received")
+        self.wait(lambda: self.replies() > before, "the received reply")
+        self.dispatch()
+        if scored:
+            self.score(INES, "exceeds", "yes", "Thoughtful architecture; checked in twice with good questions.")
+            self.dispatch()  # the debrief
 
     def checklist(self, stage_name: str, items: int) -> None:
         self.demo.say(f"Rita works through the {stage_name} checklist ({items} items) on the card")

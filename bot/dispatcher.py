@@ -38,14 +38,19 @@ from blocks.messages import (
     debrief_blocks,
     escalation_message,
     prep_message,
+    promise_message,
     rescheduled_message,
     scorecard_request,
+    take_home_message,
+    take_home_missing_message,
 )
 from bot.errors import UserError
 from bot.line import LINE_KINDS, render_line
-from bot.rounds import Kind, RoundContext, load_round
+from bot.promises import decided_since
+from bot.rounds import Kind, RoundContext, load_round, promise_hours
 from bot.scorecards import Debrief, debrief_for, submitted_by
 from bot.services import Services
+from bot.take_home import received_at
 from models.tables import Candidate, Interview, InterviewStatus, OutboxMessage, OutboxState, Role, Scorecard
 
 log = logging.getLogger("interview_bot.dispatcher")
@@ -632,6 +637,25 @@ class Dispatcher:
                     ctx, *self._blocks(state, kind, False, text, lambda: escalation_message(ctx, missing))
                 )
             return dm(text, lambda: escalation_message(ctx, missing))
+        if kind in (Kind.take_home_brief, Kind.take_home_reminder, Kind.take_home_missing):
+            # Once the work is in (or the assignment cancelled), nobody needs nudging.
+            with self.services.db.read() as session:
+                arrived = received_at(session, ctx.interview) is not None
+            if arrived or status != InterviewStatus.scheduled:
+                return None
+            if kind == Kind.take_home_missing:
+                return dm(f"Nothing yet from {ctx.candidate.name}", lambda: take_home_missing_message(ctx))
+            reminder = kind == Kind.take_home_reminder
+            return dm(f"Your {ctx.stage.name}", lambda: take_home_message(ctx, reminder=reminder))
+        if kind == Kind.promise:
+            # Kept by any decision since the round ended; a cancelled round promised nothing.
+            with self.services.db.read() as session:
+                kept = decided_since(session, ctx.candidate.id or 0, ctx.interview.ends_at)
+            hours = promise_hours(ctx)
+            if kept or hours is None or status == InterviewStatus.cancelled:
+                return None
+            due = ctx.interview.ends_at + timedelta(hours=hours)
+            return dm(f"Answer promised to {ctx.candidate.name}", lambda: promise_message(ctx, hours, due))
         if kind in (Kind.debrief, Kind.debrief_thread) and debrief is not None:
             text = f"Debrief: {ctx.candidate.name}"
             if kind == Kind.debrief_thread:

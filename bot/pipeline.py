@@ -16,8 +16,9 @@ from bot.candidates import OPEN_STATUSES, fold, get_candidate
 from bot.checklists import ChecklistItem, checklist_state
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
+from bot.promises import Promise, open_promise
 from bot.roles import kit_for
-from models.kit import Kit, Stage
+from models.kit import Kit, Stage, StageKind
 from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, Role, StageEvent
 
 REASON_MAX = 1000
@@ -53,6 +54,11 @@ class CandidateView:
     last_event: StageEvent | None = None
     # The current stage's checklist (references, offer), ticked or not.
     checklist: list[ChecklistItem] = field(default_factory=list)
+    # An answer promised to the candidate after their last round, not yet given.
+    promise: Promise | None = None
+    promise_overdue: bool = False
+    # At a take-home stage: "open" once sent, "received" once the work is in; None before.
+    take_home: str | None = None
 
 
 @dataclass
@@ -170,6 +176,18 @@ def days_between(start: datetime, now: datetime) -> int:
     return max(0, (now - start).days)
 
 
+def take_home_state(session: Session, candidate: Candidate, stage: Stage) -> str | None:
+    # Imported here: bot.take_home builds on bot.rounds, which builds on this module.
+    from bot.take_home import open_assignment, received_at
+
+    if stage.kind is not StageKind.take_home or candidate.id is None:
+        return None
+    assignment = open_assignment(session, candidate.id, stage.key)
+    if assignment is None:
+        return None
+    return "received" if received_at(session, assignment) else "open"
+
+
 def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> CandidateView:
     role = session.get(Role, candidate.role_id)
     assert role is not None
@@ -192,6 +210,8 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
     last_event = session.exec(
         select(StageEvent).where(StageEvent.candidate_id == candidate.id).order_by(col(StageEvent.id).desc())
     ).first()
+    promise = open_promise(session, kit, candidate)
+    take_home = take_home_state(session, candidate, stage) if stage is not None else None
     return CandidateView(
         candidate=candidate,
         role=role,
@@ -203,6 +223,9 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
         next_interview=next_interview,
         last_event=last_event,
         checklist=checklist_state(session, candidate.id, stage) if stage is not None and candidate.id else [],
+        promise=promise,
+        promise_overdue=promise is not None and promise.overdue(now),
+        take_home=take_home,
     )
 
 

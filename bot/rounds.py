@@ -50,6 +50,12 @@ class Kind:
     debrief_thread = "debrief_thread"
     debrief = "debrief"
     dead_letter = "dead_letter"
+    # To the recruiter, before a response-time promise to the candidate runs out.
+    promise = "promise_reminder"
+    # Take-home stages (bot/take_home.py).
+    take_home_brief = "take_home_brief"
+    take_home_reminder = "take_home_reminder"
+    take_home_missing = "take_home_missing"
     # The line between a candidate and the hiring team (bot/line.py): no round, text in the payload.
     line_relay = "line_relay"
     line_reply = "line_reply"
@@ -58,6 +64,7 @@ class Kind:
 
 # Kinds whose due time follows the round when it moves.
 TIMED_KINDS = (
+    Kind.promise,
     Kind.prep_reminder,
     Kind.briefing,
     Kind.scorecard_request,
@@ -267,9 +274,24 @@ def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
     recruiter = candidate.created_by or interview.scheduled_by
     if recruiter:
         add(Kind.escalation, recruiter, escalate_at)
+        if promise_hours(ctx) is not None:
+            add(Kind.promise, recruiter, promise_reminder_at(ctx))
     if candidate.channel_id:
         add(Kind.escalation_thread, candidate.channel_id, escalate_at)
     return rows
+
+
+# The recruiter hears when this share of a promised response time has gone by with no decision.
+PROMISE_WARNING = 0.75
+
+
+def promise_hours(ctx: RoundContext) -> int | None:
+    """How soon the kit promises the candidate an answer after this round, if it does."""
+    return ctx.stage.response_promise_hours or ctx.kit.response_promise_hours
+
+
+def promise_reminder_at(ctx: RoundContext) -> datetime:
+    return ctx.interview.ends_at + timedelta(hours=(promise_hours(ctx) or 0) * PROMISE_WARNING)
 
 
 def due_time(ctx: RoundContext, kind: str) -> datetime:
@@ -282,6 +304,7 @@ def due_time(ctx: RoundContext, kind: str) -> datetime:
         Kind.scorecard_reminder: interview.ends_at + timedelta(hours=timings.reminder_after_hours),
         Kind.escalation: interview.ends_at + timedelta(hours=ctx.kit.feedback_due_hours),
         Kind.escalation_thread: interview.ends_at + timedelta(hours=ctx.kit.feedback_due_hours),
+        Kind.promise: promise_reminder_at(ctx),
     }[kind]
 
 

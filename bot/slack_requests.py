@@ -137,8 +137,9 @@ class SignedSlackClient:
         self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
     ) -> httpx.Response:
         """Submit `view` (as the app opened it) with `values` as Slack's state.values."""
-        # Slack gives every opened view its own id; a view without one gets a fresh id here.
-        submitted = {**view, "id": view.get("id") or f"V{next(_ids):08d}", "state": {"values": values}}
+        # Slack gives every opened view its own id; a view without one gets a fresh id here, in a
+        # range of its own so it never equals an id the stand-in gave a view it opened.
+        submitted = {**view, "id": view.get("id") or f"VSUBMIT{next(_ids):08d}", "state": {"values": values}}
         payload = {
             "type": "view_submission",
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},

@@ -24,7 +24,14 @@ from blocks.candidate import (
     tick_text,
 )
 from blocks.common import section, to_dicts
-from blocks.rounds import cancelled_reply, rescheduled_reply, scheduled_reply, submitted_reply
+from blocks.rounds import (
+    cancelled_reply,
+    rescheduled_reply,
+    scheduled_reply,
+    submitted_reply,
+    take_home_received_reply,
+    take_home_sent_reply,
+)
 from bot.candidates import get_candidate
 from bot.pipeline import candidate_view
 from bot.rounds import load_round
@@ -129,6 +136,8 @@ class CandidateThreads:
             "rescheduled": lambda: rescheduled_reply(ctx, actor),
             "cancelled": lambda: cancelled_reply(ctx, actor),
             "submitted": lambda: submitted_reply(ctx, actor, done, edited),
+            "take_home_sent": lambda: take_home_sent_reply(ctx, actor),
+            "take_home_received": lambda: take_home_received_reply(ctx, actor),
         }[event]()
         self.client.chat_postMessage(
             channel=candidate.channel_id,

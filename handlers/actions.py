@@ -18,6 +18,8 @@ from blocks.candidate import (
     REOPEN,
     REVIEW,
     SCHEDULE,
+    TAKE_HOME_RECEIVED,
+    TAKE_HOME_SEND,
     checklist_group,
     parse_button_value,
     parse_checklist_block_id,
@@ -40,8 +42,9 @@ from bot.purge_slack import PurgeCleaner
 from bot.report_slack import ReportRequest, request_report, send_report
 from bot.rounds import cancel_round, load_round
 from bot.services import Services
+from bot.take_home import mark_received
 from bot.threads import CandidateThreads
-from handlers.modals import review_view, schedule_view, scorecard_modal
+from handlers.modals import review_view, schedule_view, scorecard_modal, take_home_view
 from handlers.respond import catch_for_later, open_view_later, tell, tell_later
 from models.tables import Role
 
@@ -114,6 +117,37 @@ def register(app: App, services: Services) -> None:
         open_view_later(client, context, body)
 
     app.action(REVIEW)(ack=ack_only, lazy=[open_review])
+
+    def open_take_home(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
+        def build() -> None:
+            candidate_id, _ = parse_button_value(action["value"])
+            context["open_view"] = take_home_view(services, candidate_id, body["user"]["id"])
+
+        catch_for_later(context, build)
+        open_view_later(client, context, body)
+
+    app.action(TAKE_HOME_SEND)(ack=ack_only, lazy=[open_take_home])
+
+    def take_home_received(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        user_id = body["user"]["id"]
+
+        def work() -> None:
+            candidate_id, _ = parse_button_value(action["value"])
+            with services.db.transaction() as session:
+                require_recruiter(session, user_id, get_candidate(session, candidate_id).role_id, "mark take-homes for")
+                context["round"] = mark_received(
+                    session, services.kits, candidate_id, user_id, services.clock.now()
+                ).interview.id
+
+        catch_for_later(context, work)
+
+    def announce_received(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        if context.get("round"):
+            CandidateThreads(services, client).round_event(context["round"], "take_home_received", body["user"]["id"])
+        tell_later(client, context, body)
+
+    app.action(TAKE_HOME_RECEIVED)(ack=take_home_received, lazy=[announce_received])
 
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from blocks.rounds import review_modal, schedule_modal
+from blocks.rounds import review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
 from bot.candidates import get_candidate
 from bot.errors import UserError
@@ -54,6 +56,38 @@ def review_view(services: Services, candidate_id: int, user_id: str) -> dict[str
     return review_modal(
         candidate_name=candidate.name, candidate_id=candidate_id, stage=stage, criteria=criteria
     ).to_dict()
+
+
+def take_home_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
+    """Send the take-home of the candidate's current stage, due by default after the kit's days."""
+    with services.db.read() as session:
+        candidate = get_candidate(session, candidate_id)
+        role = session.get(Role, candidate.role_id)
+        assert role is not None
+        services.permissions.require_recruiter(user_id, "send take-homes", role.recruiter_ids)
+        kit = kit_for(services.kits, role)
+    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    if stage.kind is not StageKind.take_home or stage.take_home is None:
+        raise UserError(f"{candidate.name} is at {stage.name}, not a take-home stage.")
+    person = services.permissions.directory.person(user_id)
+    tz = person.tz if person else "UTC"
+    due = (services.clock.now() + timedelta(days=stage.take_home.due_days)).astimezone(zone(tz)).date()
+    modal = take_home_modal(
+        candidate_name=candidate.name,
+        candidate_id=candidate_id,
+        stage=stage,
+        due=due,
+        tz=tz,
+        scored=bool(stage.questions),
+    )
+    return modal.to_dict()
+
+
+def zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def reschedule_view(services: Services, interview_id: int, user_id: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
 from blocks.line import LINE_REPLY_VIEW
-from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE
+from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE, TAKE_HOME
 from blocks.scorecard import CALLBACK as SCORECARD
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
 from bot.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
@@ -24,6 +24,7 @@ from bot.roles import get_role
 from bot.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
 from bot.scorecards import RATING_LABELS, check_can_score, round_questions, submit_scorecard
 from bot.services import Services
+from bot.take_home import send_take_home
 from bot.threads import CandidateThreads
 from models.tables import Role
 
@@ -199,7 +200,10 @@ def register_rounds(app: App, services: Services) -> None:
                 raise UserError("The duration must be a whole number of minutes.", field="duration") from None
             with services.db.transaction() as session:
                 submitted_once(session, view, services.clock.now())
-                candidate = get_candidate(session, int(meta["candidate_id"]))
+                # A move is checked against the round's own candidate: the form's candidate id and
+                # round id could be forged to disagree.
+                moved = load_round(session, services.kits, int(meta["interview_id"])) if moving else None
+                candidate = moved.candidate if moved else get_candidate(session, int(meta["candidate_id"]))
                 role = session.get(Role, candidate.role_id)
                 verb = "reschedule interviews" if moving else "schedule interviews"
                 services.permissions.require_recruiter(user_id, verb, role.recruiter_ids if role else [])
@@ -283,6 +287,52 @@ def register_rounds(app: App, services: Services) -> None:
         ack()
 
     app.view(REVIEW)(ack=review, lazy=[announce_round])
+
+    def take_home(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+        user_id = body["user"]["id"]
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            candidate_id = int(meta["candidate_id"])
+            values = form_values(view)
+            try:
+                due = date.fromisoformat(str(values.get("date") or ""))
+            except ValueError:
+                raise UserError("Pick the due date.", field="date") from None
+            with services.db.transaction() as session:
+                submitted_once(session, view, services.clock.now())
+                candidate = get_candidate(session, candidate_id)
+                if candidate.stage_key != meta.get("stage"):
+                    raise UserError(f"{candidate.name} has moved to another stage since this form opened; close it.")
+                role = session.get(Role, candidate.role_id)
+                services.permissions.require_recruiter(user_id, "send take-homes", role.recruiter_ids if role else [])
+                ctx = send_take_home(
+                    session,
+                    services.kits,
+                    candidate_id=candidate_id,
+                    due=due,
+                    tz=str(meta.get("tz") or "UTC"),
+                    reviewer_ids=values.get("interviewers") or [],
+                    actor=user_id,
+                    now=services.clock.now(),
+                )
+                context["round"] = ctx.interview.id
+        except AlreadyDone:
+            ack()
+            return
+        except UserError as exc:
+            ack(response_action="errors", errors={error_field(view, exc.field, "date"): exc.message})
+            return
+        except (KeyError, ValueError, TypeError, OverflowError):
+            message = "This form is out of date; close it and start again."
+            ack(response_action="errors", errors={error_field(view, "date", "date"): message})
+            return
+        ack()
+
+    def announce_take_home(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+        if context.get("round"):
+            CandidateThreads(services, client).round_event(context["round"], "take_home_sent", body["user"]["id"])
+
+    app.view(TAKE_HOME)(ack=take_home, lazy=[announce_take_home])
 
     def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user_id = body["user"]["id"]

@@ -1,0 +1,152 @@
+"""Take-home stages (issue 8 item 2): the candidate gets the brief, the due date and the kit's
+compensation and check-in notes; a reminder before it is due; the recruiter hears if nothing
+arrived; once marked received, the reviewers score it like a round."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from blocks.candidate import ADVANCE, TAKE_HOME_RECEIVED, TAKE_HOME_SEND
+from blocks.scorecard import SUBMIT
+from bot.dispatcher import Dispatcher
+from bot.slack_requests import date_value, users_value
+from models.tables import Interview, OutboxMessage, StageEvent
+from tests.conftest import CANDIDATE, INTERVIEWER_1, MEMBER, RECRUITER, RunningApp
+from tests.flows import (
+    add_candidate,
+    all_text,
+    card,
+    card_button,
+    click_card,
+    click_for_view,
+    dm_button,
+    make_role,
+    reload,
+    replies,
+    submit_scorecard_via_dm,
+    wait_replies,
+)
+
+KIT = "senior-backend-application"
+
+
+def dispatch(app: RunningApp) -> str:
+    return str(Dispatcher(app.services, app.services.slack).run_once(app.clock.now()))
+
+
+def dms(app: RunningApp, user: str) -> list[str]:
+    return [all_text(m) for m in app.slack.dm_messages(user)]
+
+
+def at_take_home(app: RunningApp) -> object:
+    make_role(app, title="Senior Backend Engineer", kit=KIT)
+    casey = add_candidate(app, slack_user=CANDIDATE)
+    for step in range(4):  # talent screen, founder call, two technical interviews
+        click_card(app, RECRUITER, casey, ADVANCE)
+        wait_replies(app, casey, 2 + step)
+    assert reload(app, casey).stage_key == "take-home"
+    app.slack.wait_for(lambda: "Send take-home" in all_text(card(app, casey)))
+    return reload(app, casey)
+
+
+def send(app: RunningApp, casey: object, due: str, reviewers: list[str]) -> object:
+    view = click_for_view(app, RECRUITER, casey, TAKE_HOME_SEND)
+    return app.client.view_submission(
+        RECRUITER, view, {"date": date_value(due), "interviewers": users_value(reviewers)}
+    )
+
+
+def test_take_home_from_brief_to_scores(app: RunningApp) -> None:
+    casey = at_take_home(app)
+    view = click_for_view(app, RECRUITER, casey, TAKE_HOME_SEND)
+    assert view["callback_id"] == "take_home_send"
+    # The kit allows a week: the form suggests it (the recruiter is in New York).
+    due_block = next(b for b in view["blocks"] if b.get("block_id") == "date")
+    assert due_block["element"]["initial_date"] == "2026-11-30"
+    for values, field, problem in [
+        ({"date": date_value("2026-11-30"), "interviewers": users_value([])}, "interviewers", "pick who reviews"),
+        ({"date": date_value("2026-11-01"), "interviewers": users_value([INTERVIEWER_1])}, "date", "has passed"),
+        (
+            {"date": date_value("2027-06-01"), "interviewers": users_value([INTERVIEWER_1])},
+            "date",
+            "within the next 60",
+        ),
+    ]:
+        errors = app.client.view_submission(RECRUITER, view, values).json()["errors"]
+        assert problem in errors[field], errors
+    forged = app.client.view_submission(
+        MEMBER, view, {"date": date_value("2026-11-30"), "interviewers": users_value([INTERVIEWER_1])}
+    )
+    assert "Only recruiters can send take-homes" in forged.json()["errors"]["date"]
+
+    response = send(app, casey, "2026-11-30", [INTERVIEWER_1])
+    assert response.status_code == 200 and not response.text, response.text
+    reply = all_text(wait_replies(app, casey, 6)[-1])
+    assert f"<@{RECRUITER}> sent *Casey Candidate* the *Take-home project (paid)*" in reply
+    assert f"Reviewers: <@{INTERVIEWER_1}>" in reply
+    app.slack.wait_for(lambda: "Mark take-home received" in all_text(card(app, casey)))
+
+    # The candidate: the brief, the due date, the paid-engagement terms and how to check in; never
+    # the interviewer guide.
+    dispatch(app)
+    (brief,) = [m for m in dms(app, CANDIDATE) if "here is your *Take-home project (paid)*" in m]
+    kit = app.services.kits.kits[KIT]
+    take_home = kit.stage("take-home").take_home
+    assert take_home is not None
+    for fact in ("It is due", "5 to 10 hours", "A flat $200", "check in about your progress", "architecture design"):
+        assert fact in brief, fact
+    assert "Before the kickoff" not in brief and "Rate engagement" not in brief
+
+    with app.services.db.read() as session:
+        interview = session.exec(select(Interview)).all()[-1]
+    due = interview.ends_at
+    app.clock.set(due - timedelta(hours=23))
+    dispatch(app)
+    assert "a reminder: your *Take-home project (paid)*" in dms(app, CANDIDATE)[-1]
+    app.clock.set(due + timedelta(hours=2))
+    dispatch(app)
+    assert "Nothing has arrived from *Casey Candidate* for the *Take-home project (paid)*" in dms(app, RECRUITER)[-1]
+
+    # Someone who is not a recruiter cannot mark it received.
+    app.client.block_action(
+        MEMBER, TAKE_HOME_RECEIVED, card_button(app, casey, TAKE_HOME_RECEIVED)["value"],
+        block_id="candidate_card", channel_id=casey.channel_id, message_ts=casey.thread_ts,
+    )  # fmt: skip
+    app.slack.wait_for(lambda: app.slack.ephemerals(MEMBER))
+    assert "Only recruiters can mark take-homes for candidates" in all_text(app.slack.ephemerals(MEMBER)[-1])
+
+    before = len(replies(app, casey))
+    click_card(app, RECRUITER, casey, TAKE_HOME_RECEIVED)
+    reply = all_text(wait_replies(app, casey, before + 1)[-1])
+    assert "marked *Casey Candidate*'s take-home received" in reply
+    with app.services.db.read() as session:
+        assert session.exec(select(StageEvent).where(col(StageEvent.action) == "received")).one()
+    dispatch(app)
+    assert dm_button(app, INTERVIEWER_1, SUBMIT)
+    submit_scorecard_via_dm(app, INTERVIEWER_1, rating="exceeds", notes="Asked great questions all week.")
+    app.slack.wait_for(lambda: "1 of 1 in" in all_text(replies(app, casey)[-1]))
+    assert dispatch(app).startswith("sent")
+    assert "Debrief: Casey Candidate · Take-home project (paid)" in all_text(replies(app, casey)[-1])
+    app.slack.wait_for(lambda: "Mark take-home received" not in all_text(card(app, casey)))
+
+
+def test_work_in_before_the_due_date_stops_the_nudges(app: RunningApp) -> None:
+    casey = at_take_home(app)
+    assert send(app, casey, "2026-11-30", [INTERVIEWER_1]).status_code == 200
+    app.slack.wait_for(lambda: "Mark take-home received" in all_text(card(app, reload(app, casey))))
+    dispatch(app)
+    app.clock.advance(timedelta(days=2))
+    click_card(app, RECRUITER, casey, TAKE_HOME_RECEIVED)
+    app.slack.wait_for(lambda: "Mark take-home received" not in all_text(card(app, casey)))
+    app.clock.set(app.clock.now() + timedelta(days=10))
+    dispatch(app)
+    with app.services.db.read() as session:
+        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.kind).like("take_home_%"))).all()
+    assert {(r.kind, r.state) for r in rows} == {
+        ("take_home_brief", "sent"),
+        ("take_home_reminder", "cancelled"),
+        ("take_home_missing", "cancelled"),
+    }
+    assert not [m for m in dms(app, RECRUITER) if "Nothing has arrived" in m]
