@@ -3,6 +3,7 @@ and Reply to candidate."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -97,36 +98,22 @@ def register(app: App, services: Services) -> None:
     def ack_only(ack: Ack) -> None:
         ack()
 
-    def open_schedule(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
-        def build() -> None:
-            candidate_id, _ = parse_button_value(action["value"])
-            # users.info (the scheduler's time zone) is a Web API call, so it runs after the ack.
-            context["open_view"] = schedule_view(services, candidate_id, body["user"]["id"])
+    def modal_opener(build_view: Callable[[Services, int, str], dict[str, Any]]) -> Callable[..., None]:
+        """A card button's lazy half: the candidate's modal, built after the ack (building may ask
+        Slack for the person's time zone)."""
 
-        catch_for_later(context, build)
-        open_view_later(client, context, body)
+        def open_modal(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
+            def build() -> None:
+                candidate_id, _ = parse_button_value(action["value"])
+                context["open_view"] = build_view(services, candidate_id, body["user"]["id"])
 
-    app.action(SCHEDULE)(ack=ack_only, lazy=[open_schedule])
+            catch_for_later(context, build)
+            open_view_later(client, context, body)
 
-    def open_review(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
-        def build() -> None:
-            candidate_id, _ = parse_button_value(action["value"])
-            context["open_view"] = review_view(services, candidate_id, body["user"]["id"])
+        return open_modal
 
-        catch_for_later(context, build)
-        open_view_later(client, context, body)
-
-    app.action(REVIEW)(ack=ack_only, lazy=[open_review])
-
-    def open_take_home(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
-        def build() -> None:
-            candidate_id, _ = parse_button_value(action["value"])
-            context["open_view"] = take_home_view(services, candidate_id, body["user"]["id"])
-
-        catch_for_later(context, build)
-        open_view_later(client, context, body)
-
-    app.action(TAKE_HOME_SEND)(ack=ack_only, lazy=[open_take_home])
+    for action_id, build_view in ((SCHEDULE, schedule_view), (REVIEW, review_view), (TAKE_HOME_SEND, take_home_view)):
+        app.action(action_id)(ack=ack_only, lazy=[modal_opener(build_view)])
 
     def take_home_received(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()

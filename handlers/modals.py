@@ -15,18 +15,24 @@ from bot.roles import kit_for
 from bot.rounds import load_round, timed_stages
 from bot.scorecards import check_can_score, existing_answers, round_questions
 from bot.services import Services
-from models.kit import StageKind
-from models.tables import Role
+from models.kit import Kit, Stage, StageKind
+from models.tables import Candidate, Role
 
 
-def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
-    """A new round for the candidate, in the scheduler's own time zone (users.info)."""
+def for_recruiter(services: Services, candidate_id: int, user_id: str, verb: str) -> tuple[Candidate, Kit, Stage]:
+    """The candidate, their kit and current stage, if `user_id` may `verb` for their role."""
     with services.db.read() as session:
         candidate = get_candidate(session, candidate_id)
         role = session.get(Role, candidate.role_id)
         assert role is not None
-        services.permissions.require_recruiter(user_id, "schedule interviews", role.recruiter_ids)
+        services.permissions.require_recruiter(user_id, verb, role.recruiter_ids)
         kit = kit_for(services.kits, role)
+    return candidate, kit, kit.stages[stage_index(kit, candidate.stage_key)]
+
+
+def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
+    """A new round for the candidate, in the scheduler's own time zone (users.info)."""
+    candidate, kit, _ = for_recruiter(services, candidate_id, user_id, "schedule interviews")
     stages = timed_stages(kit)
     if not stages:
         raise UserError(f"The kit {kit.title} has no interview stages to schedule.")
@@ -43,13 +49,7 @@ def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[s
 
 def review_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
     """Ask for reviewers for the candidate's current stage, a review (no meeting to schedule)."""
-    with services.db.read() as session:
-        candidate = get_candidate(session, candidate_id)
-        role = session.get(Role, candidate.role_id)
-        assert role is not None
-        services.permissions.require_recruiter(user_id, "ask for reviews", role.recruiter_ids)
-        kit = kit_for(services.kits, role)
-    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    candidate, kit, stage = for_recruiter(services, candidate_id, user_id, "ask for reviews")
     if stage.kind is not StageKind.review:
         raise UserError(f"{candidate.name} is at {stage.name}, not a review stage; schedule a round instead.")
     criteria = [kit.question(k).title for k in stage.questions]
@@ -60,13 +60,7 @@ def review_view(services: Services, candidate_id: int, user_id: str) -> dict[str
 
 def take_home_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
     """Send the take-home of the candidate's current stage, due by default after the kit's days."""
-    with services.db.read() as session:
-        candidate = get_candidate(session, candidate_id)
-        role = session.get(Role, candidate.role_id)
-        assert role is not None
-        services.permissions.require_recruiter(user_id, "send take-homes", role.recruiter_ids)
-        kit = kit_for(services.kits, role)
-    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    candidate, _, stage = for_recruiter(services, candidate_id, user_id, "send take-homes")
     if stage.kind is not StageKind.take_home or stage.take_home is None:
         raise UserError(f"{candidate.name} is at {stage.name}, not a take-home stage.")
     person = services.permissions.directory.person(user_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from bot.scorecards import RATING_LABELS, check_can_score, round_questions, subm
 from bot.services import Services
 from bot.take_home import send_take_home
 from bot.threads import CandidateThreads
-from models.tables import Role
+from models.tables import Candidate, Role
 
 
 def submitted_once(session: Session, view: dict[str, Any], now: datetime) -> None:
@@ -108,6 +109,32 @@ def error_field(view: dict[str, Any], field: str | None, fallback: str) -> str:
     return inputs[-1]
 
 
+OUT_OF_DATE = "This form is out of date; close it and start again."
+
+
+def answer_form(ack: Ack, view: dict[str, Any], fallback: str, work: Callable[[], None]) -> None:
+    """Run a form's `work` and answer Slack: accepted, or the problem on the form's own field (a
+    forged or stale form gets "out of date"); a replayed submission is accepted and does nothing."""
+    try:
+        work()
+    except AlreadyDone:
+        ack()
+    except UserError as exc:
+        ack(response_action="errors", errors={error_field(view, exc.field, fallback): exc.message})
+    except (KeyError, ValueError, TypeError, OverflowError):
+        ack(response_action="errors", errors={error_field(view, fallback, fallback): OUT_OF_DATE})
+    else:
+        ack()
+
+
+def stage_candidate(session: Session, meta: dict[str, Any]) -> Candidate:
+    """The form's candidate, still at the stage the form was opened for."""
+    candidate = get_candidate(session, int(meta["candidate_id"]))
+    if candidate.stage_key != meta.get("stage"):
+        raise UserError(f"{candidate.name} has moved to another stage since this form opened; close it.")
+    return candidate
+
+
 def register(app: App, services: Services) -> None:
     def new_candidate(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user_id = body["user"]["id"]
@@ -148,7 +175,7 @@ def register(app: App, services: Services) -> None:
             stage_key, status = meta["expected"]
             expected = (str(stage_key), str(status))
         except (ValueError, KeyError, TypeError, OverflowError):
-            message = "This form is out of date; close it and start again."
+            message = OUT_OF_DATE
             ack(response_action="errors", errors={error_field(view, "reason", "reason"): message})
             return
         try:
@@ -188,7 +215,8 @@ def register_rounds(app: App, services: Services) -> None:
     def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user_id = body["user"]["id"]
         moving = view.get("callback_id") == RESCHEDULE
-        try:
+
+        def work() -> None:
             meta = json.loads(view.get("private_metadata") or "{}")
             if not isinstance(meta, dict):
                 raise ValueError("private_metadata is not an object")
@@ -233,17 +261,8 @@ def register_rounds(app: App, services: Services) -> None:
                         now=services.clock.now(),
                     )
                 context["round"] = ctx.interview.id
-        except AlreadyDone:
-            ack()
-            return
-        except UserError as exc:
-            ack(response_action="errors", errors={error_field(view, exc.field, "date"): exc.message})
-            return
-        except (KeyError, ValueError, TypeError, OverflowError):
-            message = "This form is out of date; close it and start again."
-            ack(response_action="errors", errors={error_field(view, "date", "date"): message})
-            return
-        ack()
+
+        answer_form(ack, view, "date", work)
 
     def announce_round(client: WebClient, context: BoltContext, body: dict[str, Any], view: dict[str, Any]) -> None:
         if context.get("round"):
@@ -255,44 +274,33 @@ def register_rounds(app: App, services: Services) -> None:
 
     def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user_id = body["user"]["id"]
-        try:
+
+        def work() -> None:
             meta = json.loads(view.get("private_metadata") or "{}")
-            candidate_id = int(meta["candidate_id"])
             with services.db.transaction() as session:
                 submitted_once(session, view, services.clock.now())
-                candidate = get_candidate(session, candidate_id)
-                if candidate.stage_key != meta.get("stage"):
-                    raise UserError(f"{candidate.name} has moved to another stage since this form opened; close it.")
+                candidate = stage_candidate(session, meta)
                 role = session.get(Role, candidate.role_id)
                 services.permissions.require_recruiter(user_id, "ask for reviews", role.recruiter_ids if role else [])
                 ctx = assign_reviewers(
                     session,
                     services.kits,
-                    candidate_id=candidate_id,
+                    candidate_id=candidate.id or 0,
                     reviewer_ids=form_values(view).get("interviewers") or [],
                     actor=user_id,
                     now=services.clock.now(),
                 )
                 context["round"] = ctx.interview.id
-        except AlreadyDone:
-            ack()
-            return
-        except UserError as exc:
-            ack(response_action="errors", errors={error_field(view, exc.field, "interviewers"): exc.message})
-            return
-        except (KeyError, ValueError, TypeError, OverflowError):
-            message = "This form is out of date; close it and start again."
-            ack(response_action="errors", errors={error_field(view, "interviewers", "interviewers"): message})
-            return
-        ack()
+
+        answer_form(ack, view, "interviewers", work)
 
     app.view(REVIEW)(ack=review, lazy=[announce_round])
 
     def take_home(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user_id = body["user"]["id"]
-        try:
+
+        def work() -> None:
             meta = json.loads(view.get("private_metadata") or "{}")
-            candidate_id = int(meta["candidate_id"])
             values = form_values(view)
             try:
                 due = date.fromisoformat(str(values.get("date") or ""))
@@ -300,15 +308,13 @@ def register_rounds(app: App, services: Services) -> None:
                 raise UserError("Pick the due date.", field="date") from None
             with services.db.transaction() as session:
                 submitted_once(session, view, services.clock.now())
-                candidate = get_candidate(session, candidate_id)
-                if candidate.stage_key != meta.get("stage"):
-                    raise UserError(f"{candidate.name} has moved to another stage since this form opened; close it.")
+                candidate = stage_candidate(session, meta)
                 role = session.get(Role, candidate.role_id)
                 services.permissions.require_recruiter(user_id, "send take-homes", role.recruiter_ids if role else [])
                 ctx = send_take_home(
                     session,
                     services.kits,
-                    candidate_id=candidate_id,
+                    candidate_id=candidate.id or 0,
                     due=due,
                     tz=str(meta.get("tz") or "UTC"),
                     reviewer_ids=values.get("interviewers") or [],
@@ -316,17 +322,8 @@ def register_rounds(app: App, services: Services) -> None:
                     now=services.clock.now(),
                 )
                 context["round"] = ctx.interview.id
-        except AlreadyDone:
-            ack()
-            return
-        except UserError as exc:
-            ack(response_action="errors", errors={error_field(view, exc.field, "date"): exc.message})
-            return
-        except (KeyError, ValueError, TypeError, OverflowError):
-            message = "This form is out of date; close it and start again."
-            ack(response_action="errors", errors={error_field(view, "date", "date"): message})
-            return
-        ack()
+
+        answer_form(ack, view, "date", work)
 
     def announce_take_home(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
         if context.get("round"):
@@ -348,7 +345,7 @@ def register_rounds(app: App, services: Services) -> None:
             page = pages[page_number - 1]
             merged = decode_answers(carried, questions)
         except (KeyError, ValueError, TypeError, IndexError, OverflowError, UserError):
-            message = "This form is out of date; close it and start again."
+            message = OUT_OF_DATE
             ack(response_action="errors", errors={error_field(view, "notes", "notes"): message})
             return
         try:
@@ -424,7 +421,7 @@ def register_line(app: App, services: Services) -> None:
             meta = json.loads(view.get("private_metadata") or "{}")
             candidate_id = int(meta["candidate_id"])
         except (ValueError, KeyError, TypeError, OverflowError):
-            message = "This form is out of date; close it and start again."
+            message = OUT_OF_DATE
             ack(response_action="errors", errors={error_field(view, "text", "text"): message})
             return
         now = services.clock.now()

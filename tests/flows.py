@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import select
 
+from bot.dispatcher import Dispatcher
 from bot.roles import add_role
 from bot.slack_requests import (
     answer_scorecard,
@@ -240,3 +242,13 @@ def submit_scorecard_via_dm(app: RunningApp, user_id: str, **answers: Any) -> li
         # A pushed page never reaches the stand-in: check it against Slack's limits here.
         assert check_view(body["view"], expected_type="modal") == []
         view = body["view"]
+
+
+def dispatch(app: RunningApp, until: datetime | None = None) -> str:
+    """One dispatcher pass over what is due by `until` (default: the app's clock), as its summary."""
+    return str(Dispatcher(app.services, app.services.slack).run_once(until or app.clock.now()))
+
+
+def dms(app: RunningApp, user: str) -> list[str]:
+    """The text of each message the bot sent `user` in their DM."""
+    return [all_text(m) for m in app.slack.dm_messages(user)]

@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from blocks.candidate import ADVANCE
-from bot.dispatcher import Dispatcher
 from models.tables import Interview, OutboxMessage
 from tests.conftest import CANDIDATE, INTERVIEWER_1, RECRUITER, RunningApp
 from tests.flows import (
@@ -17,6 +16,8 @@ from tests.flows import (
     all_text,
     card,
     click_card,
+    dispatch,
+    dms,
     make_role,
     reload,
     schedule_round_via_card,
@@ -24,14 +25,6 @@ from tests.flows import (
 )
 
 KIT = "senior-backend-application"  # "Technical interview 1" promises an answer within 48 hours
-
-
-def dispatch(app: RunningApp) -> str:
-    return str(Dispatcher(app.services, app.services.slack).run_once(app.clock.now()))
-
-
-def dms(app: RunningApp, user: str) -> list[str]:
-    return [all_text(m) for m in app.slack.dm_messages(user)]
 
 
 def at_technical_round(app: RunningApp) -> tuple:

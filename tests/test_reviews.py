@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 from blocks.candidate import REVIEW
 from blocks.scorecard import SUBMIT
-from bot.dispatcher import Dispatcher
 from bot.slack_requests import users_value
 from models.tables import Interview, OutboxMessage
 from tests.conftest import CANDIDATE, HIRING_MANAGER, INTERVIEWER_1, INTERVIEWER_2, MEMBER, RECRUITER, RunningApp
@@ -21,21 +20,15 @@ from tests.flows import (
     card_button,
     click_card,
     click_for_view,
+    dispatch,
     dm_button,
+    dms,
     make_role,
     reload,
     replies,
     submit_scorecard_via_dm,
     wait_replies,
 )
-
-
-def dispatch(app: RunningApp) -> str:
-    return str(Dispatcher(app.services, app.services.slack).run_once(app.clock.now()))
-
-
-def dms(app: RunningApp, user: str) -> list[str]:
-    return [all_text(m) for m in app.slack.dm_messages(user)]
 
 
 def test_review_stage_from_request_to_tally_and_decision(app: RunningApp) -> None:

@@ -13,7 +13,6 @@ from blocks.candidate import ADVANCE
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from bot.cli import main
-from bot.dispatcher import Dispatcher
 from models.tables import Interview, OutboxMessage, QuestionRating, Scorecard
 from tests.conftest import (
     BOT_TOKEN,
@@ -32,7 +31,9 @@ from tests.flows import (
     card,
     click_card,
     command_for_view,
+    dispatch,
     dm_button,
+    dms,
     make_role,
     reload,
     replies,
@@ -46,14 +47,6 @@ from tests.flows import (
 # 14:00 in New York (the recruiter's zone in the stand-in) on 25 November is 19:00 UTC.
 STARTS = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
 ENDS = STARTS + timedelta(hours=1)
-
-
-def dispatch(app: RunningApp, until: datetime) -> str:
-    return str(Dispatcher(app.services, app.services.slack).run_once(until))
-
-
-def dms(app: RunningApp, user: str) -> list[str]:
-    return [all_text(m) for m in app.slack.dm_messages(user)]
 
 
 def scheduled(app: RunningApp, **values: object) -> tuple:

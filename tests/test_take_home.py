@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 from blocks.candidate import ADVANCE, TAKE_HOME_RECEIVED, TAKE_HOME_SEND
 from blocks.scorecard import SUBMIT
-from bot.dispatcher import Dispatcher
 from bot.slack_requests import date_value, users_value
 from models.tables import Interview, OutboxMessage, StageEvent
 from tests.conftest import CANDIDATE, INTERVIEWER_1, MEMBER, RECRUITER, RunningApp
@@ -21,7 +20,9 @@ from tests.flows import (
     card_button,
     click_card,
     click_for_view,
+    dispatch,
     dm_button,
+    dms,
     make_role,
     reload,
     replies,
@@ -30,14 +31,6 @@ from tests.flows import (
 )
 
 KIT = "senior-backend-application"
-
-
-def dispatch(app: RunningApp) -> str:
-    return str(Dispatcher(app.services, app.services.slack).run_once(app.clock.now()))
-
-
-def dms(app: RunningApp, user: str) -> list[str]:
-    return [all_text(m) for m in app.slack.dm_messages(user)]
 
 
 def at_take_home(app: RunningApp) -> object:
