@@ -112,7 +112,17 @@ class Demo:
             server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
             server.start()
             client = SignedSlackClient(f"http://127.0.0.1:{server.port}", secret, trigger_ids=slack.trigger_id)
-            loop = Loop(self, services, slack, client, Dispatcher(services, dispatcher_client(settings)), clock, kit)
+            # The stand-in enforces no posting limits and the clock is simulated: no need to space
+            # each person's messages a real second apart.
+            loop = Loop(
+                self,
+                services,
+                slack,
+                client,
+                Dispatcher(services, dispatcher_client(settings), channel_interval=timedelta(0)),
+                clock,
+                kit,
+            )
             try:
                 loop.play()
             finally:
