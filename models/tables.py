@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -94,8 +94,17 @@ class Role(SQLModel, table=True):
 
 
 class Candidate(SQLModel, table=True):
+    # Pipeline boards (bench/scale.py). Each also serves lookups by its first column alone, so role_id
+    # and status have no index of their own.
+    __table_args__ = (
+        # Counts per role, stage and status, read from the index alone.
+        Index("ix_candidate_board_counts", "role_id", "stage_key", "status", "purged_at"),
+        # The longest-waiting open candidates of each stage.
+        Index("ix_candidate_board_open", "status", "role_id", "stage_key", "stage_entered_at", "purged_at"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    role_id: int = Field(foreign_key="role.id", index=True)
+    role_id: int = Field(foreign_key="role.id")
     name: str = Field(max_length=200)
     # Lower-cased, accent-free copy of the name for search.
     name_key: str = Field(max_length=200, index=True)
@@ -105,7 +114,7 @@ class Candidate(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, sa_type=Text)
     stage_key: str = Field(max_length=64)
-    status: str = Field(default=CandidateStatus.active, max_length=16, index=True)
+    status: str = Field(default=CandidateStatus.active, max_length=16)
     stage_entered_at: datetime = time_field(default_factory=utcnow)
     channel_id: str | None = Field(default=None, max_length=32)
     thread_ts: str | None = Field(default=None, max_length=32)
@@ -148,17 +157,25 @@ class Interview(SQLModel, table=True):
 
 class PanelMember(SQLModel, table=True):
     __tablename__ = "panel_member"
+    # A person's rounds, from the index alone (the primary key leads with the round); also serves
+    # lookups by interviewer_id alone.
+    __table_args__ = (Index("ix_panel_member_interviewer_round", "interviewer_id", "interview_id"),)
 
     interview_id: int = Field(foreign_key="interview.id", primary_key=True)
-    interviewer_id: str = Field(max_length=32, primary_key=True, index=True)
+    interviewer_id: str = Field(max_length=32, primary_key=True)
 
 
 class Scorecard(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("interview_id", "interviewer_id"),)
+    __table_args__ = (
+        UniqueConstraint("interview_id", "interviewer_id"),
+        # A person's scorecards by round (pending ones are the rounds not in it), from the index alone;
+        # also serves lookups by interviewer_id alone.
+        Index("ix_scorecard_interviewer_round", "interviewer_id", "interview_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     interview_id: int = Field(foreign_key="interview.id", index=True)
-    interviewer_id: str = Field(max_length=32, index=True)
+    interviewer_id: str = Field(max_length=32)
     recommendation: str = Field(max_length=16)
     notes: str = Field(sa_type=Text)
     submitted_at: datetime = time_field(default_factory=utcnow)

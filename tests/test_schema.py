@@ -1,0 +1,15 @@
+"""The migrations and the models describe the same schema (tables, columns, types, indexes)."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from bot.db import Database
+
+
+def test_migrations_at_head_match_the_models(db: Database) -> None:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
