@@ -6,6 +6,7 @@ appends a stage event.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -260,25 +261,29 @@ def pipeline_boards(
         .where(live, col(Candidate.role_id).in_(role_ids), col(Candidate.status).in_(OPEN_STATUSES))
         .subquery()
     )
+    # Their ids first, then the rows by primary key: joined in one statement, PostgreSQL reads the
+    # whole table to find the few hundred rows shown.
+    shown_ids = session.exec(select(ranked.c.id).where(ranked.c.rank <= PER_STAGE)).all()
     shown = session.exec(
-        select(Candidate)
-        .join(ranked, col(Candidate.id) == ranked.c.id)
-        .where(ranked.c.rank <= PER_STAGE)
-        .order_by(col(Candidate.stage_entered_at))
+        select(Candidate).where(col(Candidate.id).in_(shown_ids)).order_by(col(Candidate.stage_entered_at))
     ).all()
+    counts_of: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for role_id, stage_key, status, count in counts:
+        counts_of[role_id].append((stage_key, status, count))
+    shown_of: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in shown:
+        shown_of[candidate.role_id].append(candidate)
     boards: list[RoleBoard] = []
     for role in roles:
         kit = kits.get(role.kit_key)
         columns = {s.key: StageColumn(s) for s in kit.stages} if kit else {}
         by_status: dict[str, int] = {}
-        for role_id, stage_key, status, count in counts:
-            if role_id != role.id:
-                continue
+        for stage_key, status, count in counts_of[role.id or 0]:
             by_status[status] = by_status.get(status, 0) + count
             if status in OPEN_STATUSES and stage_key in columns:
                 columns[stage_key].count += count
-        for candidate in shown:
-            if candidate.role_id == role.id and candidate.stage_key in columns:
+        for candidate in shown_of[role.id or 0]:
+            if candidate.stage_key in columns:
                 columns[candidate.stage_key].candidates.append(
                     (candidate, days_between(candidate.stage_entered_at, now))
                 )
@@ -305,22 +310,30 @@ class Waiting:
 def waiting_on_recruiters(session: Session, kits: KitCatalog, now: datetime, limit: int = 20) -> list[Waiting]:
     """Candidates that need a decision: all feedback in but no stage change since, or stuck a week."""
     live = (col(Candidate.purged_at).is_(None), Candidate.status == CandidateStatus.active)
+    # When the first round of their current stage was debriefed, if it was after they entered it.
+    # Asked per active candidate (few) through the interview's candidate index, not by scanning every
+    # debriefed round ever held (many).
+    debriefed = (
+        select(func.min(Interview.debriefed_at))
+        .where(
+            col(Interview.candidate_id) == Candidate.id,
+            col(Interview.status) == InterviewStatus.debriefed,
+            col(Interview.stage_key) == Candidate.stage_key,
+            col(Interview.debriefed_at) >= col(Candidate.stage_entered_at),
+        )
+        .correlate(Candidate)
+        .scalar_subquery()
+    )
     decided = session.exec(
         select(Candidate, Role)
         .join(Role, col(Role.id) == Candidate.role_id)
-        .join(Interview, col(Interview.candidate_id) == Candidate.id)
-        .where(
-            *live,
-            Interview.status == InterviewStatus.debriefed,
-            Interview.stage_key == Candidate.stage_key,
-            col(Interview.debriefed_at) >= col(Candidate.stage_entered_at),
-        )
-        .order_by(col(Interview.debriefed_at))
+        .where(*live, debriefed.is_not(None))
+        .order_by(debriefed, col(Candidate.id))
         .limit(limit)
     ).all()
     found: dict[int, Waiting] = {}
     for candidate, role in decided:
-        found.setdefault(candidate.id or 0, Waiting(candidate, role, "all feedback is in; decide the next step"))
+        found[candidate.id or 0] = Waiting(candidate, role, "all feedback is in; decide the next step")
     cutoff = now - timedelta(days=STALE_DAYS)
     stale = session.exec(
         select(Candidate, Role)

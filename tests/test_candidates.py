@@ -12,8 +12,9 @@ import pytest
 from sqlmodel import select
 
 from blocks.candidate import ADVANCE, HOLD, REJECT, REOPEN, REVIEW, SCHEDULE
+from bot.candidates import CandidateForm, create_candidate
 from bot.cli import main
-from bot.pipeline import stage_events
+from bot.pipeline import PER_STAGE, stage_events
 from models.tables import Candidate, StageEvent
 from tests.conftest import (
     CANDIDATE,
@@ -303,6 +304,21 @@ def test_pipeline_list(app: RunningApp) -> None:
     only = said(app.client.command(RECRUITER, "/candidate", "list platform"))
     assert "Platform Engineer" in only and "Backend Developer" not in only
     assert "No open role matches 'sales'" in said(app.client.command(RECRUITER, "/candidate", "list sales"))
+
+
+def test_pipeline_list_caps_each_stage(app: RunningApp) -> None:
+    """A stage with many candidates lists the longest-waiting few and says how many more there are,
+    so the message stays within Slack's limits however large the pipeline."""
+    role = make_role(app)
+    with app.services.db.transaction() as session:
+        for i in range(30):
+            form = CandidateForm.parse({"name": f"Person {i:02d}", "email": f"p{i}@example.org", "role_id": role.id})
+            create_candidate(session, app.services.kits, form, RECRUITER, app.clock.now() - timedelta(days=40 - i))
+    text = said(app.client.command(RECRUITER, "/candidate", "list"))
+    assert "Backend Developer · 30 candidates" in text
+    shown = ", ".join(f"Person {i:02d} {40 - i}d" for i in range(PER_STAGE))
+    assert f"*Resume screening* (30): {shown} +{30 - PER_STAGE} more" in text
+    assert f"Person {PER_STAGE:02d}" not in text
 
 
 def test_app_home_for_recruiters_and_others(app: RunningApp) -> None:

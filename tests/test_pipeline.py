@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.candidates import CandidateForm, FormErrors, create_candidate, find_candidates, fold
 from bot.db import Database
@@ -15,7 +15,7 @@ from bot.kits import load_kits
 from bot.pipeline import change_stage, pipeline_boards, waiting_on_recruiters
 from bot.roles import add_role
 from bot.settings import SHIPPED_KITS
-from models.tables import Candidate, StageEvent
+from models.tables import Candidate, Interview, InterviewStatus, StageEvent
 
 KITS = load_kits([SHIPPED_KITS])
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -134,3 +134,31 @@ def test_boards_and_waiting(db: Database) -> None:
     assert board.by_status == {"active": 2, "rejected": 1}
     # Ana moved a week ago to the day: not yet stale. Cy is rejected: nothing to decide.
     assert [(w.candidate.name, w.why) for w in waiting] == [("Ben", "8 days in this stage")]
+
+
+def debriefed_round(session: Session, candidate_id: int, stage_key: str, at: datetime) -> None:
+    session.add(
+        Interview(
+            candidate_id=candidate_id, stage_key=stage_key, starts_at=at - timedelta(hours=2),
+            ends_at=at - timedelta(hours=1), status=InterviewStatus.debriefed, debriefed_at=at,
+        )
+    )  # fmt: skip
+
+
+def test_waiting_when_all_feedback_is_in(db: Database) -> None:
+    ana, ben, cy, dee = setup(db, "Ana", "Ben", "Cy", "Dee")
+    with db.transaction() as session:
+        change_stage(session, KITS, cy, "advance", "U0REC", NOW + timedelta(hours=5))
+        debriefed_round(session, ana, "resume-screen", NOW + timedelta(hours=2))
+        debriefed_round(session, ana, "resume-screen", NOW + timedelta(hours=1))  # two rounds: listed once
+        debriefed_round(session, ben, "resume-screen", NOW + timedelta(hours=3))
+        debriefed_round(session, cy, "resume-screen", NOW + timedelta(hours=4))  # a stage they have left
+        debriefed_round(session, dee, "resume-screen", NOW - timedelta(hours=1))  # before they entered it
+    later = NOW + timedelta(days=1)
+    with db.read() as session:
+        waiting = waiting_on_recruiters(session, KITS, later)
+        two = waiting_on_recruiters(session, KITS, later, limit=2)
+    decide = "all feedback is in; decide the next step"
+    # The earliest debrief first; the limit counts candidates, not rounds.
+    assert [(w.candidate.name, w.why) for w in waiting] == [("Ana", decide), ("Ben", decide)]
+    assert [w.candidate.name for w in two] == ["Ana", "Ben"]
