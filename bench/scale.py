@@ -512,7 +512,7 @@ def home(app: App, *, report: bool = True) -> Any:
     with app.db.read() as session:
         upcoming = upcoming_for(session, app.kits, RECRUITER, NOW)
         pending = pending_for(session, app.kits, RECRUITER, NOW)
-        boards = pipeline_boards(session, app.kits, NOW)
+        boards = pipeline_boards(session, app.kits, NOW, names=False)
         waiting = waiting_on_recruiters(session, app.kits, NOW)
         summary = home_report(app, session) if report else None
     view = home_view(
@@ -538,7 +538,7 @@ def home_part(part: str) -> Callable[[App], Any]:
             if part == "rounds":
                 return upcoming_for(session, app.kits, RECRUITER, NOW), pending_for(session, app.kits, RECRUITER, NOW)
             if part == "pipeline":
-                return pipeline_boards(session, app.kits, NOW)
+                return pipeline_boards(session, app.kits, NOW, names=False)
             return waiting_on_recruiters(session, app.kits, NOW)
 
     return run

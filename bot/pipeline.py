@@ -234,8 +234,10 @@ PER_STAGE = 8
 
 
 def pipeline_boards(
-    session: Session, kits: KitCatalog, now: datetime, role_query: str | None = None
+    session: Session, kits: KitCatalog, now: datetime, role_query: str | None = None, *, names: bool = True
 ) -> list[RoleBoard]:
+    """Each open role's counts per stage and status; with `names`, also the longest-waiting few
+    candidates of each stage (the App Home shows only counts, so it leaves them out)."""
     roles_query = select(Role).where(col(Role.active)).order_by(col(Role.title))
     roles = list(session.exec(roles_query).all())
     if role_query:
@@ -250,23 +252,7 @@ def pipeline_boards(
         .where(live, col(Candidate.role_id).in_(role_ids))
         .group_by(col(Candidate.role_id), col(Candidate.stage_key), col(Candidate.status))
     ).all()
-    # The longest-waiting few per stage, in one query.
-    rank = (
-        func.row_number()
-        .over(partition_by=(col(Candidate.role_id), col(Candidate.stage_key)), order_by=col(Candidate.stage_entered_at))
-        .label("rank")
-    )
-    ranked = (
-        select(Candidate.id, rank)
-        .where(live, col(Candidate.role_id).in_(role_ids), col(Candidate.status).in_(OPEN_STATUSES))
-        .subquery()
-    )
-    # Their ids first, then the rows by primary key: joined in one statement, PostgreSQL reads the
-    # whole table to find the few hundred rows shown.
-    shown_ids = session.exec(select(ranked.c.id).where(ranked.c.rank <= PER_STAGE)).all()
-    shown = session.exec(
-        select(Candidate).where(col(Candidate.id).in_(shown_ids)).order_by(col(Candidate.stage_entered_at))
-    ).all()
+    shown = longest_waiting(session, role_ids) if names else []
     counts_of: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     for role_id, stage_key, status, count in counts:
         counts_of[role_id].append((stage_key, status, count))
@@ -289,6 +275,29 @@ def pipeline_boards(
                 )
         boards.append(RoleBoard(role, kit, list(columns.values()), by_status))
     return boards
+
+
+def longest_waiting(session: Session, role_ids: list[int | None]) -> list[Candidate]:
+    """The PER_STAGE open candidates of each role and stage who have waited longest, oldest first."""
+    live = col(Candidate.purged_at).is_(None)
+    rank = (
+        func.row_number()
+        .over(partition_by=(col(Candidate.role_id), col(Candidate.stage_key)), order_by=col(Candidate.stage_entered_at))
+        .label("rank")
+    )
+    ranked = (
+        select(Candidate.id, rank)
+        .where(live, col(Candidate.role_id).in_(role_ids), col(Candidate.status).in_(OPEN_STATUSES))
+        .subquery()
+    )
+    # Their ids first, then the rows by primary key: joined in one statement, PostgreSQL reads the
+    # whole table to find the few hundred rows shown.
+    shown_ids = session.exec(select(ranked.c.id).where(ranked.c.rank <= PER_STAGE)).all()
+    return list(
+        session.exec(
+            select(Candidate).where(col(Candidate.id).in_(shown_ids)).order_by(col(Candidate.stage_entered_at))
+        ).all()
+    )
 
 
 def stage_events(session: Session, candidate_id: int) -> list[StageEvent]:

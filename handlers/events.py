@@ -40,7 +40,7 @@ def register(app: App, services: Services) -> None:
         with services.db.read() as session:
             upcoming = upcoming_for(session, services.kits, user_id, now)
             pending = pending_for(session, services.kits, user_id, now)
-            boards = pipeline_boards(session, services.kits, now) if recruiter else []
+            boards = pipeline_boards(session, services.kits, now, names=False) if recruiter else []
             waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
             report = home_report(session, user_id, now)
         view = home_view(

@@ -129,9 +129,14 @@ def test_boards_and_waiting(db: Database) -> None:
     with db.read() as session:
         (board,) = pipeline_boards(session, KITS, later)
         waiting = waiting_on_recruiters(session, KITS, later)
+        (counted,) = pipeline_boards(session, KITS, later, names=False)
     counts = {c.stage.key: c.count for c in board.columns}
     assert counts["resume-screen"] == 1 and counts["hiring-manager-technical"] == 1
     assert board.by_status == {"active": 2, "rejected": 1}
+    assert [[c.name for c, _ in column.candidates] for column in board.columns][:2] == [["Ben"], ["Ana"]]
+    # Without names (the App Home): the same counts, no candidates read.
+    assert [(c.count, c.candidates) for c in counted.columns] == [(c.count, []) for c in board.columns]
+    assert counted.by_status == board.by_status
     # Ana moved a week ago to the day: not yet stale. Cy is rejected: nothing to decide.
     assert [(w.candidate.name, w.why) for w in waiting] == [("Ben", "8 days in this stage")]
 
