@@ -15,9 +15,10 @@ from blocks.common import clip, context, divider, escape, header, section, slack
 from blocks.rounds import round_line
 from blocks.scorecard import SUBMIT
 from bot.candidates import thread_link
-from bot.rounds import RoundContext
+from bot.rounds import RoundContext, round_variant
 from bot.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Debrief
 from models.kit import Question, StageKind
+from models.tables import Candidate, InterviewKind
 
 MAX_MESSAGE_BLOCKS = 50
 
@@ -39,16 +40,21 @@ def prep_message(ctx: RoundContext, *, reminder: bool) -> list[Block]:
     kit, stage = ctx.kit, ctx.stage
     company = f" with {escape(kit.company)}" if kit.company else ""
     opening = (
-        f"Hi {escape(first_name(ctx.candidate.name))}, a reminder: your *{escape(stage.name)}*{company} is coming up."
+        f"Hi {escape(first_name(ctx.candidate.name))}, a reminder: your *{escape(ctx.title)}*{company} is coming up."
         if reminder
-        else f"Hi {escape(first_name(ctx.candidate.name))}, your *{escape(stage.name)}*{company} is scheduled."
+        else f"Hi {escape(first_name(ctx.candidate.name))}, your *{escape(ctx.title)}*{company} is scheduled."
     )
     blocks: list[Block] = [section(opening), section(_logistics(ctx))]
+    if ctx.interview.kind == InterviewKind.kickoff:
+        blocks.append(section(kickoff_text(ctx)))
     if stage.prep:
         blocks.append(section(stage.prep))
     for question in (kit.question(k) for k in stage.questions):
         if question.exercise and question.exercise.candidate_brief:
             blocks.append(section(question.exercise.candidate_brief))
+    variant = round_variant(ctx)
+    if variant is not None and variant.candidate_note:
+        blocks.append(section(variant.candidate_note))
     if not reminder and kit.candidate_guide:
         blocks.append(section(kit.candidate_guide))
     if stage.response_promise_hours:
@@ -59,7 +65,21 @@ def prep_message(ctx: RoundContext, *, reminder: bool) -> list[Block]:
     return blocks[:MAX_MESSAGE_BLOCKS]
 
 
-def question_text(question: Question, level: str | None) -> str:
+def kickoff_text(ctx: RoundContext) -> str:
+    """To the candidate: what the kickoff of a take-home is for (candidate-facing fields only)."""
+    take_home = ctx.stage.take_home
+    lines = [
+        "In this meeting you get the assignment and go through it with your interviewer: "
+        "bring your questions, and start planning together if you like. The due date follows it."
+    ]
+    if take_home is not None and take_home.effort_hours:
+        lines.append(f"*Effort:* {escape(take_home.effort_hours)}")
+    if take_home is not None and take_home.check_ins:
+        lines.append(f"*Checking in:* {escape(take_home.check_ins)}")
+    return clip("\n".join(lines), 2900)
+
+
+def question_text(question: Question, level: str | None, variant: str | None = None) -> str:
     lines = [f"*{escape(question.title)}*", f"_{escape(question.prompt)}_"]
     if question.positive:
         lines.append("Listen for: " + "; ".join(escape(p) for p in question.positive))
@@ -72,8 +92,12 @@ def question_text(question: Question, level: str | None) -> str:
         lines.append(f"Expected at {level}: {escape(getattr(question.levels, level))}")
     exercise = question.exercise
     if exercise:
-        for variant in exercise.variants:
-            lines.append(f"Variant *{escape(variant.title)}*: {escape(variant.instructions)}")
+        picked = [v for v in exercise.variants if v.key == variant]
+        if picked:
+            lines.append(f"Variant for this round, *{escape(picked[0].title)}*: {escape(picked[0].instructions)}")
+        else:
+            for option in exercise.variants:
+                lines.append(f"Variant *{escape(option.title)}*: {escape(option.instructions)}")
         if exercise.response_minutes:
             lines.append(f"Time: {exercise.response_minutes} minutes")
         for role in exercise.roles:
@@ -94,6 +118,8 @@ def scorecard_button(interview_id: int, text: str = "Submit scorecard") -> Actio
 
 def briefing_message(ctx: RoundContext) -> list[Block]:
     """To an interviewer, before the round: who, when, and the questions they own."""
+    if ctx.interview.kind == InterviewKind.kickoff:
+        return kickoff_briefing(ctx)
     blocks: list[Block] = [
         header(clip(f"Briefing: {ctx.stage.name} with {ctx.candidate.name}", 150)),
         section(
@@ -106,11 +132,39 @@ def briefing_message(ctx: RoundContext) -> list[Block]:
     questions = [ctx.kit.question(k) for k in ctx.stage.questions]
     room = MAX_MESSAGE_BLOCKS - len(blocks) - 2
     for question in questions[:room]:
-        blocks.append(section(question_text(question, ctx.role.level)))
+        blocks.append(section(question_text(question, ctx.role.level, ctx.interview.variant)))
     if len(questions) > room:
         blocks.append(context(f"{len(questions) - room} more questions are in the scorecard form."))
     blocks.append(scorecard_button(ctx.interview.id or 0))
     return blocks
+
+
+def kickoff_briefing(ctx: RoundContext) -> list[Block]:
+    """To the interviewer of a take-home's kickoff: what the candidate gets and what is assessed
+    later. No scorecard: the work is scored once it arrives."""
+    take_home = ctx.stage.take_home
+    blocks: list[Block] = [
+        header(clip(f"Briefing: {ctx.title} with {ctx.candidate.name}", 150)),
+        section(
+            f"{_logistics(ctx)}\n*Role:* {escape(ctx.role.title)}" + (f" ({ctx.role.level})" if ctx.role.level else "")
+        ),
+        context(f"Panel: {users(ctx.panel)}"),
+    ]
+    if ctx.stage.interviewer_guide:
+        blocks.append(section(ctx.stage.interviewer_guide))
+    if take_home is not None:
+        blocks.append(section(clip(f"*The assignment the candidate gets*\n{escape(take_home.brief)}", 2900)))
+        facts = [f"*Due:* {take_home.due_days} days after it is sent (the recruiter sets the date)"]
+        if take_home.effort_hours:
+            facts.append(f"*Effort:* {escape(take_home.effort_hours)}")
+        if take_home.check_ins:
+            facts.append(f"*Check-ins:* {escape(take_home.check_ins)}")
+        blocks.append(section(clip("\n".join(facts), 2900)))
+    titles = [ctx.kit.question(k).title for k in ctx.stage.questions]
+    if titles:
+        blocks.append(section(clip("*Assessed when the work is in:* " + "; ".join(escape(t) for t in titles), 2900)))
+    blocks.append(context("This meeting is not scored: the reviewers score the work once it arrives."))
+    return blocks[:MAX_MESSAGE_BLOCKS]
 
 
 def scorecard_request(ctx: RoundContext, *, reminder: bool) -> list[Block]:
@@ -274,5 +328,23 @@ def dead_letter_message(kind: str, target: str, attempts: int, error: str | None
             f":warning: I could not deliver the {kind.replace('_', ' ')} to {who} after {attempts} attempts"
             + (f" (last error: `{escape(clip(error, 200))}`)" if error else "")
             + ". Please follow up by hand."
+        )
+    ]
+
+
+def line_dead_letter_message(what: str, candidate: Candidate, attempts: int, error: str | None) -> list[Block]:
+    """To a recruiter: a message between them and a candidate never arrived."""
+    where = (
+        f"into *{escape(candidate.name)}*'s thread"
+        if what == "the candidate's message"
+        else f"to *{escape(candidate.name)}*"
+    )
+    link = thread_link(candidate.channel_id, candidate.thread_ts)
+    return [
+        section(
+            f":warning: I could not deliver {what} {where} after {attempts} attempts"
+            + (f" (last error: `{escape(clip(error, 200))}`)" if error else "")
+            + f". Please follow up by hand, e.g. at {escape(candidate.email)}."
+            + (f" <{link}|Open the thread>." if link else "")
         )
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     InputBlock,
     NumberInputElement,
     Option,
+    OptionGroup,
     PlainTextInputElement,
     StaticSelectElement,
     TimePickerElement,
@@ -23,13 +24,24 @@ from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, slack_date, user, users
 from bot.rounds import RoundContext
-from models.kit import Stage, StageKind
+from models.kit import Stage, StageKind, Variant
+from models.tables import InterviewKind
 
 REVIEW = "review_assign"
 TAKE_HOME = "take_home_send"
 SCHEDULE = "interview_schedule"
 RESCHEDULE = "interview_reschedule"
 CANCEL = "interview_cancel"
+
+
+def stage_label(stage: Stage) -> str:
+    return f"{stage.name}: kickoff meeting" if stage.kind is StageKind.take_home else stage.name
+
+
+def default_duration(stage: Stage) -> int | None:
+    if stage.kind is StageKind.take_home:
+        return (stage.take_home.kickoff_minutes if stage.take_home else None) or 30
+    return stage.duration_minutes
 
 
 def schedule_modal(
@@ -41,14 +53,16 @@ def schedule_modal(
     tz: str,
     interview: RoundContext | None = None,
     local_start: datetime | None = None,
+    variants: Mapping[str, Sequence[Variant]] | None = None,
 ) -> View:
-    """A new round, or (with `interview`) the same form to move an existing one."""
+    """A new round, or (with `interview`) the same form to move an existing one. A take-home
+    stage is offered as its kickoff meeting; `variants` are the exercise variants by stage key."""
     moving = interview is not None
     blocks: list[Block] = [
         section(f"{'Move the round with' if moving else 'Schedule a round with'} *{escape(candidate_name)}*")
     ]
     if not moving:
-        options = [Option(value=s.key, text=clip(s.name, 75)) for s in stages[:100]]
+        options = [Option(value=s.key, text=clip(stage_label(s), 75)) for s in stages[:100]]
         initial = next((o for o in options if o.value == current_stage), options[0] if options else None)
         blocks.append(
             InputBlock(
@@ -57,8 +71,29 @@ def schedule_modal(
                 element=StaticSelectElement(action_id="value", options=options, initial_option=initial),
             )
         )
+        groups = [
+            OptionGroup(
+                label=clip(stage.name, 75),
+                options=[
+                    Option(value=f"{stage.key}:{v.key}", text=clip(v.title, 75))
+                    for v in (variants or {}).get(stage.key, [])[:100]
+                ],
+            )
+            for stage in stages
+            if (variants or {}).get(stage.key)
+        ][:100]
+        if groups:
+            blocks.append(
+                InputBlock(
+                    block_id="variant",
+                    label="Exercise variant",
+                    optional=True,
+                    hint="The briefing gives the interviewers this variant only; left empty, it lists them all.",
+                    element=StaticSelectElement(action_id="value", option_groups=groups, placeholder="Pick a variant"),
+                )
+            )
     default_minutes = (interview.stage.duration_minutes if interview else None) or next(
-        (s.duration_minutes for s in stages if s.key == current_stage and s.duration_minutes), 60
+        (default_duration(s) for s in stages if s.key == current_stage and default_duration(s)), 60
     )
     if interview is not None:
         default_minutes = int((interview.interview.ends_at - interview.interview.starts_at).total_seconds() // 60)
@@ -193,7 +228,7 @@ def take_home_received_reply(ctx: RoundContext, actor: str) -> list[Block]:
 def round_line(ctx: RoundContext) -> str:
     where = f" · {escape(ctx.interview.location)}" if ctx.interview.location else ""
     minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
-    return f"*{escape(ctx.stage.name)}* on {slack_date(ctx.interview.starts_at)} ({minutes} min){where}"
+    return f"*{escape(ctx.title)}* on {slack_date(ctx.interview.starts_at)} ({minutes} min){where}"
 
 
 def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
@@ -203,10 +238,12 @@ def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
                     f"for *{escape(ctx.stage.name)}*."),
             context("Reviews are blind: the thread only says who has submitted; the tally follows when all are in."),
         ]  # fmt: skip
-    return [
-        section(f":calendar: {user(actor)} scheduled {round_line(ctx)}"),
-        context(f"Panel: {users(ctx.panel)}"),
-    ]
+    panel = context(f"Panel: {users(ctx.panel)}")
+    if ctx.interview.kind == InterviewKind.kickoff:
+        panel = context(
+            f"Panel: {users(ctx.panel)} · not scored; send the take-home from the card when it is handed over"
+        )
+    return [section(f":calendar: {user(actor)} scheduled {round_line(ctx)}"), panel]
 
 
 def rescheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:

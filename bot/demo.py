@@ -250,6 +250,8 @@ class Loop:
             elif stage.kind is StageKind.review:
                 self.review(stage.name)
             elif stage.kind is StageKind.take_home and stage.take_home is not None:
+                if stage.take_home.kickoff_minutes:
+                    self.kickoff(stage.key, stage.name)
                 self.take_home(stage.name, stage.take_home.due_days, scored=bool(stage.questions))
             else:
                 self.clock.advance(timedelta(days=2))
@@ -285,6 +287,30 @@ class Loop:
         self.score(IVAN, "meets", "yes", "Good fit on the criteria; little on-call experience.")
         self.dispatch()  # the tally
         self.demo.say(f"Review tally for '{stage_name}' posted")
+
+    def kickoff(self, stage_key: str, stage_name: str) -> None:
+        self.demo.say(f"Rita schedules the '{stage_name}' kickoff with Ines (briefed, not scored)")
+        view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_schedule"), "the scheduling form")
+        duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]["initial_value"]
+        day = (self.clock.now() + timedelta(days=1)).astimezone(ZoneInfo(RECRUITER.tz)).strftime("%Y-%m-%d")
+        values = {
+            "stage": select_value(stage_key),
+            "interviewers": users_value([INES.id]),
+            "date": date_value(day),
+            "time": time_value("10:00"),
+            "duration": number_value(duration),
+            "location": text_value("https://meet.example.com/casey-kickoff"),
+        }
+        before = self.replies()
+        self.client.view_submission(RECRUITER.id, view, values)
+        self.wait(lambda: self.replies() > before, "the scheduled reply")
+        self.dispatch()
+        with self.services.db.read() as session:
+            interview = session.exec(select(Interview).order_by(col(Interview.id).desc())).first()
+        assert interview is not None
+        self.demo.say("The kickoff: Casey gets the assignment live and asks questions")
+        self.clock.set(interview.ends_at + timedelta(minutes=15))
+        self.dispatch()
 
     def take_home(self, stage_name: str, due_days: int, *, scored: bool) -> None:
         self.demo.say(f"Rita sends Casey the '{stage_name}', due in {due_days} days")
@@ -355,6 +381,10 @@ class Loop:
             "duration": number_value(duration),  # the kit's length for this stage
             "location": text_value("https://meet.example.com/casey"),
         }
+        variant = self.first_variant(view, stage_key)
+        if variant:
+            self.demo.say(f"Rita picks the exercise variant '{variant[1]}' for this round")
+            values["variant"] = select_value(variant[0])
         before = self.replies()
         self.client.view_submission(RECRUITER.id, view, values)
         self.wait(lambda: self.replies() > before, "the scheduled reply")
@@ -375,6 +405,16 @@ class Loop:
         self.score(IVAN, "meets", "yes", "Solid fundamentals; would like more depth on trade-offs.")
         self.dispatch()  # the debrief
         self.demo.say(f"Debrief for '{stage_name}' posted")
+
+    @staticmethod
+    def first_variant(view: dict[str, Any], stage_key: str) -> tuple[str, str] | None:
+        """The form's first exercise variant for this stage, as (value, title), if it offers any."""
+        block = next((b for b in view["blocks"] if b.get("block_id") == "variant"), None)
+        for group in (block or {}).get("element", {}).get("option_groups", []):
+            for option in group["options"]:
+                if option["value"].startswith(f"{stage_key}:"):
+                    return option["value"], option["text"]["text"]
+        return None
 
     def score(self, person: Person, rating: str, recommendation: str, notes: str) -> None:
         self.demo.say(f"{person.name.split()[0]} submits the scorecard")

@@ -609,19 +609,19 @@ class Dispatcher:
             return Rendered(row.target, *self._blocks(state, kind, to_candidate, text, blocks))
 
         if kind in (Kind.cancelled,):
-            return dm(f"Cancelled: {ctx.stage.name}", lambda: cancelled_message(ctx, to_candidate=to_candidate))
+            return dm(f"Cancelled: {ctx.title}", lambda: cancelled_message(ctx, to_candidate=to_candidate))
         if status == InterviewStatus.cancelled:
             return None
         if kind == Kind.rescheduled:
-            return dm(f"Moved: {ctx.stage.name}", lambda: rescheduled_message(ctx, to_candidate=to_candidate))
+            return dm(f"Moved: {ctx.title}", lambda: rescheduled_message(ctx, to_candidate=to_candidate))
         if kind in (Kind.prep, Kind.prep_reminder):
             if status != InterviewStatus.scheduled:
                 return None
-            return dm(f"Your {ctx.stage.name}", lambda: prep_message(ctx, reminder=kind == Kind.prep_reminder))
+            return dm(f"Your {ctx.title}", lambda: prep_message(ctx, reminder=kind == Kind.prep_reminder))
         if kind == Kind.briefing:
             if status != InterviewStatus.scheduled:
                 return None
-            return dm(f"Briefing: {ctx.stage.name} with {ctx.candidate.name}", lambda: briefing_message(ctx))
+            return dm(f"Briefing: {ctx.title} with {ctx.candidate.name}", lambda: briefing_message(ctx))
         if kind in (Kind.scorecard_request, Kind.scorecard_reminder):
             if status != InterviewStatus.scheduled or row.target in done:
                 return None

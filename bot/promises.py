@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from models.kit import Kit
-from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, StageEvent
+from models.tables import Candidate, CandidateStatus, Interview, InterviewKind, InterviewStatus, StageEvent
 
 DECISIONS = ("advance", "hire", "reject")
 
@@ -60,6 +60,8 @@ def open_promise(session: Session, kit: Kit | None, candidate: Candidate) -> Pro
             col(Interview.candidate_id) == candidate.id,
             col(Interview.stage_key) == stage.key,
             col(Interview.status) != InterviewStatus.cancelled,
+            # Handing over a take-home promises nothing; the work does.
+            col(Interview.kind) != InterviewKind.kickoff,
         )
         .order_by(col(Interview.ends_at).desc())
     ).first()

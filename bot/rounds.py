@@ -18,10 +18,11 @@ from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
 from bot.pipeline import stage_index
 from bot.roles import USER_ID, kit_for
-from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
+from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind, Variant
 from models.tables import (
     Candidate,
     Interview,
+    InterviewKind,
     InterviewStatus,
     OutboxMessage,
     OutboxState,
@@ -108,9 +109,59 @@ class RoundContext:
     stage: Stage
     panel: list[str]
 
+    @property
+    def title(self) -> str:
+        """The round as people call it: the stage's name, or a take-home's kickoff."""
+        kickoff = self.interview.kind == InterviewKind.kickoff
+        return f"{self.stage.name} kickoff" if kickoff else self.stage.name
+
 
 def timed_stages(kit: Kit) -> list[Stage]:
     return [s for s in kit.stages if s.kind in TIMED_STAGE_KINDS]
+
+
+def schedulable_stages(kit: Kit) -> list[Stage]:
+    """Stages a meeting can be scheduled for: the timed ones, and take-homes (their kickoff)."""
+    return [s for s in kit.stages if s.kind in TIMED_STAGE_KINDS or s.kind is StageKind.take_home]
+
+
+def kind_for(stage: Stage) -> InterviewKind:
+    """What a meeting scheduled for `stage` is: a take-home's is its kickoff, not scored."""
+    return InterviewKind.kickoff if stage.kind is StageKind.take_home else InterviewKind.round
+
+
+def stage_variants(kit: Kit, stage: Stage) -> list[Variant]:
+    """The exercise variants offered by the stage's questions, in kit order, first of each key."""
+    seen: dict[str, Variant] = {}
+    for key in stage.questions:
+        exercise = kit.question(key).exercise
+        for variant in exercise.variants if exercise else []:
+            seen.setdefault(variant.key, variant)
+    return list(seen.values())
+
+
+def round_variant(ctx: RoundContext) -> Variant | None:
+    """The variant picked for this round, if one was and the kit still has it."""
+    if not ctx.interview.variant:
+        return None
+    return next((v for v in stage_variants(ctx.kit, ctx.stage) if v.key == ctx.interview.variant), None)
+
+
+def parse_variant(kit: Kit, stage: Stage, value: str | None) -> str | None:
+    """A variant picked in the form, `<stage key>:<variant key>`; it must belong to the stage."""
+    if not value:
+        return None
+    stage_key, _, key = value.partition(":")
+    offered = stage_variants(kit, stage)
+    if stage_key != stage.key or key not in {v.key for v in offered}:
+        names = ", ".join(v.title for v in offered)
+        raise UserError(
+            f"That variant is not one of {stage.name}'s: pick one of {names}, or leave it empty."
+            if offered
+            else f"{stage.name} has no exercise variants; leave the variant empty.",
+            field="variant",
+        )
+    return key
 
 
 def parse_panel(user_ids: list[str]) -> list[str]:
@@ -124,16 +175,29 @@ def parse_panel(user_ids: list[str]) -> list[str]:
 
 
 def _validate(
-    candidate: Candidate, kit: Kit, stage_key: str, panel: list[str], starts_at: datetime, minutes: int, now: datetime
+    candidate: Candidate,
+    kit: Kit,
+    stage_key: str,
+    panel: list[str],
+    starts_at: datetime,
+    minutes: int,
+    now: datetime,
+    kind: str | None = None,
 ) -> Stage:
+    """`kind` is the round's own when it is being moved; a new round's follows from its stage."""
     try:
         stage = kit.stage(stage_key)
     except KeyError:
         raise UserError(f"The kit has no stage '{stage_key}'.", field="stage") from None
-    if stage.kind not in TIMED_STAGE_KINDS:
+    if kind == InterviewKind.assignment:
         raise UserError(
-            f"{stage.name} is a {stage.kind.value.replace('_', ' ')} stage, not a meeting; "
-            "rounds are for calls, interviews, presentations and simulations.",
+            "A take-home assignment has a due date, not a meeting time; cancel it and send it again to change it.",
+            field="time",
+        )
+    if stage.kind not in TIMED_STAGE_KINDS and stage.kind is not StageKind.take_home:
+        raise UserError(
+            f"{stage.name} is a {stage.kind.value.replace('_', ' ')} stage, not a meeting; rounds are for "
+            "calls, interviews, presentations, simulations and take-home kickoffs.",
             field="stage",
         )
     if not panel:
@@ -165,7 +229,10 @@ def schedule_round(
     location: str | None,
     actor: str,
     now: datetime,
+    variant: str | None = None,
 ) -> RoundContext:
+    """A meeting for a stage: a scored round, or the kickoff of a take-home (briefed, not scored).
+    `variant` is the form's `<stage key>:<variant key>` pick, if any."""
     candidate = get_candidate(session, candidate_id, lock=True)
     if candidate.status not in ("active", "on_hold"):
         raise UserError(f"{candidate.name} is {candidate.status}; reopen them before scheduling.", field="stage")
@@ -180,6 +247,8 @@ def schedule_round(
     interview = Interview(
         candidate_id=candidate_id,
         stage_key=stage.key,
+        kind=kind_for(stage),
+        variant=parse_variant(kit, stage, variant),
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=duration_minutes),
         location=location,
@@ -268,6 +337,10 @@ def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
     for user_id in ctx.panel:
         if not review:
             add(Kind.briefing, user_id, interview.starts_at - timedelta(minutes=timings.briefing_before_minutes))
+    if interview.kind == InterviewKind.kickoff:
+        # The assignment is scored once the work is in, not the meeting that hands it over.
+        return rows
+    for user_id in ctx.panel:
         add(Kind.scorecard_request, user_id, interview.ends_at)
         add(Kind.scorecard_reminder, user_id, interview.ends_at + timedelta(hours=timings.reminder_after_hours))
     escalate_at = interview.ends_at + timedelta(hours=kit.feedback_due_hours)
@@ -362,7 +435,7 @@ def reschedule_round(
     if interview.status != InterviewStatus.scheduled:
         raise UserError(f"This round is {interview.status}; schedule a new one instead.", field="time")
     panel = parse_panel(interviewer_ids) if interviewer_ids is not None else ctx.panel
-    _validate(ctx.candidate, ctx.kit, interview.stage_key, panel, starts_at, duration_minutes, now)
+    _validate(ctx.candidate, ctx.kit, interview.stage_key, panel, starts_at, duration_minutes, now, interview.kind)
     if has_scorecards(session, interview_id):
         raise UserError("Scorecards are already in for this round; schedule a new round instead.", field="time")
     interview.starts_at = starts_at

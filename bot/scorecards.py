@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, or_, select, update
 
 from bot.candidates import find_one
 from bot.errors import Forbidden, UserError
@@ -18,6 +18,7 @@ from models.kit import Question
 from models.tables import (
     Candidate,
     Interview,
+    InterviewKind,
     InterviewStatus,
     OutboxMessage,
     OutboxState,
@@ -132,6 +133,11 @@ def check_can_score(ctx: RoundContext, user_id: str, now: datetime) -> None:
         raise UserError("This round was cancelled; there is no scorecard to submit.")
     if ctx.interview.status == InterviewStatus.debriefed:
         raise UserError("The debrief for this round is posted, so its scorecards are locked.")
+    if ctx.interview.kind == InterviewKind.kickoff:
+        raise UserError(
+            f"The {ctx.stage.name} kickoff is not scored: the work is, once it arrives "
+            "(the recruiter asks the reviewers for their scorecards then)."
+        )
     if ctx.interview.starts_at > now:
         raise UserError("This round has not started yet; submit your scorecard after it.")
 
@@ -206,7 +212,13 @@ def pending_for(session: Session, kits: KitCatalog, interviewer_id: str, now: da
     mine = select(Scorecard.interview_id).where(Scorecard.interviewer_id == interviewer_id)
     rows = session.exec(
         _panel_rounds(interviewer_id)
-        .where(Interview.starts_at <= now, col(Interview.id).not_in(mine))
+        .where(
+            Interview.starts_at <= now,
+            col(Interview.id).not_in(mine),
+            # A kickoff is not scored; an assignment is scored once the work is in (its end moves then).
+            Interview.kind != InterviewKind.kickoff,
+            or_(Interview.kind != InterviewKind.assignment, Interview.ends_at <= now),
+        )
         .order_by(col(Interview.ends_at))
     ).all()
     return [PendingScorecard(i, c, r, stage_name(kits, r, i.stage_key)) for i, c, r in rows]
@@ -242,6 +254,7 @@ def round_to_score(session: Session, interviewer_id: str, query: str, now: datet
             Interview.candidate_id == found.id,
             PanelMember.interviewer_id == interviewer_id,
             Interview.status == InterviewStatus.scheduled,
+            Interview.kind != InterviewKind.kickoff,
         )
         .order_by(col(Interview.starts_at))
     ).all()

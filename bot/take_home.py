@@ -1,8 +1,8 @@
 """Take-home stages (issue 8 item 2): the brief and due date to the candidate, a reminder before
 it is due, the recruiter told if nothing arrived, then the reviewers' scorecards once it did.
 
-An assignment is a round of the take-home stage that starts when it is sent and "ends" at the
-due date, so the outbox, the panel (the reviewers) and the scorecards work as for interviews.
+An assignment is a round of the take-home stage (kind `assignment`) that starts when it is sent
+and "ends" at the due date, so the outbox, the panel (the reviewers) and the scorecards work as for interviews.
 When the recruiter marks the work received, the round's end moves to that moment: the reviewers
 are asked for their scorecards and the feedback deadline counts from then.
 """
@@ -21,7 +21,16 @@ from bot.pipeline import stage_index
 from bot.roles import kit_for
 from bot.rounds import MAX_PANEL, Kind, RoundContext, load_round, outbox_row, parse_panel
 from models.kit import StageKind
-from models.tables import Interview, InterviewStatus, OutboxMessage, OutboxState, PanelMember, Role, StageEvent
+from models.tables import (
+    Interview,
+    InterviewKind,
+    InterviewStatus,
+    OutboxMessage,
+    OutboxState,
+    PanelMember,
+    Role,
+    StageEvent,
+)
 
 RECEIVED = "received"
 # Nudges around the due date: the candidate a day before, the recruiter an hour after.
@@ -44,6 +53,7 @@ def open_assignment(session: Session, candidate_id: int, stage_key: str) -> Inte
         .where(
             col(Interview.candidate_id) == candidate_id,
             col(Interview.stage_key) == stage_key,
+            col(Interview.kind) == InterviewKind.assignment,
             col(Interview.status) == InterviewStatus.scheduled,
         )
         .order_by(col(Interview.id).desc())
@@ -98,7 +108,13 @@ def send_take_home(
     if open_assignment(session, candidate_id, stage.key) is not None:
         raise UserError(f"{candidate.name} already has this take-home; mark it received or cancel it first.")
     interview = Interview(
-        candidate_id=candidate_id, stage_key=stage.key, starts_at=now, ends_at=ends, scheduled_by=actor, created_at=now
+        candidate_id=candidate_id,
+        stage_key=stage.key,
+        kind=InterviewKind.assignment,
+        starts_at=now,
+        ends_at=ends,
+        scheduled_by=actor,
+        created_at=now,
     )
     session.add(interview)
     session.flush()

@@ -12,7 +12,7 @@ from bot.candidates import get_candidate
 from bot.errors import UserError
 from bot.pipeline import stage_index
 from bot.roles import kit_for
-from bot.rounds import load_round, timed_stages
+from bot.rounds import load_round, schedulable_stages, stage_variants
 from bot.scorecards import check_can_score, existing_answers, round_questions
 from bot.services import Services
 from models.kit import Kit, Stage, StageKind
@@ -33,7 +33,7 @@ def for_recruiter(services: Services, candidate_id: int, user_id: str, verb: str
 def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
     """A new round for the candidate, in the scheduler's own time zone (users.info)."""
     candidate, kit, _ = for_recruiter(services, candidate_id, user_id, "schedule interviews")
-    stages = timed_stages(kit)
+    stages = schedulable_stages(kit)
     if not stages:
         raise UserError(f"The kit {kit.title} has no interview stages to schedule.")
     person = services.permissions.directory.person(user_id)
@@ -44,6 +44,7 @@ def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[s
         stages=stages,
         current_stage=candidate.stage_key,
         tz=tz,
+        variants={s.key: stage_variants(kit, s) for s in stages},
     ).to_dict()
 
 

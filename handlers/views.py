@@ -259,6 +259,7 @@ def register_rounds(app: App, services: Services) -> None:
                         location=values.get("location"),
                         actor=user_id,
                         now=services.clock.now(),
+                        variant=values.get("variant"),
                     )
                 context["round"] = ctx.interview.id
 

@@ -82,6 +82,8 @@ class Variant(Strict):
     key: Slug
     title: Line
     instructions: Text
+    # What the candidate is told when a round uses this variant, e.g. whether AI tools are allowed.
+    candidate_note: Text | None = candidate_facing(default=None)
 
 
 class SimulationRole(Strict):

@@ -69,6 +69,15 @@ class InterviewStatus(StrEnum):
     debriefed = "debriefed"
 
 
+class InterviewKind(StrEnum):
+    """What a row of `interview` is: a scored round (a meeting or a review), a take-home assignment
+    (sent now, due later), or a take-home's kickoff meeting (briefed, not scored)."""
+
+    round = "round"
+    assignment = "assignment"
+    kickoff = "kickoff"
+
+
 class OutboxState(StrEnum):
     pending = "pending"
     sent = "sent"
@@ -141,7 +150,7 @@ class StageEvent(SQLModel, table=True):
 
 
 class Interview(SQLModel, table=True):
-    """One round: a stage of the kit held at a time with a panel."""
+    """One round: a stage of the kit held at a time with a panel (see `InterviewKind`)."""
 
     id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
@@ -150,6 +159,9 @@ class Interview(SQLModel, table=True):
     ends_at: datetime = time_field(index=True)
     location: str | None = Field(default=None, max_length=500)
     status: str = Field(default=InterviewStatus.scheduled, max_length=16, index=True)
+    kind: str = Field(default=InterviewKind.round, max_length=16, sa_column_kwargs={"server_default": "round"})
+    # The exercise variant picked for this round (a key of one of the stage's exercises), if any.
+    variant: str | None = Field(default=None, max_length=64)
     scheduled_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = time_field(default_factory=utcnow)
     debriefed_at: datetime | None = time_field(default=None, nullable=True)

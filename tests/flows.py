@@ -181,6 +181,7 @@ def schedule_values(
     time: str | None = "14:00",
     duration: str | None = "60",
     location: str | None = "https://meet.example.com/abc",
+    variant: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {
         "interviewers": users_value(interviewers or []),
@@ -191,6 +192,8 @@ def schedule_values(
     }
     if stage is not None:
         values["stage"] = select_value(stage)
+    if variant is not None:
+        values["variant"] = select_value(variant)
     return values
 
 

@@ -17,6 +17,7 @@ import pytest
 from blocks.common import escape
 from bot.demo import CASEY, CHANNEL, INES, RECRUITER, Demo
 from bot.kits import load_kits
+from bot.rounds import stage_variants
 from bot.settings import SHIPPED_KITS
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
 
@@ -76,6 +77,8 @@ def test_every_kit_runs_from_first_stage_to_hired(key: str, tmp_path: Path) -> N
         assert any(f"your *{md(stage.name)}*" in m and "is scheduled" in m for m in candidate), stage.key
     for stage in take_homes:
         assert any(f"here is your *{md(stage.name)}*" in m for m in candidate), stage.key
+        if stage.take_home and stage.take_home.kickoff_minutes:
+            assert any(f"your *{md(stage.name)} kickoff*" in m for m in candidate), stage.key
     for stage in kit.stages[1:]:
         assert any(f"Next step: {plain(stage.name)}" in m for m in candidate), stage.key
     for secret in interviewer_only(kit):
@@ -85,6 +88,13 @@ def test_every_kit_runs_from_first_stage_to_hired(key: str, tmp_path: Path) -> N
     ines = sent_to(calls, INES.id)
     for stage in timed:
         assert any(f"Briefing: {plain(stage.name)}" in m for m in ines), stage.key
+        offered = stage_variants(kit, stage)
+        if offered:  # the demo picks the first variant: its instructions only
+            briefing = next(m for m in ines if f"Briefing: {plain(stage.name)}" in m)
+            assert md(f"Variant for this round, *{offered[0].title}*") in briefing, stage.key
+    for stage in take_homes:
+        if stage.take_home and stage.take_home.kickoff_minutes:
+            assert any(f"Briefing: {plain(stage.name)} kickoff" in m for m in ines), stage.key
     for stage in reviews:
         assert any(f"against the *{md(stage.name)}* criteria" in m for m in ines), stage.key
 

@@ -115,6 +115,41 @@ def test_bad_schedule_is_refused_in_the_modal(app: RunningApp, values: dict, fie
     assert outbox(app) == []
 
 
+def test_the_round_s_exercise_variant_reaches_the_briefing_and_its_note_the_candidate(app: RunningApp) -> None:
+    """A coding test with and without AI: the recruiter picks the variant for this round; the
+    interviewer is briefed on that one only, the candidate is told what it means for them."""
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    view = click_card_for_schedule(app, candidate)
+    variant_block = next(b for b in view["blocks"] if b.get("block_id") == "variant")
+    groups = {g["label"]["text"]: [o["value"] for o in g["options"]] for g in variant_block["element"]["option_groups"]}
+    assert groups["Peer technical interview"] == ["peer-technical:without-ai", "peer-technical:with-ai"]
+    # A variant of another stage, or a forged one, is refused on the variant field.
+    for wrong in ("hiring-manager-technical:with-ai", "peer-technical:telepathy"):
+        values = schedule_values(stage="peer-technical", interviewers=[INTERVIEWER_1], variant=wrong)
+        errors = app.client.view_submission(RECRUITER, view, values).json()["errors"]
+        assert "not one of Peer technical interview's: pick one of Without AI assistance, With AI" in errors["variant"]
+    values = schedule_values(stage="peer-technical", interviewers=[INTERVIEWER_1], variant="peer-technical:with-ai")
+    response = app.client.view_submission(RECRUITER, view, values)
+    assert response.status_code == 200 and not response.text, response.text
+    dispatch(app, STARTS)
+    kit = app.services.kits.kits["backend-mid"]
+    variants = {v.key: v for v in kit.question("coding-backward-compatible-migration").exercise.variants}  # type: ignore[union-attr]
+    (briefing,) = [m for m in dms(app, INTERVIEWER_1) if "Briefing: Peer technical interview" in m]
+    assert "Variant for this round, *With AI assistance*" in briefing
+    assert variants["without-ai"].instructions[:60] not in briefing
+    prep = next(m for m in dms(app, CANDIDATE) if "*Peer technical interview*" in m)
+    assert (variants["with-ai"].candidate_note or "")[:60] in prep
+    assert "With AI assistance" not in prep and variants["with-ai"].instructions[:60] not in prep
+
+
+def click_card_for_schedule(app: RunningApp, candidate: object) -> dict:
+    from blocks.candidate import SCHEDULE
+    from tests.flows import click_for_view
+
+    return click_for_view(app, RECRUITER, candidate, SCHEDULE)  # type: ignore[arg-type]
+
+
 def test_only_recruiters_schedule(app: RunningApp) -> None:
     make_role(app)
     add_candidate(app)

@@ -4,12 +4,14 @@ arrived; once marked received, the reviewers score it like a round."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlmodel import col, select
 
-from blocks.candidate import ADVANCE, TAKE_HOME_RECEIVED, TAKE_HOME_SEND
+from blocks.candidate import ADVANCE, SCHEDULE, TAKE_HOME_RECEIVED, TAKE_HOME_SEND
 from blocks.scorecard import SUBMIT
+from bot.scorecards import pending_for
 from bot.slack_requests import date_value, users_value
 from models.tables import Interview, OutboxMessage, StageEvent
 from tests.conftest import CANDIDATE, INTERVIEWER_1, MEMBER, RECRUITER, RunningApp
@@ -26,6 +28,7 @@ from tests.flows import (
     make_role,
     reload,
     replies,
+    schedule_values,
     submit_scorecard_via_dm,
     wait_replies,
 )
@@ -143,3 +146,55 @@ def test_work_in_before_the_due_date_stops_the_nudges(app: RunningApp) -> None:
         ("take_home_missing", "cancelled"),
     }
     assert not [m for m in dms(app, RECRUITER) if "Nothing has arrived" in m]
+
+
+def test_kickoff_meeting_is_briefed_not_scored_and_the_assignment_follows(app: RunningApp) -> None:
+    """The seed guide's take-home has two meetings: a kickoff that hands the work over, then the
+    presentation. The kickoff is scheduled like a round at the take-home stage; nobody scores it."""
+    casey = at_take_home(app)
+    view = click_for_view(app, RECRUITER, casey, SCHEDULE)
+    stage_block = next(b for b in view["blocks"] if b.get("block_id") == "stage")
+    assert stage_block["element"]["initial_option"]["text"]["text"] == "Take-home project (paid): kickoff meeting"
+    # The kit's kickoff length is the default duration.
+    duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")
+    assert duration["element"]["initial_value"] == "30"
+    values = schedule_values(stage="take-home", interviewers=[INTERVIEWER_1], date="2026-11-24", duration="30")
+    response = app.client.view_submission(RECRUITER, view, values)
+    assert response.status_code == 200 and not response.text, response.text
+    reply = all_text(wait_replies(app, casey, 6)[-1])
+    assert "scheduled *Take-home project (paid) kickoff* on" in reply and "not scored" in reply
+
+    with app.services.db.read() as session:
+        starts_at = session.exec(select(Interview)).one().starts_at
+    dispatch(app, starts_at)
+    (prep,) = [m for m in dms(app, CANDIDATE) if "kickoff*" in m and "is scheduled" in m]
+    assert "you get the assignment and go through it with your interviewer" in prep
+    assert "5 to 10 hours" in prep and "check in about your progress" in prep
+    assert "Before the kickoff" not in prep  # the interviewer guide stays with interviewers
+    (briefing,) = [m for m in dms(app, INTERVIEWER_1) if "Briefing: Take-home project (paid) kickoff" in m]
+    assert "The assignment the candidate gets" in briefing and "This meeting is not scored" in briefing
+    assert SUBMIT not in json.dumps(app.slack.dm_messages(INTERVIEWER_1))
+
+    # After the meeting: no scorecard asked for, nothing pending on the interviewer's App Home,
+    # and a forged Submit scorecard for it is refused.
+    app.clock.set(app.clock.now() + timedelta(days=2))
+    dispatch(app)
+    assert not [m for m in dms(app, INTERVIEWER_1) if "How did it go?" in m]
+    with app.services.db.read() as session:
+        kickoff = session.exec(select(Interview)).one()
+        assert kickoff.kind == "kickoff"
+        assert pending_for(session, app.services.kits, INTERVIEWER_1, app.clock.now()) == []
+        kinds = {r.kind for r in session.exec(select(OutboxMessage).where(OutboxMessage.interview_id == kickoff.id))}
+    assert kinds == {"prep", "prep_reminder", "briefing"}
+    app.client.block_action(
+        INTERVIEWER_1, SUBMIT, str(kickoff.id), block_id="scorecard", channel_id=f"D{INTERVIEWER_1}"
+    )
+    app.slack.wait_for(lambda: "kickoff is not scored" in dms(app, INTERVIEWER_1)[-1])
+
+    # The kickoff is not the assignment: sending the take-home and receiving it work as before.
+    assert send(app, casey, "2026-12-03", [INTERVIEWER_1]).status_code == 200
+    app.slack.wait_for(lambda: "Mark take-home received" in all_text(card(app, reload(app, casey))))
+    click_card(app, RECRUITER, casey, TAKE_HOME_RECEIVED)
+    app.slack.wait_for(lambda: "Mark take-home received" not in all_text(card(app, casey)))
+    dispatch(app)
+    assert dm_button(app, INTERVIEWER_1, SUBMIT)["value"] != str(kickoff.id)
