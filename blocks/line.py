@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
 from blocks.common import SECTION_TEXT_MAX, clip, context, escape, section, user
 from models.tables import Candidate
+
+if TYPE_CHECKING:
+    from bot.line import SharedFile
 
 # The "Reply to candidate" button under a relayed message or a sent note, and the modal it opens.
 LINE_REPLY = "line_reply"
@@ -66,14 +70,63 @@ def reply_button(candidate: Candidate) -> ActionsBlock:
     )
 
 
-def relay_text(candidate: Candidate, text: str) -> str:
-    return clip(f"Message from {escape(candidate.name)} (candidate): {defang(text)}", FALLBACK_MAX)
+def relay_text(candidate: Candidate, text: str, files: int = 0) -> str:
+    attached = f"[{files} file{'s' if files != 1 else ''}]" if files else ""
+    body = " ".join(part for part in (defang(text), attached) if part)
+    return clip(f"Message from {escape(candidate.name)} (candidate): {body}", FALLBACK_MAX)
 
 
-def relay_blocks(candidate: Candidate, text: str, others: Sequence[str]) -> list[Block]:
-    """A candidate's DM, in their thread, with who wrote it and a way to answer."""
+def file_size(size: int | None) -> str:
+    if size is None:
+        return "size unknown"
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+def file_names(files: Sequence[SharedFile]) -> str:
+    # A name is the candidate's text: escaped, so it cannot ping or break the message.
+    return ", ".join(f"*{escape(clip(f.name, 120))}* ({file_size(f.size)})" for f in files)
+
+
+def too_large_text(files: Sequence[SharedFile], limit: int) -> str:
+    many = len(files) > 1
+    return (
+        f":warning: {file_names(files)} {'are' if many else 'is'} too large to relay here "
+        f"(over {file_size(limit)}): ask the candidate to send {'them' if many else 'it'} to you by email."
+    )
+
+
+def unavailable_text(file: SharedFile) -> str:
+    return (
+        f":warning: {file_names([file])}, sent with the candidate's message above, could not be relayed: "
+        "Slack no longer has it (or it is a link to a file outside Slack). Ask the candidate to send it by email."
+    )
+
+
+def file_note_blocks(text: str) -> list[Block]:
+    """A note in the thread about one of the candidate's files that did not follow their message."""
+    return [section(text)]
+
+
+def relay_blocks(
+    candidate: Candidate,
+    text: str,
+    others: Sequence[str],
+    following: Sequence[SharedFile] = (),
+    too_large: Sequence[SharedFile] = (),
+    limit: int = 0,
+) -> list[Block]:
+    """A candidate's DM, in their thread, with who wrote it, the files that follow it, and a way to answer."""
     blocks: list[Block] = [section(f":speech_balloon: Message from *{escape(candidate.name)}* (candidate):")]
     blocks.extend(section(part) for part in chunks(defang(text)))
+    if following:
+        count = "1 file follows" if len(following) == 1 else f"{len(following)} files follow"
+        blocks.append(section(f":paperclip: {count} in this thread: {file_names(following)}"))
+    if too_large:
+        blocks.append(section(too_large_text(too_large, limit)))
     if others:
         titles = ", ".join(escape(t) for t in others)
         blocks.append(

@@ -37,6 +37,7 @@ from blocks.messages import (
     dead_letter_message,
     debrief_blocks,
     escalation_message,
+    line_dead_letter_message,
     prep_message,
     promise_message,
     rescheduled_message,
@@ -46,6 +47,7 @@ from blocks.messages import (
 )
 from bot.errors import UserError
 from bot.line import LINE_KINDS, render_line
+from bot.line_slack import follow_relay
 from bot.promises import decided_since
 from bot.rounds import Kind, RoundContext, load_round, promise_hours
 from bot.scorecards import Debrief, debrief_for, submitted_by
@@ -424,7 +426,8 @@ class Dispatcher:
                 # An earlier attempt may have reached Slack before its process died: look before resending.
                 found = self.already_sent(row, rendered)
                 if found is not None:
-                    return _Outcome(job, "sent", wall_clock(), channel=found[0], ts=found[1])
+                    sent = _Outcome(job, "sent", wall_clock(), channel=found[0], ts=found[1])
+                    return self._after_relay(sent, safe_until)
             try:
                 response = self.client.chat_postMessage(
                     channel=rendered.channel,
@@ -442,7 +445,27 @@ class Dispatcher:
             at = wall_clock()
             with self._lock:
                 self._recent[row.target] = at + self.channel_interval
-            return _Outcome(job, "sent", at, channel=response.get("channel"), ts=response.get("ts"))
+            return self._after_relay(
+                _Outcome(job, "sent", at, channel=response.get("channel"), ts=response.get("ts")), safe_until
+            )
+
+    def _after_relay(self, sent: _Outcome, safe_until: datetime) -> _Outcome:
+        """Once a candidate's relayed DM is in the thread: its files follow, then a ✅ on the DM. A
+        failure retries the row, which finds the message (already_sent) and sends only what is left."""
+        job = sent.job
+        if job.row.kind != Kind.line_relay:
+            return sent
+        try:
+            through = follow_relay(
+                self.services, self.client, job.row, job.rendered.channel, job.rendered.thread_ts, safe_until
+            )
+        except Exception as exc:  # Slack, network and download errors alike: retried by the loop
+            at = wall_clock()
+            if _status(exc) == 429:
+                self._pause(_retry_after(exc), since=at)
+            return _Outcome(job, "failed", at, error=exc)
+        # Out of lease with files left: the row is taken again once it runs out, and goes on.
+        return sent if through else _Outcome(job, "expired", wall_clock())
 
     def _record(self, outcomes: list[_Outcome], result: PassResult, next_pass: set[int]) -> None:
         sent = [o for o in outcomes if o.kind == "sent"]
@@ -550,6 +573,9 @@ class Dispatcher:
         return None
 
     def tell_recruiter(self, row: OutboxMessage, error: str) -> None:
+        if row.kind in LINE_KINDS:
+            self._tell_line_sender(row, error)
+            return
         if row.kind == Kind.dead_letter or row.interview_id is None:
             return
         try:
@@ -570,6 +596,28 @@ class Dispatcher:
                     self.client.chat_postMessage(channel=recruiter, text=text, blocks=to_dicts(blocks))
         except Exception:
             log.exception("could not tell the recruiter about dead outbox row %s", row.id)
+
+    def _tell_line_sender(self, row: OutboxMessage, error: str) -> None:
+        """A message on the line to a candidate gave up: the recruiter who wrote it (or, for a
+        candidate's DM that never reached the thread, the candidate's recruiter) hears it by DM,
+        since the thread may be what failed."""
+        try:
+            with self.services.db.read() as session:
+                candidate = session.get(Candidate, row.candidate_id) if row.candidate_id is not None else None
+            if candidate is None or candidate.purged_at is not None:
+                return
+            by = (row.payload or {}).get("by")
+            recruiter = by if isinstance(by, str) and by else candidate.created_by
+            if not recruiter:
+                return
+            what = "the candidate's message" if row.kind == Kind.line_relay else "your message"
+            blocks = line_dead_letter_message(what, candidate, row.attempts, error)
+            with self._post_lock:
+                self.client.chat_postMessage(
+                    channel=recruiter, text=f"{what.capitalize()} could not be delivered", blocks=to_dicts(blocks)
+                )
+        except Exception:
+            log.exception("could not tell anyone about dead outbox row %s", row.id)
 
     def finish(self, row: OutboxMessage, state: str, *, channel: str | None = None, ts: str | None = None) -> None:
         with self.services.db.transaction() as session:

@@ -1,18 +1,21 @@
 """The line between a candidate and the hiring team (issue 8, item 7).
 
-A candidate writes to the bot in its DM: the message is relayed into their candidate thread. A
-recruiter answers from the thread (a button or the message shortcut, then a modal): the text goes
-to the candidate as a DM from the bot and the thread records who sent what. Nothing else that is
-said in the thread ever reaches the candidate.
+A candidate writes to the bot in its DM: the message, and any files sent with it, are relayed into
+their candidate thread, and a ✅ on their DM tells them it was passed on. A recruiter answers from
+the thread (a button or the message shortcut, then a modal): the text goes to the candidate as a DM
+from the bot and the thread records who sent what. Nothing else that is said in the thread ever
+reaches the candidate.
 
 Every message here is to someone other than the person acting, so each is an outbox row (SPEC 4),
 written in the transaction that decides it, with its text in the row's payload (a purge empties
 it). The rules are plain Python over the database; `reply_view` renders the modal and
-`render_line` a row, when the dispatcher sends it.
+`render_line` a row, when the dispatcher sends it; bot/line_slack.py makes the files follow.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,13 +40,96 @@ from bot.errors import NotFound, UserError
 from bot.permissions import Permissions
 from bot.rounds import Kind, outbox_row
 from bot.services import Services
-from models.tables import Candidate, Interview, OutboxMessage, Role, StageEvent
+from models.tables import Candidate, Interview, OutboxMessage, OutboxState, Role, StageEvent
 
 LINE_KINDS = (Kind.line_relay, Kind.line_reply, Kind.line_reply_thread)
 REPLY_MAX = 3000
 # A candidate hired or rejected can still answer a recruiter who wrote to them (closing the loop)
 # for this long after that message; otherwise only open candidacies are relayed.
 REPLY_WINDOW = timedelta(days=14)
+# A DM with files is a `message` event of this subtype; every other subtype (edits, joins) is not relayed.
+FILE_SHARE = "file_share"
+# Slack sends at most 10 files with one message; more in a forged event are ignored.
+MAX_FILES = 10
+FILE_ID = re.compile(r"F[A-Z0-9]{2,30}")
+FILE_NAME_MAX = 255
+DM_CHANNEL = re.compile(r"D[A-Z0-9]{2,30}")
+# Larger files are not downloaded: the thread names them and asks the recruiter to get them by email.
+MAX_FILE_BYTES = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file a candidate sent with their DM, as the event described it. Only its id is used to fetch
+    it (through files.info); name and size are for the thread to say what follows."""
+
+    id: str
+    name: str
+    size: int | None = None
+
+    @property
+    def too_large(self) -> bool:
+        return self.size is not None and self.size > MAX_FILE_BYTES
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "size": self.size}
+
+
+def shared_files(raw: object) -> list[SharedFile]:
+    """The files of a `file_share` message event; entries without a Slack file id are dropped."""
+    files: list[SharedFile] = []
+    for entry in raw if isinstance(raw, list) else []:
+        file_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(file_id, str) or not FILE_ID.fullmatch(file_id) or any(f.id == file_id for f in files):
+            continue
+        name = entry.get("name") or entry.get("title")
+        name = name.replace("\x00", "").strip()[:FILE_NAME_MAX] if isinstance(name, str) else ""
+        size = entry.get("size")
+        files.append(SharedFile(file_id, name or file_id, size if isinstance(size, int) and size >= 0 else None))
+    return files[:MAX_FILES]
+
+
+def relay_files(row: OutboxMessage) -> list[SharedFile]:
+    """The files a line_relay row carries (none once a purge emptied it)."""
+    files: list[SharedFile] = []
+    for entry in (row.payload or {}).get("files") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            size = entry.get("size")
+            name = str(entry.get("name") or entry["id"])
+            files.append(SharedFile(entry["id"], name, size if isinstance(size, int) else None))
+    return files
+
+
+def files_done(row: OutboxMessage) -> dict[str, str]:
+    """File id -> how it went (uploaded, too_large, unavailable), for the files already through."""
+    done = (row.payload or {}).get("done")
+    return {str(k): str(v) for k, v in done.items()} if isinstance(done, dict) else {}
+
+
+def relaying(session: Session, row_id: int) -> bool:
+    """Whether a line_relay row is still being sent: a purge cancels it and erases its payload."""
+    row = session.get(OutboxMessage, row_id)
+    return row is not None and row.state == OutboxState.pending and bool((row.payload or {}).get("files"))
+
+
+def mark_file_relayed(session: Session, row_id: int, file_id: str, outcome: str) -> bool:
+    """Record that one of a relayed DM's files is through, so a retry does not send it again; False
+    when the row is no longer being sent (purged meanwhile), and nothing is written."""
+    # Locked, so a purge committing meanwhile is seen and its erasure never overwritten.
+    row = session.get(OutboxMessage, row_id, with_for_update=True)
+    if row is None or row.state != OutboxState.pending or not (row.payload or {}).get("files"):
+        return False
+    row.payload = {**row.payload, "done": {**files_done(row), file_id: outcome}}
+    session.add(row)
+    return True
+
+
+def relayed_dm(row: OutboxMessage) -> tuple[str, str] | None:
+    """(channel, ts) of the candidate's DM a line_relay row relays, for the ✅ once it is through."""
+    dm = (row.payload or {}).get("dm")
+    if isinstance(dm, dict) and isinstance(dm.get("channel"), str) and isinstance(dm.get("ts"), str):
+        return dm["channel"], dm["ts"]
+    return None
 
 
 @dataclass(frozen=True)
@@ -105,10 +191,21 @@ class Relayed:
     others: tuple[str, ...]
 
 
-def relay_from_candidate(session: Session, user_id: str, ts: str, text: str, now: datetime) -> Relayed | None:
-    """Queue a candidate's DM for their thread; None when `user_id` has no candidacy to relay to.
+def relay_from_candidate(
+    session: Session,
+    user_id: str,
+    ts: str,
+    text: str,
+    now: datetime,
+    *,
+    files: Sequence[SharedFile] = (),
+    dm_channel: str | None = None,
+) -> Relayed | None:
+    """Queue a candidate's DM (its text, and the files sent with it) for their thread; None when
+    `user_id` has no candidacy to relay to.
 
-    Keyed by the DM's ts as well as the event id (bot/app.py), so one message is relayed once."""
+    Keyed by the DM's ts as well as the event id (bot/app.py), so one message is relayed once. The
+    DM's channel and ts are kept for the ✅ that tells the candidate it was passed on."""
     candidacies = line_candidacies(session, user_id, now)
     if not candidacies:
         return None
@@ -116,7 +213,12 @@ def relay_from_candidate(session: Session, user_id: str, ts: str, text: str, now
     titles = tuple(role.title for _, role in others)
     if candidate.channel_id:
         row = outbox_row(Kind.line_relay, candidate.channel_id, candidate.id, None, now, now, tag=ts[:40])
-        row.payload = {"text": text, "others": list(titles)}
+        payload: dict[str, Any] = {"text": text, "others": list(titles)}
+        if files:
+            payload["files"] = [f.to_json() for f in files[:MAX_FILES]]
+        if dm_channel and DM_CHANNEL.fullmatch(dm_channel) and ts:
+            payload["dm"] = {"channel": dm_channel, "ts": ts[:40]}
+        row.payload = payload
         _add_once(session, row)
     return Relayed(candidate.id or 0, titles)
 
@@ -214,7 +316,8 @@ def render_line(services: Services, row: OutboxMessage) -> LineMessage | None:
         role = session.get(Role, candidate.role_id)
     payload = row.payload or {}
     text = str(payload.get("text") or "")
-    if not text or role is None:
+    files = relay_files(row) if row.kind == Kind.line_relay else []
+    if not (text or files) or role is None:
         return None
     if row.kind == Kind.line_reply:
         kit = services.kits.kits.get(role.kit_key)
@@ -225,8 +328,11 @@ def render_line(services: Services, row: OutboxMessage) -> LineMessage | None:
         return None
     if row.kind == Kind.line_relay:
         others = [str(t) for t in payload.get("others") or []]
-        blocks = relay_blocks(candidate, text, others)
-        return LineMessage(candidate.channel_id, relay_text(candidate, text), blocks, candidate.thread_ts)
+        following = [f for f in files if not f.too_large]
+        too_large = [f for f in files if f.too_large]
+        blocks = relay_blocks(candidate, text, others, following, too_large, MAX_FILE_BYTES)
+        fallback = relay_text(candidate, text, len(files))
+        return LineMessage(candidate.channel_id, fallback, blocks, candidate.thread_ts)
     if row.kind == Kind.line_reply_thread:
         by = str(payload.get("by") or "")
         note = reply_note_blocks(candidate, text, by)

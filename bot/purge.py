@@ -148,6 +148,8 @@ class SlackCleanup:
     card_redacted: bool = False
     deleted: int = 0
     already_gone: int = 0
+    # Copies of files the candidate sent, shared by the bot into the thread (bot/line_slack.py).
+    files_deleted: int = 0
     # Replies people wrote in the candidate's thread: a bot cannot delete them.
     left_by_people: int = 0
     skipped: str | None = None
@@ -160,6 +162,8 @@ class SlackCleanup:
         if self.card_redacted:
             lines.append("card redacted")
         lines.append(f"{plural(self.deleted, 'message')} by the bot deleted")
+        if self.files_deleted:
+            lines.append(f"{plural(self.files_deleted, 'relayed file')} deleted")
         if self.already_gone:
             lines.append(f"{plural(self.already_gone, 'message')} already gone")
         if self.left_by_people:

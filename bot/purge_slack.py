@@ -3,7 +3,8 @@
 Wiring: runs after the purge's transaction (a Bolt lazy listener, or the command line) with the
 `PurgeResult`. The app does not store the ts of its thread replies or of the DMs it sends outside
 the outbox, so it reads the thread (conversations.replies) and its DM with the candidate
-(conversations.open + conversations.history) and deletes what the bot wrote. Every Slack failure
+(conversations.open + conversations.history) and deletes what the bot wrote, and the copies of the
+files the candidate sent that the bot shared into the thread. Every Slack failure
 is logged and reported in the `SlackCleanup`, never raised: the database purge already happened.
 """
 
@@ -58,14 +59,18 @@ class PurgeCleaner:
         me = self._identity(report)
         # (channel, ts) -> what it is; collected first, deleted after, so paging is never disturbed.
         doomed: dict[tuple[str, str], str] = {}
+        # Deleting a message that shares a file leaves the file: the copies are deleted themselves.
+        files: list[str] = []
         if result.card is not None:
             self._redact_card(result, report)
             if me is not None:
-                self._thread(result.card, me, doomed, report)
+                self._thread(result.card, me, doomed, files, report)
         for message in result.sent:
             doomed.setdefault((message.channel, message.ts), message.what)
         if result.candidate_user_id and me is not None:
             self._dms(result, me, doomed, report)
+        for file_id in dict.fromkeys(files):
+            self._delete_file(file_id, report)
         for (channel, ts), what in doomed.items():
             self._delete(channel, ts, what, report)
         log.info(
@@ -102,7 +107,12 @@ class PurgeCleaner:
             self._failed(report, f"the card in {card.channel} ({card.ts})", exc)
 
     def _thread(
-        self, card: SlackMessage, me: BotIdentity, doomed: dict[tuple[str, str], str], report: SlackCleanup
+        self,
+        card: SlackMessage,
+        me: BotIdentity,
+        doomed: dict[tuple[str, str], str],
+        files: list[str],
+        report: SlackCleanup,
     ) -> None:
         try:
             messages = self._read(self.client.conversations_replies, channel=card.channel, ts=card.ts)
@@ -114,6 +124,7 @@ class PurgeCleaner:
                 continue
             if me.wrote(message):
                 doomed[(card.channel, message["ts"])] = "thread reply"
+                files.extend(f["id"] for f in message.get("files") or [] if isinstance(f, dict) and f.get("id"))
             elif message.get("subtype") != "tombstone":
                 report.left_by_people += 1
 
@@ -158,6 +169,17 @@ class PurgeCleaner:
             self._failed(report, f"{what} in {channel} ({ts})", exc)
         except Exception as exc:
             self._failed(report, f"{what} in {channel} ({ts})", exc)
+
+    def _delete_file(self, file_id: str, report: SlackCleanup) -> None:
+        try:
+            self.client.files_delete(file=file_id)
+            report.files_deleted += 1
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("file_not_found", "file_deleted"):
+                return
+            self._failed(report, f"the relayed file {file_id}", exc)
+        except Exception as exc:
+            self._failed(report, f"the relayed file {file_id}", exc)
 
     @staticmethod
     def _failed(report: SlackCleanup, what: str, exc: Exception) -> None:

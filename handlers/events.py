@@ -14,7 +14,7 @@ from blocks.home import home_view
 from bot.commands import APP_HOME_OPENED
 from bot.errors import Forbidden
 from bot.idempotency import AlreadyDone, once
-from bot.line import relay_from_candidate
+from bot.line import FILE_SHARE, relay_from_candidate, shared_files
 from bot.pipeline import pipeline_boards, waiting_on_recruiters
 from bot.reports import Report, build_report, reportable_roles
 from bot.scorecards import pending_for, upcoming_for
@@ -61,20 +61,32 @@ def register(app: App, services: Services) -> None:
     def candidate_wrote(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
         """A DM to the bot: relayed to the writer's candidate thread (through the outbox, in this
         request, so a failure is answered 500 and Slack's retry tries again)."""
-        user_id, text = event.get("user"), event.get("text")
-        # Edits, joins and other subtypes are not new messages; bots do not write to candidates' threads.
-        person = not event.get("subtype") and not event.get("bot_id") and isinstance(user_id, str)
-        if event.get("channel_type") != "im" or not person or not isinstance(text, str) or not text.strip():
+        user_id, text, channel = event.get("user"), event.get("text"), event.get("channel")
+        subtype = event.get("subtype") or None
+        # Edits, joins and other subtypes are not new messages (a file share is); bots do not write
+        # to candidates' threads.
+        person = subtype in (None, FILE_SHARE) and not event.get("bot_id") and isinstance(user_id, str)
+        text = text.replace("\x00", "") if isinstance(text, str) else ""
+        files = shared_files(event.get("files")) if subtype == FILE_SHARE else []
+        if event.get("channel_type") != "im" or not person or not (text.strip() or files):
             ack()
             return
         now = services.clock.now()
         with services.db.transaction() as session:
-            relayed = relay_from_candidate(session, user_id, str(event.get("ts") or ""), text.replace("\x00", ""), now)
+            relayed = relay_from_candidate(
+                session,
+                user_id,
+                str(event.get("ts") or ""),
+                text,
+                now,
+                files=files,
+                dm_channel=channel if isinstance(channel, str) else None,
+            )
             if relayed is None:
                 try:
                     # Not a candidate: told once what this DM is for, then left in peace.
                     once(session, f"line:notice:{user_id}", now)
-                    context["notice"] = event.get("channel") or user_id
+                    context["notice"] = channel or user_id
                 except AlreadyDone:
                     pass
         ack()

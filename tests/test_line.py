@@ -1,20 +1,30 @@
 """The line between a candidate and the hiring team, end to end over signed HTTP: a candidate's DM
-is relayed to their thread (once, to the right candidacy), recruiters answer from the thread (button
-or message shortcut, then a modal) and only that reaches the candidate; everyone else is refused."""
+is relayed to their thread (once, to the right candidacy), with the files sent with it and a ✅ on
+the DM once it is through; recruiters answer from the thread (button or message shortcut, then a
+modal) and only that reaches the candidate; everyone else is refused."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import pytest
+from slack_sdk.errors import SlackApiError
 from sqlmodel import func, select
 
+import bot.dispatcher as dispatcher_module
 from blocks.candidate import ADVANCE, PURGE, REJECT
 from blocks.line import LINE_REPLY, LINE_REPLY_VIEW, chunks, defang
 from bot.commands import REPLY_TO_CANDIDATE
 from bot.dispatcher import Dispatcher
+from bot.line import MAX_FILE_BYTES
+from bot.line_slack import RELAYED_REACTION, DownloadError, TooLarge, download, download_url
 from bot.services import dispatcher_client
 from handlers.events import NOT_A_CANDIDATE
 from models.tables import Candidate, OutboxMessage
@@ -25,6 +35,7 @@ from tests.flows import (
     card,
     click_card,
     click_for_view,
+    dms,
     make_role,
     new_view,
     reload,
@@ -108,6 +119,68 @@ def with_candidate(app: RunningApp, **values: Any) -> Candidate:
     return add_candidate(app, slack_user=CANDIDATE, **values)
 
 
+def candidate_sends(app: RunningApp, text: str, files: dict[str, bytes], user: str = CANDIDATE) -> dict[str, Any]:
+    """`user` uploads `files` (name -> bytes) into their DM with the bot, with `text`: a file_share
+    message event, delivered to the app. Returns the event."""
+    ids = [app.slack.add_file(user, name, content) for name, content in files.items()]
+    event = app.slack.user_message(user, text, files=ids)
+    response = app.client.event(event)
+    assert response.status_code == 200, response.text
+    return event
+
+
+def checks(app: RunningApp, event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The reactions on the candidate's own DM message of `event`."""
+    (message,) = [m for m in app.slack.dm_messages(event["user"]) if m["ts"] == event["ts"]]
+    return message.get("reactions", [])
+
+
+def uploaded(app: RunningApp, candidate: Candidate) -> list[tuple[str, bytes | None]]:
+    """(name, bytes) of each file the bot shared in the candidate's thread, in order."""
+    assert candidate.channel_id
+    return [(f.filename, f.content) for f in app.slack.uploads_in(candidate.channel_id, candidate.thread_ts)]
+
+
+def relay_row(app: RunningApp) -> OutboxMessage:
+    with app.services.db.read() as session:
+        (row,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "line_relay")).all()
+        return row
+
+
+Route = tuple[int, dict[str, str], bytes]
+
+
+@contextmanager
+def trap(routes: dict[str, Route] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """A web server: its URL, and the paths it was asked for. It answers from `routes` (path ->
+    status, headers, body; filled in once its URL is known), anything else with 200 "stolen"."""
+    hits: list[str] = []
+    answers = {} if routes is None else routes
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            status, headers, body = answers.get(self.path, (200, {}, b"stolen"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_candidates_dm_is_relayed_to_their_thread_once(app: RunningApp) -> None:
     candidate = with_candidate(app)
     before = len(replies(app, candidate))
@@ -141,11 +214,188 @@ def test_edits_joins_and_bots_are_not_relayed(app: RunningApp) -> None:
         {**base, "bot_id": "B0OTHER", "user": CANDIDATE},
         {**base, "user": CANDIDATE, "channel_type": "channel"},
         {**base, "user": CANDIDATE, "text": "   "},
+        # A bot sharing a file; a file share carrying nothing that is a Slack file.
+        {**base, "subtype": "file_share", "bot_id": "B0OTHER", "user": CANDIDATE, "files": [{"id": "F0BOTFILE"}]},
+        {**base, "subtype": "file_share", "user": CANDIDATE, "text": "", "files": [{"id": "../etc/passwd"}, "F0X"]},
     ):
         assert app.client.event(event).status_code == 200
     time.sleep(0.3)  # room for a lazy listener that should not run
     assert outbox_count(app) == rows
     assert len(app.slack.calls_to("chat.postMessage")) == posted
+
+
+def test_a_relayed_dm_gets_a_check_mark_once_it_is_in_the_thread(app: RunningApp) -> None:
+    candidate = with_candidate(app)
+    event = app.slack.user_message(CANDIDATE, "Is Friday still on?")
+    assert app.client.event(event).status_code == 200
+    assert checks(app, event) == []  # nothing before the dispatcher's turn
+    app.slack.reset_calls()
+    relayed(app, candidate, "Is Friday still on?")
+    assert checks(app, event) == [{"name": RELAYED_REACTION, "users": [app.slack.bot_user_id], "count": 1}]
+    (reaction,) = app.slack.calls_to("reactions.add")
+    assert reaction.args == {"channel": event["channel"], "timestamp": event["ts"], "name": "white_check_mark"}
+    # In the thread first, then the check mark.
+    assert [c.method for c in app.slack.calls if c.method in ("chat.postMessage", "reactions.add")] == [
+        "chat.postMessage",
+        "reactions.add",
+    ]
+    # The reaction failing (already there, or anything else) is logged and never fails the relay.
+    for error, status in (("already_reacted", 200), ("internal_error", 500)):
+        app.slack.fail_next("reactions.add", error=error, status=status)
+        later = app.slack.user_message(CANDIDATE, f"Still there? ({error})")
+        assert app.client.event(later).status_code == 200
+        assert dispatch(app) == "sent 1, retried 0, gave up 0, skipped 0"
+        assert checks(app, later) == []
+    assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
+    assert len(app.slack.calls_to("reactions.add")) == 3
+
+
+def test_files_sent_with_a_dm_follow_it_into_the_thread_then_the_check_mark(app: RunningApp) -> None:
+    candidate = with_candidate(app)
+    cv, sample = b"%PDF-1.7 Casey's CV", bytes(range(256)) * 40
+    event = candidate_sends(app, "Here are my CV and a code sample.", {"casey-cv.pdf": cv, "sample <b>.zip": sample})
+    app.slack.reset_calls()
+    message = relayed(app, candidate, "Here are my CV and a code sample.")
+    # The message says what follows, the names escaped like everything the candidate wrote.
+    assert "2 files follow in this thread: *casey-cv.pdf* (19 bytes), *sample &lt;b&gt;.zip* (10 KB)" in all_text(
+        message
+    )
+    assert message["text"].endswith("Here are my CV and a code sample. [2 files]")
+    assert uploaded(app, candidate) == [("casey-cv.pdf", cv), ("sample <b>.zip", sample)]
+    # Each fetched by its id through files.info, downloaded with the bot token (the stand-in wants it).
+    ids = [f["id"] for f in event["files"]]
+    assert [c.args["file"] for c in app.slack.calls_to("files.info")] == ids
+    assert [(c.args["file_id"], c.error) for c in app.slack.calls_to("download")] == [(i, None) for i in ids]
+    # The message, each file under it, and only then the check mark.
+    order = ("chat.postMessage", "files.completeUploadExternal", "reactions.add")
+    assert [c.method for c in app.slack.calls if c.method in order] == [
+        "chat.postMessage",
+        "files.completeUploadExternal",
+        "files.completeUploadExternal",
+        "reactions.add",
+    ]
+    assert [c.args["thread_ts"] for c in app.slack.calls_to("files.completeUploadExternal")] == [
+        candidate.thread_ts
+    ] * 2
+    assert checks(app, event)[0]["name"] == RELAYED_REACTION
+    row = relay_row(app)
+    assert row.state == "sent" and row.payload["done"] == {i: "uploaded" for i in ids}
+    assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
+    assert len(uploaded(app, candidate)) == 2
+
+
+def test_a_file_over_the_cap_is_named_as_too_large_and_never_downloaded(app: RunningApp) -> None:
+    candidate = with_candidate(app)
+    before = len(replies(app, candidate))
+    event = candidate_sends(app, "", {"cv.pdf": b"cv", "interview-recording.mov": bytes(MAX_FILE_BYTES + 1)})
+    message = relayed(app, candidate, "1 file follows")
+    text = all_text(message)
+    assert "1 file follows in this thread: *cv.pdf* (2 bytes)" in text
+    assert (
+        "*interview-recording.mov* (25 MB) is too large to relay here (over 25 MB): "
+        "ask the candidate to send it to you by email." in text
+    )
+    assert message["text"] == "Message from Casey Candidate (candidate): [2 files]"
+    assert uploaded(app, candidate) == [("cv.pdf", b"cv")]
+    assert [c.args["file_id"] for c in app.slack.calls_to("download")] == [event["files"][0]["id"]]
+    # The message and the one file; no other note, since the message said it already.
+    assert len(replies(app, candidate)) == before + 2
+    assert checks(app, event)[0]["name"] == RELAYED_REACTION
+    assert relay_row(app).payload["done"] == {event["files"][0]["id"]: "uploaded", event["files"][1]["id"]: "too_large"}
+
+
+def test_a_failed_upload_is_retried_without_posting_or_uploading_anything_twice(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    candidate = with_candidate(app)
+    files = {"one.txt": b"first file", "two.txt": b"second file", "three.txt": b"third file"}
+    event = candidate_sends(app, "Three files for you", files)
+    # The second upload fails once, after its bytes went up.
+    app.slack.fail_next("files.completeUploadExternal", error="internal_error", status=500, after=1)
+    assert dispatch(app) == "sent 0, retried 1, gave up 0, skipped 0"
+    assert uploaded(app, candidate) == [("one.txt", b"first file")]
+    assert checks(app, event) == []  # not confirmed before everything is through
+    assert dispatch(app) == "sent 1, retried 0, gave up 0, skipped 0"
+    assert uploaded(app, candidate) == list(files.items())
+    relays = [c for c in app.slack.calls_to("chat.postMessage") if "Three files for you" in all_text(c.args)]
+    assert len(relays) == 1
+    assert len([m for m in replies(app, candidate) if "Three files for you" in all_text(m)]) == 1
+    assert len(app.slack.calls_to("reactions.add")) == 1 and checks(app, event)[0]["count"] == 1
+    row = relay_row(app)
+    assert (row.state, row.attempts) == ("sent", 2)
+    assert set(row.payload["done"].values()) == {"uploaded"} and len(row.payload["done"]) == 3
+
+
+def test_files_from_someone_who_is_not_a_candidate_are_not_relayed_or_fetched(app: RunningApp) -> None:
+    with_candidate(app)
+    rows = outbox_count(app)
+    candidate_sends(app, "", {"salaries.xlsx": b"not for you"}, user=MEMBER)
+    app.slack.wait_for(lambda: len(bot_dms(app, MEMBER)) == 1)
+    assert bot_dms(app, MEMBER)[0]["text"] == NOT_A_CANDIDATE
+    assert outbox_count(app) == rows
+    assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
+    assert app.slack.calls_to("files.info") == [] and app.slack.calls_to("download") == []
+    assert app.slack.files() == []
+
+
+def test_a_download_url_in_the_event_is_never_fetched(app: RunningApp) -> None:
+    candidate = with_candidate(app)
+    with trap() as (elsewhere, hits):
+        file_id = app.slack.add_file(CANDIDATE, "cv.pdf", b"the real CV")
+        event = app.slack.user_message(CANDIDATE, "My CV, and my notes", files=[file_id])
+        # Forged: the real file pointing somewhere else, and a file Slack never had.
+        forged = [
+            {**event["files"][0], "url_private_download": f"{elsewhere}/steal", "url_private": f"{elsewhere}/steal"},
+            {"id": "F0NOSUCHFILE", "name": "notes.txt", "size": 5, "url_private_download": f"{elsewhere}/notes"},
+        ]
+        assert app.client.event({**event, "files": forged}).status_code == 200
+        relayed(app, candidate, "My CV, and my notes")
+        assert hits == []
+    # The real file came from where files.info said; the made-up one is said to be unavailable.
+    assert uploaded(app, candidate) == [("cv.pdf", b"the real CV")]
+    assert [c.args["file_id"] for c in app.slack.calls_to("download")] == [file_id]
+    (note,) = [m for m in replies(app, candidate) if "could not be relayed" in all_text(m)]
+    assert "*notes.txt* (5 bytes), sent with the candidate's message above, could not be relayed" in all_text(note)
+    assert relay_row(app).payload["done"] == {file_id: "uploaded", "F0NOSUCHFILE": "unavailable"}
+
+
+def test_a_download_follows_redirects_only_within_its_host_and_stops_at_the_cap() -> None:
+    routes: dict[str, Route] = {}
+    with trap() as (elsewhere, stolen), trap(routes) as (files, asked):
+        routes.update(
+            {
+                "/file": (200, {}, b"the bytes"),
+                "/moved": (302, {"Location": "/file"}, b""),
+                "/away": (302, {"Location": f"{elsewhere}/file"}, b""),
+                "/big": (200, {}, b"x" * 2000),
+            }
+        )
+        assert download(f"{files}/moved", "xoxb-test") == b"the bytes"
+        with pytest.raises(DownloadError, match="redirected to another host"):
+            download(f"{files}/away", "xoxb-test")
+        with pytest.raises(TooLarge):
+            download(f"{files}/big", "xoxb-test", limit=1000)
+        assert asked == ["/moved", "/file", "/away", "/big"] and stolen == []
+    # The bot token goes over HTTPS, or to the Slack API's own origin only.
+    api = "http://127.0.0.1:5000/api/"
+    assert download_url({"url_private_download": "http://127.0.0.1:5000/download/F1/a"}, api)
+    assert download_url({"url_private_download": "https://files.slack.com/files-pri/T1-F1/download/a"}, api)
+    with pytest.raises(DownloadError):
+        download_url({"url_private_download": "http://127.0.0.1:5001/download/F1/a"}, api)
+
+
+def test_a_purged_candidates_files_are_never_fetched(app: RunningApp) -> None:
+    candidate = with_candidate(app)
+    candidate_sends(app, "My CV", {"casey-cv.pdf": b"cv"})
+    app.client.block_action(
+        RECRUITER, PURGE, str(candidate.id), block_id="purge_confirmation", channel_id="C0GENERAL", message_ts="1.0"
+    )
+    app.slack.wait_for(lambda: reload(app, candidate).purged_at is not None)
+    assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
+    assert app.slack.calls_to("files.info") == [] and app.slack.files() == []
+    assert app.slack.calls_to("reactions.add") == []
+    assert "casey-cv.pdf" not in str(relay_row(app).payload)
 
 
 def test_someone_who_is_not_a_candidate_is_answered_once_with_nothing_revealed(app: RunningApp) -> None:
@@ -398,3 +648,36 @@ def test_any_reply_submission_is_answered_and_writes_both_messages_or_nothing(ap
             assert after[OutboxMessage.__tablename__] == before[OutboxMessage.__tablename__] + 2
 
     submission()
+
+
+def test_a_purge_deletes_the_copies_of_the_candidates_files_from_slack(app: RunningApp) -> None:
+    candidate = with_candidate(app)
+    candidate_sends(app, "My passport scan, as asked", {"passport.pdf": b"%PDF personal"})
+    dispatch(app)
+    (copy,) = [f["id"] for m in replies(app, candidate) for f in m.get("files") or []]
+    assert app.services.slack.files_info(file=copy)["file"]["name"] == "passport.pdf"
+    app.client.block_action(
+        RECRUITER, PURGE, str(candidate.id), block_id="purge_confirmation", channel_id="C0GENERAL", message_ts="1.0"
+    )
+    app.slack.wait_for(lambda: any("Purged candidate" in all_text(m) for m in app.slack.ephemerals(RECRUITER)))
+    assert "1 relayed file deleted" in all_text(app.slack.ephemerals(RECRUITER)[-1])
+    assert app.slack.deleted_files == [copy]
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        app.services.slack.files_info(file=copy)
+    assert not any(m.get("files") for m in replies(app, candidate))
+
+
+def test_a_relay_that_never_reaches_the_thread_is_told_to_the_recruiter(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    candidate = with_candidate(app)
+    dispatch(app)
+    candidate_says(app, "Can we move Friday's call?")
+    app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=dispatcher_module.MAX_ATTEMPTS)
+    results = [dispatch(app) for _ in range(dispatcher_module.MAX_ATTEMPTS)]
+    assert results[-1] == "sent 0, retried 0, gave up 1, skipped 0"
+    notice = dms(app, RECRUITER)[-1]
+    assert "could not deliver the candidate's message into *Casey Candidate*'s thread after 5 attempts" in notice
+    assert "internal_error" in notice and candidate.email in notice
+    assert not [m for m in replies(app, candidate) if "move Friday" in all_text(m)]

@@ -54,3 +54,10 @@ def test_manifest_lists_exactly_the_registered_shortcuts() -> None:
         assert listed[spec.callback_id]["description"] == spec.description
     # A DM to the bot arrives as message.im, which needs the im:history scope.
     assert "im:history" in manifest()["oauth_config"]["scopes"]["bot"]
+
+
+def test_manifest_grants_what_the_line_to_candidates_calls() -> None:
+    scopes = manifest()["oauth_config"]["scopes"]["bot"]
+    # files.info and the download of a candidate's file, its upload into the thread, the ✅ on their DM.
+    for scope in ("files:read", "files:write", "reactions:write"):
+        assert scope in scopes

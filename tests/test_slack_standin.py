@@ -443,6 +443,50 @@ def test_files_upload_v2(standin: SlackStandIn, client: WebClient) -> None:
     assert file_message["files"][0]["id"] == uploaded.id
 
 
+def test_uploads_in_lists_what_the_bot_shared_in_a_thread_and_files_info_describes_it(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C1", text="candidate")["ts"]
+    client.files_upload_v2(channel="C1", thread_ts=parent, content=b"\x00\x01", filename="a.bin")
+    client.files_upload_v2(channel="C1", content=b"elsewhere", filename="b.txt")
+    client.files_getUploadURLExternal(filename="never-completed.txt", length=1)
+    [shared] = standin.uploads_in("C1", parent)
+    assert (shared.filename, shared.content) == ("a.bin", b"\x00\x01")
+    assert [f.filename for f in standin.uploads_in("C1")] == ["a.bin", "b.txt"]
+    info = client.files_info(file=shared.id)["file"]
+    assert (info["name"], info["size"], info["user"]) == ("a.bin", 2, standin.bot_user_id)
+
+
+def test_a_file_a_person_shares_comes_with_their_message_and_downloads_with_a_token(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    file_id = standin.add_file("U2", "cv.pdf", b"%PDF-1.7 cv", title="My CV")
+    event = standin.user_message("U2", "Here is my CV", files=[file_id])
+    assert (event["subtype"], event["channel_type"], event["text"]) == ("file_share", "im", "Here is my CV")
+    [shared] = event["files"]
+    assert (shared["id"], shared["name"], shared["title"], shared["size"]) == (file_id, "cv.pdf", "My CV", 11)
+    assert shared["user"] == "U2" and shared["mimetype"] == "application/pdf"
+    # files.info gives the download URL, served by the stand-in itself, only to a token.
+    info = client.files_info(file=file_id)["file"]
+    url = info["url_private_download"]
+    assert url == shared["url_private_download"] and url.startswith(f"http://127.0.0.1:{standin.port}/download/")
+    assert httpx.get(url).status_code == 403
+    assert httpx.get(url, headers={"Authorization": "Bearer xapp-1"}).status_code == 403
+    response = httpx.get(url, headers={"Authorization": "Bearer xoxb-test"})
+    assert response.status_code == 200 and response.content == b"%PDF-1.7 cv"
+    assert [(c.args["file_id"], c.error) for c in standin.calls_to("download")] == [
+        (file_id, "not_authed"),
+        (file_id, "not_authed"),
+        (file_id, None),
+    ]
+    assert standin.files() == []  # the bot uploaded nothing
+    with pytest.raises(SlackApiError) as exc:
+        client.files_info(file="F0NOSUCHFILE")
+    assert error_of(exc) == "file_not_found"
+    with pytest.raises(KeyError):
+        standin.user_message("U1", "not mine to share", files=[file_id])
+
+
 def test_complete_upload_without_bytes_fails(standin: SlackStandIn, client: WebClient) -> None:
     file_id = client.files_getUploadURLExternal(filename="a.txt", length=3)["file_id"]
     with pytest.raises(SlackApiError) as exc:
@@ -798,7 +842,38 @@ def test_reset_calls_keeps_state(standin: SlackStandIn, client: WebClient) -> No
     assert len(standin.messages("C1")) == 1
 
 
+# ---------------------------------------------------------------------- reactions
+
+
+def test_reactions_add_marks_a_message_once(standin: SlackStandIn, client: WebClient) -> None:
+    event = standin.user_message("U2", "hello")
+    client.reactions_add(channel=event["channel"], timestamp=event["ts"], name="white_check_mark")
+    [message] = standin.dm_messages("U2")
+    assert message["reactions"] == [{"name": "white_check_mark", "users": [standin.bot_user_id], "count": 1}]
+    for args, error in (
+        ({"channel": event["channel"], "timestamp": event["ts"], "name": "white_check_mark"}, "already_reacted"),
+        ({"channel": event["channel"], "timestamp": "1.000001", "name": "tada"}, "message_not_found"),
+        ({"channel": "C404", "timestamp": event["ts"], "name": "tada"}, "channel_not_found"),
+        ({"channel": event["channel"], "timestamp": event["ts"], "name": ":tada:"}, "invalid_name"),
+        ({"channel": event["channel"], "timestamp": "", "name": "tada"}, "no_item_specified"),
+    ):
+        with pytest.raises(SlackApiError) as exc:
+            client.reactions_add(**args)
+        assert error_of(exc) == error
+    assert standin.dm_messages("U2")[0]["reactions"][0]["count"] == 1
+
+
 # ---------------------------------------------------------------------- faults
+
+
+def test_fail_next_can_let_calls_through_first(standin: SlackStandIn, client: WebClient) -> None:
+    standin.fail_next("chat.postMessage", error="internal_error", status=500, after=1)
+    client.chat_postMessage(channel="C1", text="first")
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C1", text="second")
+    assert exc.value.response.status_code == 500
+    client.chat_postMessage(channel="C1", text="third")
+    assert [c.error for c in standin.calls_to("chat.postMessage")] == [None, "internal_error", None]
 
 
 def test_fail_next_answers_429_with_retry_after(standin: SlackStandIn, client: WebClient) -> None:

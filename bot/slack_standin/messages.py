@@ -1,19 +1,29 @@
-"""Handlers for the message methods: chat.* and conversations.*."""
+"""Handlers for the message methods: chat.*, conversations.* and reactions.add."""
 
 from __future__ import annotations
 
 import base64
 import copy
+import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.slack_standin.state import Json, _Channel, _find, _is_top_level, _refresh_thread
+from bot.slack_standin.state import Json, UploadedFile, _Channel, _find, _is_top_level, _refresh_thread
 from bot.slack_standin.validation import _message_problems
 from bot.slack_standin.workspace import _error, _truthy, _Workspace
 
+# An emoji name as reactions.add takes it: no colons, an optional skin tone.
+_EMOJI = re.compile(r"[a-z0-9_+'-]+(::skin-tone-[2-6])?")
+
 
 class _MessageMethods(_Workspace):
-    """chat.postMessage/update/delete/postEphemeral/getPermalink and conversations.open/info/history/replies."""
+    """chat.postMessage/update/delete/postEphemeral/getPermalink, conversations.open/info/history/replies
+    and reactions.add."""
+
+    if TYPE_CHECKING:
+        # A shared file as messages carry it, which _UploadMethods provides.
+        def _file_json(self, upload: UploadedFile) -> Json: ...
 
     def _chat_post_message(self, args: Json) -> Json:
         conv = self._resolve_channel(args.get("channel"))
@@ -195,22 +205,62 @@ class _MessageMethods(_Workspace):
         thread = [m for m in conv.messages if m["ts"] == root or m.get("thread_ts") == root]
         return _page(thread, args)
 
+    def _reactions_add(self, args: Json) -> Json:
+        if not args.get("channel") or not args.get("timestamp"):
+            return _error("no_item_specified")
+        conv = self._resolve_channel(args["channel"])
+        if conv is None:
+            return _error("channel_not_found")
+        message = _find(conv, args["timestamp"])
+        if message is None or message.get("subtype") == "tombstone":
+            return _error("message_not_found")
+        name = args.get("name")
+        if not isinstance(name, str) or not _EMOJI.fullmatch(name):
+            return _error("invalid_name")
+        reactions: list[Json] = message.setdefault("reactions", [])
+        reaction = next((r for r in reactions if r["name"] == name), None)
+        if reaction is None:
+            reaction = {"name": name, "users": [], "count": 0}
+            reactions.append(reaction)
+        if self.bot_user_id in reaction["users"]:
+            return _error("already_reacted")
+        reaction["users"].append(self.bot_user_id)
+        reaction["count"] += 1
+        return {"ok": True}
+
     # ------------------------------------------------------------------ people writing
 
     def user_message(
-        self, user_id: str, text: str, *, channel: str | None = None, thread_ts: str | None = None
+        self,
+        user_id: str,
+        text: str,
+        *,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        files: Sequence[str] = (),
     ) -> Json:
         """``user_id`` writes ``text``: in their DM with the bot (no ``channel``), or in a channel or
-        thread. The message is recorded as Slack would; the Events API ``message`` event Slack would
-        send for it is returned, for a test to deliver to the app."""
+        thread, sharing ``files`` (ids from :meth:`add_file`) with it if any: a ``file_share`` message.
+        The message is recorded as Slack would; the Events API ``message`` event Slack would send for
+        it is returned, for a test to deliver to the app."""
         with self._lock:
             if user_id not in self._users:
                 raise KeyError(f"unknown user {user_id!r}")
+            shared = [self._user_files.get(f) for f in files]
+            if any(f is None or f.user != user_id for f in shared):
+                raise KeyError(f"files {list(files)!r} are not all files {user_id!r} added")
             conv = self._dm_for(user_id) if channel is None else self._resolve_channel(channel)
             if conv is None:
                 raise KeyError(f"unknown channel {channel!r}")
             ts = self._next_ts()
             message: Json = {"type": "message", "ts": ts, "user": user_id, "team": self.team_id, "text": text}
+            if shared:
+                message.update(
+                    subtype="file_share",
+                    files=[self._file_json(f) for f in shared if f is not None],
+                    upload=True,
+                    display_as_bot=False,
+                )
             root = self._thread_root(conv, thread_ts) if thread_ts else None
             if thread_ts and root is None:
                 raise KeyError(f"no message {thread_ts!r} in {conv.id}")

@@ -35,7 +35,9 @@ _SCOPES = ",".join(
         "users:read",
         "users:read.email",
         "usergroups:read",
+        "files:read",
         "files:write",
+        "reactions:write",
     ]
 )
 
@@ -46,6 +48,8 @@ class _Fault:
     status: int
     retry_after: int | None
     times: int = 1
+    # Calls let through before this fault applies.
+    after: int = 0
 
 
 @dataclass
@@ -143,16 +147,20 @@ class _HttpFront(_Workspace):
         status: int = 429,
         retry_after: int | None = 1,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` calls to ``method`` with ``{"ok": false, "error": error}``.
+        """Answer the next ``times`` calls to ``method`` with ``{"ok": false, "error": error}``,
+        once ``after`` calls have gone through as usual (``after=1``: the second call fails).
 
         The HTTP status is ``status``; a 429 also carries ``Retry-After: retry_after``.
         Queued faults for the same method are used in order.
         """
         if times < 1:
             raise ValueError("times must be >= 1")
+        if after < 0:
+            raise ValueError("after must be >= 0")
         with self._lock:
-            self._faults.setdefault(method, []).append(_Fault(error, status, retry_after, times))
+            self._faults.setdefault(method, []).append(_Fault(error, status, retry_after, times, after))
 
     def failure_rate(
         self,
@@ -220,6 +228,8 @@ class _HttpFront(_Workspace):
     def _dispatch(self, path: str, query: str, headers: dict[str, str], body: bytes) -> _Reply:
         if path.startswith("/upload/"):
             return self._receive_upload(path.removeprefix("/upload/"), body)
+        if path.startswith("/download/"):
+            return self._serve_download(path.removeprefix("/download/").split("/")[0], headers)
         if not path.startswith("/api/"):
             with self._lock:
                 self._violations.append(Violation(path, "request outside /api/ (wrong base_url?)", None))
@@ -295,6 +305,9 @@ class _HttpFront(_Workspace):
         queue = self._faults.get(method)
         if queue:
             fault = queue[0]
+            if fault.after > 0:
+                fault.after -= 1
+                return None
             fault.times -= 1
             if fault.times <= 0:
                 queue.pop(0)
@@ -314,6 +327,21 @@ class _HttpFront(_Workspace):
             upload.content = body
         # Slack's upload endpoint answers with plain text, not JSON.
         return _Reply(200, f"OK - {len(body)}".encode(), {"Content-Type": "text/plain; charset=utf-8"})
+
+    def _serve_download(self, file_id: str, headers: dict[str, str]) -> _Reply:
+        """A file's ``url_private_download``: like Slack, only for a request with a token."""
+        token = _bearer(headers)
+        with self._lock:
+            content = self._file_content(file_id)
+            call = Call("download", {"file_id": file_id, "bytes": len(content or b"")}, time.time())
+            self._calls.append(call)
+            if not token or not token.startswith(("xoxb-", "xoxp-")):
+                call.error = "not_authed"
+                return _Reply(403, b"Forbidden", {"Content-Type": "text/plain"})
+            if content is None:
+                call.error = "not_found"
+                return _Reply(404, b"Not Found", {"Content-Type": "text/plain"})
+        return _Reply(200, content, {"Content-Type": "application/octet-stream"})
 
 
 def _parse_args(query: str, headers: dict[str, str], body: bytes) -> tuple[Json, str | None]:

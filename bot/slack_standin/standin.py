@@ -14,11 +14,14 @@ class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods,
 
     Lifecycle: :meth:`start` / :meth:`stop` or ``with SlackStandIn() as slack``.
     Workspace: :meth:`add_user`, :meth:`add_usergroup`, :meth:`add_channel`,
-    :meth:`trigger_id` (mints the trigger ids views.open/push need).
+    :meth:`trigger_id` (mints the trigger ids views.open/push need), :meth:`add_file` (a file a
+    person uploads) and :meth:`user_message` (a person writes, maybe sharing files: the event).
     Inspection: :attr:`calls`, :meth:`calls_to`, :meth:`wait_for`, :meth:`reset_calls`,
     :attr:`violations`, :meth:`assert_no_violations`, :meth:`clear_violations`,
     :meth:`messages`, :meth:`thread`, :meth:`dm_messages`, :meth:`ephemerals`,
-    :meth:`home`, :meth:`open_views`, :meth:`files`.
+    :meth:`home`, :meth:`open_views`, :meth:`files`, :meth:`uploads_in`. Reactions the bot adds are
+    on the messages, as Slack returns them (``reactions``). File downloads are recorded as
+    ``download`` calls.
     Faults: :meth:`fail_next`, :meth:`failure_rate`, :meth:`clear_faults`.
     Slack's posting limits (off by default): :meth:`rate_limits`, :meth:`clear_rate_limits`.
     """
@@ -56,4 +59,7 @@ class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods,
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.info": self._files_info,
+            "files.delete": self._files_delete,
+            "reactions.add": self._reactions_add,
         }

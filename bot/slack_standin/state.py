@@ -34,7 +34,8 @@ class Violation:
 
 @dataclass
 class UploadedFile:
-    """A file uploaded through files.getUploadURLExternal + files.completeUploadExternal."""
+    """A file uploaded through files.getUploadURLExternal + files.completeUploadExternal, or one a
+    person shared (:meth:`~bot.slack_standin.SlackStandIn.add_file`; then ``user`` is set)."""
 
     id: str
     filename: str
@@ -45,6 +46,7 @@ class UploadedFile:
     initial_comment: str | None = None
     thread_ts: str | None = None
     completed: bool = False
+    user: str | None = None
 
 
 @dataclass

@@ -1,6 +1,8 @@
-"""Handlers for Slack's two-step external upload: files.getUploadURLExternal and files.completeUploadExternal.
+"""Files: Slack's two-step external upload (files.getUploadURLExternal and files.completeUploadExternal),
+files.info, and the files people share (:meth:`_UploadMethods.add_file`).
 
-The bytes themselves arrive in between at the server's ``/upload/<file id>`` endpoint.
+The bytes of an upload arrive in between at the server's ``/upload/<file id>`` endpoint; a file's
+``url_private_download`` is the server's ``/download/<file id>/<name>``, which wants the bot token.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import copy
 import mimetypes
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from bot.slack_standin.state import Json, UploadedFile
 from bot.slack_standin.validation import check_blocks
@@ -16,12 +19,56 @@ from bot.slack_standin.workspace import _error, _Workspace
 
 
 class _UploadMethods(_Workspace):
-    """files.getUploadURLExternal and files.completeUploadExternal."""
+    """files.getUploadURLExternal, files.completeUploadExternal, files.info and files.delete."""
 
     if TYPE_CHECKING:
         # The upload URL points at the running server, which _HttpFront provides.
         @property
         def port(self) -> int: ...
+
+    def add_file(self, user_id: str, filename: str, content: bytes, *, title: str | None = None) -> str:
+        """A file ``user_id`` uploads to Slack, to share with :meth:`user_message` (``files=[id]``).
+
+        Its id is returned; files.info describes it and its ``url_private_download`` serves
+        ``content`` to a request with a bot token."""
+        with self._lock:
+            if user_id not in self._users:
+                raise KeyError(f"unknown user {user_id!r}")
+            file_id = self._new_id("F")
+            self._user_files[file_id] = UploadedFile(
+                id=file_id,
+                filename=filename,
+                length=len(content),
+                content=bytes(content),
+                title=title or filename,
+                completed=True,
+                user=user_id,
+            )
+            return file_id
+
+    def _files_info(self, args: Json) -> Json:
+        file_id = args.get("file")
+        if not isinstance(file_id, str) or not file_id:
+            return _error("invalid_arguments", "file is required")
+        upload = self._user_files.get(file_id) or self._files.get(file_id)
+        if upload is None or not upload.completed:
+            return _error("file_not_found")
+        return {"ok": True, "file": self._file_json(upload), "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    def _files_delete(self, args: Json) -> Json:
+        """Like Slack for a bot token: only files the bot uploaded; gone from files.info after."""
+        file_id = args.get("file")
+        if not isinstance(file_id, str) or not file_id:
+            return _error("invalid_arguments", "file is required")
+        with self._lock:
+            upload = self._files.get(file_id) or self._user_files.get(file_id)
+            if upload is None or not upload.completed:
+                return _error("file_not_found")
+            if upload.user and upload.user != self.bot_user_id:
+                return _error("cant_delete_file")
+            del self._files[file_id]
+            self.deleted_files.append(file_id)
+            return {"ok": True}
 
     def _files_get_upload_url_external(self, args: Json) -> Json:
         filename = args.get("filename")
@@ -85,6 +132,8 @@ class _UploadMethods(_Workspace):
 
     def _file_json(self, upload: UploadedFile) -> Json:
         mimetype = mimetypes.guess_type(upload.filename)[0] or "text/plain"
+        owner = upload.user or self.bot_user_id
+        url = f"http://127.0.0.1:{self.port}/download/{upload.id}/{quote(upload.filename)}"
         return {
             "id": upload.id,
             "created": int(time.time()),
@@ -92,10 +141,12 @@ class _UploadMethods(_Workspace):
             "title": upload.title,
             "mimetype": mimetype,
             "filetype": upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else "text",
-            "user": self.bot_user_id,
+            "user": owner,
             "size": len(upload.content or b""),
             "mode": "hosted",
             "is_external": False,
             "channels": list(upload.channels),
-            "permalink": f"https://{self.team_domain}.slack.com/files/{self.bot_user_id}/{upload.id}/{upload.filename}",
+            "url_private": url,
+            "url_private_download": url,
+            "permalink": f"https://{self.team_domain}.slack.com/files/{owner}/{upload.id}/{upload.filename}",
         }

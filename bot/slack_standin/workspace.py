@@ -53,6 +53,10 @@ class _Workspace:
         self._triggers: dict[str, str] = {}
         self._used_triggers: set[str] = set()
         self._files: dict[str, UploadedFile] = {}
+        # Files people shared (add_file), apart from the bot's uploads that files() lists.
+        self._user_files: dict[str, UploadedFile] = {}
+        # Ids of the files deleted with files.delete, in order.
+        self.deleted_files: list[str] = []
         self._id_counter = 0
         self._last_ts_us = 0
         self.add_user(bot_user_id, "standin-bot", real_name="Stand-in Bot", is_bot=True)
@@ -206,9 +210,20 @@ class _Workspace:
             return copy.deepcopy([self._views[v] for stack in stacks for v in stack])
 
     def files(self) -> list[UploadedFile]:
-        """Files whose upload was started, in order."""
+        """Files whose upload was started, in order (``completed`` once shared in a channel)."""
         with self._lock:
             return copy.deepcopy(list(self._files.values()))
+
+    def uploads_in(self, channel: str, thread_ts: str | None = None) -> list[UploadedFile]:
+        """Files the bot uploaded and shared in ``channel`` (in the thread of ``thread_ts``, if given), in order."""
+        with self._lock:
+            return copy.deepcopy(
+                [
+                    f
+                    for f in self._files.values()
+                    if f.completed and channel in f.channels and (thread_ts is None or f.thread_ts == thread_ts)
+                ]
+            )
 
     def _describe_recent(self, limit: int = 15) -> str:
         with self._lock:
@@ -259,6 +274,10 @@ class _Workspace:
             return self._dm_for(ref)
         name = ref.removeprefix("#")
         return next((c for c in self._channels.values() if c.name == name and not c.is_im), None)
+
+    def _file_content(self, file_id: str) -> bytes | None:
+        upload = self._user_files.get(file_id) or self._files.get(file_id)
+        return upload.content if upload is not None and upload.completed else None
 
     def _invalid(self, method: str, args: Json, problems: list[str], error: str) -> Json:
         for problem in problems:
