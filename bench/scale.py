@@ -56,7 +56,7 @@ from bot.errors import Forbidden, UserError
 from bot.kits import KitCatalog, load_kits
 from bot.permissions import Permissions, Person
 from bot.pipeline import candidate_view, pipeline_boards, stage_events, waiting_on_recruiters
-from bot.reports import Report, build_report, reportable_roles
+from bot.reports import Summary, build_report, home_summary, reportable_roles
 from bot.scorecards import pending_for, upcoming_for
 from bot.settings import SHIPPED_KITS
 from handlers.commands import with_roles
@@ -521,13 +521,13 @@ def home(app: App, *, report: bool = True) -> Any:
     return view.to_dict()
 
 
-def home_report(app: App, session: Session) -> Report | None:
+def home_report(app: App, session: Session) -> Summary | None:
     """handlers/events.py home_report: the reports summary on the App Home."""
     try:
         roles = reportable_roles(session, app.permissions, RECRUITER)
     except Forbidden:
         return None
-    return build_report(session, app.kits, roles, NOW) if roles else None
+    return home_summary(session, app.kits, roles, NOW) if roles else None
 
 
 def home_part(part: str) -> Callable[[App], Any]:
@@ -539,6 +539,8 @@ def home_part(part: str) -> Callable[[App], Any]:
                 return upcoming_for(session, app.kits, RECRUITER, NOW), pending_for(session, app.kits, RECRUITER, NOW)
             if part == "pipeline":
                 return pipeline_boards(session, app.kits, NOW, names=False)
+            if part == "reports":
+                return home_report(app, session)
             return waiting_on_recruiters(session, app.kits, NOW)
 
     return run
@@ -603,6 +605,7 @@ def workloads(data: Dataset) -> dict[str, Callable[[App], Any]]:
         "  · your rounds, scorecards": home_part("rounds"),
         "  · pipeline counts": home_part("pipeline"),
         "  · waiting on you": home_part("waiting"),
+        "  · reports summary": home_part("reports"),
         "App Home without reports": lambda app: home(app, report=False),
         "/candidate <full name>": candidate_command(unique.name),
         "/candidate <part of a name>": candidate_command("mar"),

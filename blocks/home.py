@@ -12,7 +12,7 @@ from blocks.reports import home_report_blocks
 from blocks.scorecard import pending_blocks
 from bot.candidates import thread_link
 from bot.pipeline import RoleBoard, Waiting
-from bot.reports import Report
+from bot.reports import Summary
 from bot.scorecards import PendingScorecard
 
 EXPLAIN = (
@@ -45,7 +45,7 @@ def home_view(
     waiting: Sequence[Waiting] = (),
     upcoming: Sequence[PendingScorecard] = (),
     pending: Sequence[PendingScorecard] = (),
-    report: Report | None = None,
+    report: Summary | None = None,
 ) -> View:
     """`report`: the headline figures for recruiters and hiring managers (the roles they may see)."""
     blocks: list[Block] = [header("Interview coordinator")]

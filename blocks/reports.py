@@ -13,8 +13,8 @@ from bot.reports import (
     RECOMMENDATION_ORDER,
     Report,
     Section,
+    Summary,
     counts,
-    days,
     gap,
     hours,
     pct,
@@ -135,20 +135,22 @@ def report_blocks(report: Report, *, role_detail: bool) -> list[Block]:
     return blocks
 
 
-def home_report_blocks(report: Report) -> list[Block]:
-    """The App Home's Reports section: the headline figures and a button for the full report."""
-    flags = sum(1 for c in report.overall.calibration if c.flag) + sum(
-        1 for r in report.roles for q in r.questions for f in (q.flag, *(i.flag for i in q.indicators)) if f
-    )
-    overdue = sum(t.overdue_now for t in report.overall.turnaround)
+def home_report_blocks(summary: Summary) -> list[Block]:
+    """The App Home's Reports section: the headline counts and a button for the full report."""
+    o = summary.overall
     lines = [
-        totals_line(report.overall),
-        f"Scorecards overdue now: *{overdue}* · Flags (calibration, questions): *{flags}*",
+        f"*{o.added}* added · *{o.hired}* hired · *{o.rejected}* rejected · "
+        f"*{o.active}* active · *{o.on_hold}* on hold",
+        f"Hire rate (of those decided): {pct(o.hire_rate)} · Scorecards overdue now: *{summary.overdue_now}*",
     ]
     lines += [
-        f"• *{escape(r.title)}*: {r.totals.added} added, {r.totals.hired} hired, "
-        f"median {days(r.totals.to_decision.median)} to decision"
-        for r in report.roles[:10]
+        f"• *{escape(r.title)}*: {r.added} added, {r.active} active, {r.hired} hired ({pct(r.hire_rate)} of decided)"
+        for r in summary.roles[:10]
     ]
     button = ButtonElement(text="Send me the full report", action_id=REPORT_SEND, value="all")
-    return [section("*Reports*"), *chunks("Hiring so far", lines)[:3], ActionsBlock(elements=[button])]
+    return [
+        section("*Reports*"),
+        *chunks("Hiring so far", lines)[:3],
+        context("Times, turnaround, calibration and question signal are in the full report."),
+        ActionsBlock(elements=[button]),
+    ]

@@ -30,12 +30,16 @@ stay in every count; no figure names a candidate.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import Text, and_, cast, false, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.errors import Forbidden, UserError
@@ -46,6 +50,7 @@ from models.tables import (
     Candidate,
     CandidateStatus,
     Interview,
+    InterviewKind,
     InterviewStatus,
     PanelMember,
     QuestionRating,
@@ -328,6 +333,20 @@ def parse_report_args(text: str) -> tuple[str | None, date | None]:
 # ------------------------------------------------------------------------------------ the report
 
 
+@dataclass(frozen=True)
+class _Answers:
+    """`count` ratings of one question alike: the same rating and indicators observed, for candidates
+    of one role whose status is now `status` (aggregated in the database)."""
+
+    role_id: int
+    status: str
+    question_key: str
+    rating: str
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    count: int
+
+
 @dataclass
 class _Data:
     """Everything the figures need for a scope, read once."""
@@ -337,9 +356,12 @@ class _Data:
     everyone: dict[int, Candidate]
     events: dict[int, list[StageEvent]]
     rounds: list[Interview]
+    # Panels of the rounds still open (scheduled): who is overdue.
     panels: dict[int, list[str]]
     scorecards: list[Scorecard]
-    ratings: dict[int, list[QuestionRating]]
+    # (interviewer, candidate) -> rating (below, meets, exceeds) -> how many they gave that candidate
+    rating_counts: dict[tuple[str, int], dict[str, int]]
+    answers: list[_Answers]
 
 
 def build_report(
@@ -360,12 +382,27 @@ def build_report(
     return Report(generated_at=now, since=since, overall=overall, roles=sections)
 
 
+# The columns the figures use, read as plain rows (attribute access by name): the report reads
+# every row of its scope, and rows of a few columns cost a fraction of ORM objects (bench/scale.py).
+_USED = {
+    Candidate: ("id", "role_id", "status", "stage_key", "created_at"),
+    StageEvent: ("candidate_id", "at", "action", "from_stage", "to_stage", "to_status"),
+    Interview: ("id", "candidate_id", "status", "ends_at"),
+    PanelMember: ("interview_id", "interviewer_id"),
+    Scorecard: ("id", "interview_id", "interviewer_id", "recommendation", "submitted_at"),
+}
+
+
+def _columns(model: Any) -> Any:
+    return sa_select(*(model.__table__.c[name] for name in _USED[model]))
+
+
 def _load(session: Session, role_ids: list[int], start: datetime | None) -> _Data:
-    query = select(Candidate).where(col(Candidate.role_id).in_(role_ids))
+    query = _columns(Candidate).where(col(Candidate.role_id).in_(role_ids))
     cohort = list(session.exec(query.where(col(Candidate.created_at) >= start) if start else query))
     events: dict[int, list[StageEvent]] = defaultdict(list)
     for event in session.exec(
-        select(StageEvent)
+        _columns(StageEvent)
         .join(Candidate, col(Candidate.id) == col(StageEvent.candidate_id))
         .where(col(Candidate.role_id).in_(role_ids), *([col(Candidate.created_at) >= start] if start else []))
         .order_by(col(StageEvent.candidate_id), col(StageEvent.at), col(StageEvent.id))
@@ -374,26 +411,76 @@ def _load(session: Session, role_ids: list[int], start: datetime | None) -> _Dat
     # Rounds are scoped by when they ended, so their candidates may predate the cohort.
     everyone = {c.id: c for c in session.exec(query)} if start else {c.id: c for c in cohort}
     round_query = (
-        select(Interview)
+        _columns(Interview)
         .join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
-        .where(col(Candidate.role_id).in_(role_ids), col(Interview.status) != InterviewStatus.cancelled)
+        .where(
+            col(Candidate.role_id).in_(role_ids),
+            col(Interview.status) != InterviewStatus.cancelled,
+            # Kickoffs are not scored: no feedback to turn around.
+            col(Interview.kind) != InterviewKind.kickoff,
+        )
     )
     if start:
         round_query = round_query.where(col(Interview.ends_at) >= start)
     rounds = list(session.exec(round_query.order_by(col(Interview.id))))
-    round_ids = [r.id for r in rounds]
     panels: dict[int, list[str]] = defaultdict(list)
-    for member in session.exec(select(PanelMember).where(col(PanelMember.interview_id).in_(round_ids))):
+    # Joined to the same scope rather than filtered by a list of ids: hundreds of thousands of
+    # bound parameters are more than SQLite accepts and slow on PostgreSQL.
+    in_scope = select(round_query.with_only_columns(col(Interview.id)).subquery())
+    # Panels only matter for who is overdue, on rounds still open.
+    open_rounds = select(
+        round_query.with_only_columns(col(Interview.id))
+        .where(col(Interview.status) == InterviewStatus.scheduled)
+        .subquery()
+    )
+    for member in session.exec(_columns(PanelMember).where(col(PanelMember.interview_id).in_(open_rounds))):
         panels[member.interview_id].append(member.interviewer_id)
     scorecards = list(
-        session.exec(select(Scorecard).where(col(Scorecard.interview_id).in_(round_ids)).order_by(col(Scorecard.id)))
+        session.exec(_columns(Scorecard).where(col(Scorecard.interview_id).in_(in_scope)).order_by(col(Scorecard.id)))
     )
-    ratings: dict[int, list[QuestionRating]] = defaultdict(list)
-    for rating in session.exec(
-        select(QuestionRating).where(col(QuestionRating.scorecard_id).in_([s.id for s in scorecards]))
+
+    # The ratings are the largest table by far (a row per question per scorecard): they are only
+    # ever counted, so the database counts them.
+    def rated(*columns: Any) -> Any:
+        return (
+            sa_select(*columns, func.count())
+            .select_from(QuestionRating)
+            .join(Scorecard, col(Scorecard.id) == col(QuestionRating.scorecard_id))
+            .join(Interview, col(Interview.id) == col(Scorecard.interview_id))
+            .where(col(Interview.id).in_(in_scope))
+            .group_by(*columns)
+        )
+
+    rating_counts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+    by_pair = (Scorecard.interviewer_id, Interview.candidate_id, QuestionRating.rating)
+    for person, candidate_id, rating, count in session.exec(
+        rated(*by_pair).where(col(QuestionRating.rating).in_(list(RATING_SCORE)))
     ):
-        ratings[rating.scorecard_id].append(rating)
-    return _Data(cohort, everyone, events, rounds, panels, scorecards, ratings)
+        rating_counts[(person, candidate_id)][rating] = count
+    indicators: dict[str, tuple[str, ...]] = {}
+
+    def observed(raw: str | None) -> tuple[str, ...]:
+        # Each distinct list is decoded once: the same few recur across thousands of ratings.
+        if raw not in indicators:
+            value = json.loads(raw) if raw else []
+            indicators[raw or ""] = tuple(str(v) for v in value) if isinstance(value, list) else ()
+        return indicators[raw or ""]
+
+    by_answer = (
+        Candidate.role_id,
+        Candidate.status,
+        QuestionRating.question_key,
+        QuestionRating.rating,
+        cast(QuestionRating.positive_observed, Text),
+        cast(QuestionRating.negative_observed, Text),
+    )
+    answers = [
+        _Answers(role_id, status, key, rating, observed(positive), observed(negative), count)
+        for role_id, status, key, rating, positive, negative, count in session.exec(
+            rated(*by_answer).join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
+        )
+    ]
+    return _Data(cohort, everyone, events, rounds, panels, scorecards, rating_counts, answers)
 
 
 def _only(data: _Data, role_id: int | None) -> _Data:
@@ -408,7 +495,8 @@ def _only(data: _Data, role_id: int | None) -> _Data:
         rounds,
         {rid: p for rid, p in data.panels.items() if rid in round_ids},
         scorecards,
-        {s.id: data.ratings.get(s.id, []) for s in scorecards if s.id is not None},
+        {pair: counts for pair, counts in data.rating_counts.items() if pair[1] in mine},
+        [a for a in data.answers if a.role_id == role_id],
     )
 
 
@@ -531,48 +619,65 @@ def _turnaround(data: _Data, deadline: dict[int | None, timedelta], now: datetim
 
 
 def _calibration(data: _Data, everyone: dict[int, Candidate]) -> list[Calibration]:
+    """Each person against the rest of the panel, per candidate. The panel's side is the candidate's
+    totals minus the person's own, so the work is linear in scorecards (bench/scale.py). Counts
+    are kept as fixed-length lists in RECOMMENDATION_SCORE and RATING_SCORE order."""
     round_candidate = {r.id: r.candidate_id for r in data.rounds}
-    # candidate -> interviewer -> their recommendation scores and rating scores for that candidate
-    recs: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    rates: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    own_recs: dict[str, Counter[str]] = defaultdict(Counter)
-    own_rates: dict[str, Counter[str]] = defaultdict(Counter)
+    rec_index = {k.value: i for i, k in enumerate(RECOMMENDATION_SCORE)}
+    rate_index = {k.value: i for i, k in enumerate(RATING_SCORE)}
+    rec_weights, rate_weights = list(RECOMMENDATION_SCORE.values()), list(RATING_SCORE.values())
+    # (person, candidate) -> how many of each recommendation and rating they gave that candidate
+    own_recs: dict[tuple[str, int], list[int]] = {}
+    own_rates: dict[tuple[str, int], list[int]] = {}
+    all_recs: dict[int, list[int]] = {}
+    all_rates: dict[int, list[int]] = {}
     for card in data.scorecards:
         candidate_id = round_candidate[card.interview_id]
-        recs[candidate_id][card.interviewer_id].append(RECOMMENDATION_SCORE[Recommendation(card.recommendation)])
-        own_recs[card.interviewer_id][card.recommendation] += 1
-        for rating in data.ratings.get(card.id or 0, []):
-            if rating.rating in RATING_SCORE:
-                rates[candidate_id][card.interviewer_id].append(RATING_SCORE[Rating(rating.rating)])
-                own_rates[card.interviewer_id][rating.rating] += 1
+        index = rec_index[card.recommendation]
+        own_recs.setdefault((card.interviewer_id, candidate_id), [0, 0, 0, 0])[index] += 1
+        all_recs.setdefault(candidate_id, [0, 0, 0, 0])[index] += 1
+    for key, counts in data.rating_counts.items():
+        mine = own_rates.setdefault(key, [0, 0, 0])
+        total = all_rates.setdefault(key[1], [0, 0, 0])
+        for label, count in counts.items():
+            mine[rate_index[label]] += count
+            total[rate_index[label]] += count
+
+    def average(counts: list[int], weights: list[int]) -> float:
+        return sum(c * w for c, w in zip(counts, weights, strict=True)) / sum(counts)
+
+    people: dict[str, list[int]] = defaultdict(list)
+    for person, candidate_id in own_recs:
+        people[person].append(candidate_id)
     result = []
-    by_score = {v: k.value for k, v in RECOMMENDATION_SCORE.items()}
-    by_rating = {v: k.value for k, v in RATING_SCORE.items()}
-    for person in sorted(own_recs):
+    for person in sorted(people):
         rec_gaps: list[float] = []
         rate_gaps: list[float] = []
-        panel_recs: Counter[str] = Counter()
-        panel_rates: Counter[str] = Counter()
-        for candidate_id, scores in recs.items():
-            others = [s for who, ss in scores.items() if who != person for s in ss]
-            if person not in scores or not others:
+        mine_recs, mine_rates = [0, 0, 0, 0], [0, 0, 0]
+        panel_recs, panel_rates = [0, 0, 0, 0], [0, 0, 0]
+        for candidate_id in people[person]:
+            recs = own_recs[(person, candidate_id)]
+            rates = own_rates.get((person, candidate_id), [0, 0, 0])
+            mine_recs = [a + b for a, b in zip(mine_recs, recs, strict=True)]
+            mine_rates = [a + b for a, b in zip(mine_rates, rates, strict=True)]
+            others = [a - b for a, b in zip(all_recs[candidate_id], recs, strict=True)]
+            if not any(others):
                 continue
-            rec_gaps.append(sum(scores[person]) / len(scores[person]) - sum(others) / len(others))
-            panel_recs.update(by_score[s] for s in others)
-            mine = rates[candidate_id].get(person, [])
-            theirs = [s for who, ss in rates[candidate_id].items() if who != person for s in ss]
-            panel_rates.update(by_rating[s] for s in theirs)
-            if mine and theirs:
-                rate_gaps.append(sum(mine) / len(mine) - sum(theirs) / len(theirs))
+            rec_gaps.append(average(recs, rec_weights) - average(others, rec_weights))
+            panel_recs = [a + b for a, b in zip(panel_recs, others, strict=True)]
+            theirs = [a - b for a, b in zip(all_rates.get(candidate_id, [0, 0, 0]), rates, strict=True)]
+            panel_rates = [a + b for a, b in zip(panel_rates, theirs, strict=True)]
+            if any(rates) and any(theirs):
+                rate_gaps.append(average(rates, rate_weights) - average(theirs, rate_weights))
         result.append(
             Calibration(
                 interviewer_id=person,
-                scorecards=sum(own_recs[person].values()),
+                scorecards=sum(mine_recs),
                 compared=len(rec_gaps),
-                recommendations=dict(own_recs[person]),
-                panel_recommendations=dict(panel_recs),
-                ratings=dict(own_rates[person]),
-                panel_ratings=dict(panel_rates),
+                recommendations=_labelled(mine_recs, rec_index),
+                panel_recommendations=_labelled(panel_recs, rec_index),
+                ratings=_labelled(mine_rates, rate_index),
+                panel_ratings=_labelled(panel_rates, rate_index),
                 recommendation_gap=mean(rec_gaps),
                 rating_gap=mean(rate_gaps),
             )
@@ -580,35 +685,149 @@ def _calibration(data: _Data, everyone: dict[int, Candidate]) -> list[Calibratio
     return sorted(result, key=lambda c: (c.flag is None, -abs(c.recommendation_gap or 0), c.interviewer_id))
 
 
+def _labelled(counts: list[int], index: dict[str, int]) -> dict[str, int]:
+    """The non-zero counts of a fixed-length list, by label."""
+    return {label: counts[i] for label, i in index.items() if counts[i]}
+
+
 def _questions(kit: Kit, data: _Data, everyone: dict[int, Candidate]) -> list[QuestionSignal]:
-    round_candidate = {r.id: r.candidate_id for r in data.rounds}
-    rows: dict[str, list[tuple[QuestionRating, str | None]]] = defaultdict(list)
-    for card in data.scorecards:
-        outcome = everyone[round_candidate[card.interview_id]].status
-        decision = outcome if outcome in DECIDED else None
-        for rating in data.ratings.get(card.id or 0, []):
-            rows[rating.question_key].append((rating, decision))
+    """Per question, and per indicator observed, from the aggregated ratings."""
+    asked: Counter[str] = Counter()
+    rated: Counter[str] = Counter()
+    decided: Counter[str] = Counter()
+    agreeing: Counter[str] = Counter()
+    # (question, positive?, indicator) -> observed, observed with a decision, agreeing with it
+    seen: Counter[tuple[str, bool, str]] = Counter()
+    seen_decided: Counter[tuple[str, bool, str]] = Counter()
+    seen_agree: Counter[tuple[str, bool, str]] = Counter()
+    for answer in data.answers:
+        key, n = answer.question_key, answer.count
+        decision = answer.status if answer.status in DECIDED else None
+        hired = decision == CandidateStatus.hired
+        asked[key] += n
+        if answer.rating in RATING_SCORE:
+            rated[key] += n
+            if decision is not None:
+                decided[key] += n
+                agreeing[key] += n * ((answer.rating != Rating.below) == hired)
+        for positive, texts in ((True, answer.positive), (False, answer.negative)):
+            for text in set(texts):
+                seen[(key, positive, text)] += n
+                if decision is not None:
+                    seen_decided[(key, positive, text)] += n
+                    seen_agree[(key, positive, text)] += n * (hired == positive)
     signals = []
     for question in kit.questions:
-        answers = rows.get(question.key, [])
-        if not answers:
+        key = question.key
+        if not asked[key]:
             continue
-        rated = [(r, d) for r, d in answers if r.rating in RATING_SCORE]
-        decided = [(r, d) for r, d in rated if d is not None]
-        agreeing = sum(1 for r, d in decided if (r.rating != Rating.below) == (d == CandidateStatus.hired))
-        indicators = []
-        for positive, texts in ((True, question.positive), (False, question.negative)):
-            for text in texts:
-                seen = [
-                    (r, d) for r, d in answers if text in (r.positive_observed if positive else r.negative_observed)
-                ]
-                seen_decided = [d for _, d in seen if d is not None]
-                agree = sum(1 for d in seen_decided if (d == CandidateStatus.hired) == positive)
-                indicators.append(IndicatorSignal(positive, text, len(seen), len(answers), agree, len(seen_decided)))
+        indicators = [
+            IndicatorSignal(
+                positive,
+                text,
+                seen[(key, positive, text)],
+                asked[key],
+                seen_agree[(key, positive, text)],
+                seen_decided[(key, positive, text)],
+            )
+            for positive, texts in ((True, question.positive), (False, question.negative))
+            for text in texts
+        ]
         signals.append(
-            QuestionSignal(question.key, question.title, len(answers), len(rated), agreeing, len(decided), indicators)
+            QuestionSignal(key, question.title, asked[key], rated[key], agreeing[key], decided[key], indicators)
         )
     return signals
+
+
+# ------------------------------------------------------------------------- the App Home summary
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Counts for the App Home: aggregated in the database, a handful of statements whatever the
+    history's size (bench/scale.py), where the full report reads every row of it. Who was
+    interviewed is left to the full report: counting it costs more than the rest together."""
+
+    title: str
+    added: int
+    hired: int
+    rejected: int
+    on_hold: int
+    active: int
+
+    @property
+    def hire_rate(self) -> float | None:
+        return ratio(self.hired, self.hired + self.rejected)
+
+
+@dataclass(frozen=True)
+class Summary:
+    overall: Headline
+    roles: list[Headline]
+    overdue_now: int
+
+
+def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now: datetime) -> Summary:
+    """The headline of `build_report` for `roles` (no `since`), by the same definitions."""
+    ids = [r.id for r in roles if r.id is not None]
+    status: dict[int, Counter[str]] = defaultdict(Counter)
+    # Grouped in the order of ix_candidate_board_counts, so it is read from the index alone.
+    for role_id, state, count in session.exec(
+        select(Candidate.role_id, Candidate.status, func.count())
+        .where(col(Candidate.role_id).in_(ids))
+        .group_by(col(Candidate.role_id), col(Candidate.stage_key), col(Candidate.status))
+    ):
+        status[role_id][state] += count
+    # Roles grouped by their kit's feedback deadline, so one statement covers every deadline.
+    by_deadline: dict[timedelta, list[int]] = defaultdict(list)
+    for role in roles:
+        if role.id is not None:
+            by_deadline[_deadline(kits.kits.get(role.kit_key))].append(role.id)
+    submitted = (
+        select(Scorecard.id)
+        .where(
+            col(Scorecard.interview_id) == col(Interview.id),
+            col(Scorecard.interviewer_id) == col(PanelMember.interviewer_id),
+        )
+        .exists()
+    )
+    overdue = session.exec(
+        select(func.count())
+        .select_from(PanelMember)
+        .join(Interview, col(Interview.id) == col(PanelMember.interview_id))
+        .join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
+        .where(
+            col(Interview.status) == InterviewStatus.scheduled,
+            col(Interview.kind) != InterviewKind.kickoff,
+            or_(
+                *(
+                    and_(col(Candidate.role_id).in_(role_ids), col(Interview.ends_at) < now - deadline)
+                    for deadline, role_ids in by_deadline.items()
+                ),
+                false(),
+            ),
+            ~submitted,
+        )
+    ).one()
+
+    def headline(title: str, role_ids: Sequence[int]) -> Headline:
+        counts = Counter[str]()
+        for role_id in role_ids:
+            counts.update(status.get(role_id, Counter()))
+        return Headline(
+            title=title,
+            added=sum(counts.values()),
+            hired=counts[CandidateStatus.hired],
+            rejected=counts[CandidateStatus.rejected],
+            on_hold=counts[CandidateStatus.on_hold],
+            active=counts[CandidateStatus.active],
+        )
+
+    return Summary(
+        overall=headline("All roles", ids),
+        roles=[headline(r.title, [r.id]) for r in roles if r.id is not None],
+        overdue_now=overdue,
+    )
 
 
 # ------------------------------------------------------------------- one way to write each figure

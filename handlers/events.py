@@ -16,7 +16,7 @@ from bot.errors import Forbidden
 from bot.idempotency import AlreadyDone, once
 from bot.line import FILE_SHARE, relay_from_candidate, shared_files
 from bot.pipeline import pipeline_boards, waiting_on_recruiters
-from bot.reports import Report, build_report, reportable_roles
+from bot.reports import Summary, home_summary, reportable_roles
 from bot.scorecards import pending_for, upcoming_for
 from bot.services import Services
 
@@ -48,13 +48,13 @@ def register(app: App, services: Services) -> None:
         )
         client.views_publish(user_id=user_id, view=view.to_dict())
 
-    def home_report(session: Session, user_id: str, now: datetime) -> Report | None:
+    def home_report(session: Session, user_id: str, now: datetime) -> Summary | None:
         """The headline figures for the roles this person may report on; None for everyone else."""
         try:
             roles = reportable_roles(session, services.permissions, user_id)
         except Forbidden:
             return None
-        return build_report(session, services.kits, roles, now) if roles else None
+        return home_summary(session, services.kits, roles, now) if roles else None
 
     app.event(APP_HOME_OPENED)(ack=ack_event, lazy=[publish_home])
 

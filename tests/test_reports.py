@@ -42,7 +42,7 @@ import pytest
 from bot.db import Database
 from bot.kits import KitCatalog, load_kits
 from bot.purge import purge_candidate
-from bot.reports import Report, build_report, parse_report_args, percentile
+from bot.reports import Report, build_report, home_summary, parse_report_args, percentile
 from bot.slack_standin import SlackStandIn
 from models.tables import (
     Candidate,
@@ -320,6 +320,20 @@ def test_every_figure_matches_the_hand_worked_answers(db: Database, kits: KitCat
     assert code_indicators == {"Tests first": (1, 1, 1), "No tests": (1, 1, 1)}
 
 
+def test_app_home_summary_counts_in_sql_what_the_full_report_counts(db: Database, kits: KitCatalog) -> None:
+    seed(db)
+    report = report_for(db, kits)
+    with db.read() as session:
+        summary = home_summary(session, kits, list(session.exec(_roles())), NOW)
+    for headline, section in [(summary.overall, report.overall), *zip(summary.roles, report.roles, strict=True)]:
+        t = section.totals
+        assert headline.title == section.title
+        assert (headline.added, headline.hired, headline.rejected) == (t.added, t.hired, t.rejected)
+        assert (headline.active, headline.on_hold, headline.hire_rate) == (t.active, t.on_hold, t.hire_rate)
+    assert summary.overdue_now == sum(r.overdue_now for r in report.overall.turnaround) == 1
+    assert (summary.overall.added, summary.overall.hired, summary.overall.rejected) == (7, 2, 3)
+
+
 def test_since_keeps_the_cohort_and_the_rounds_held_since(db: Database, kits: KitCatalog) -> None:
     seed(db)
     # 11 October: c5 and c6 were added that day; R5 and R7 ended after it (R8 was cancelled).
@@ -475,8 +489,9 @@ def test_app_home_shows_the_headline_and_sends_the_full_report(report_app: Runni
     app.client.event({"type": "app_home_opened", "user": RECRUITER, "tab": "home"})
     app.slack.wait_for(lambda: app.slack.home(RECRUITER) is not None)
     shown = text_of(app.slack.home(RECRUITER)["blocks"])  # type: ignore[index]
-    assert "*Reports*" in shown and "*7* added · *5* interviewed · *2* hired" in shown
-    assert "Scorecards overdue now: *1* · Flags (calibration, questions): *2*" in shown
+    assert "*Reports*" in shown and "*7* added · *2* hired · *3* rejected" in shown
+    assert "Hire rate (of those decided): 40% · Scorecards overdue now: *1*" in shown
+    assert "*Backend*: 6 added" in shown
     app.client.block_action(RECRUITER, "report_send", "all", view=app.slack.home(RECRUITER))
     assert "Hiring report: All roles" in text_of(report_dm(app, RECRUITER)["blocks"])
     # Interviewers who manage no role see no Reports section.
