@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Text, and_, cast, false, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -620,74 +621,83 @@ def _turnaround(data: _Data, deadline: dict[int | None, timedelta], now: datetim
 
 def _calibration(data: _Data, everyone: dict[int, Candidate]) -> list[Calibration]:
     """Each person against the rest of the panel, per candidate. The panel's side is the candidate's
-    totals minus the person's own, so the work is linear in scorecards (bench/scale.py). Counts
-    are kept as fixed-length lists in RECOMMENDATION_SCORE and RATING_SCORE order."""
+    totals minus the person's own, computed for every (person, candidate) pair at once with numpy:
+    linear in scorecards and out of the Python loop (bench/scale.py). Counts are columns in
+    RECOMMENDATION_SCORE and RATING_SCORE order."""
     round_candidate = {r.id: r.candidate_id for r in data.rounds}
     rec_index = {k.value: i for i, k in enumerate(RECOMMENDATION_SCORE)}
     rate_index = {k.value: i for i, k in enumerate(RATING_SCORE)}
-    rec_weights, rate_weights = list(RECOMMENDATION_SCORE.values()), list(RATING_SCORE.values())
-    # (person, candidate) -> how many of each recommendation and rating they gave that candidate
-    own_recs: dict[tuple[str, int], list[int]] = {}
-    own_rates: dict[tuple[str, int], list[int]] = {}
-    all_recs: dict[int, list[int]] = {}
-    all_rates: dict[int, list[int]] = {}
+    pair_of: dict[tuple[str, int], int] = {}
+    card_pairs, card_recs = [], []
     for card in data.scorecards:
-        candidate_id = round_candidate[card.interview_id]
-        index = rec_index[card.recommendation]
-        own_recs.setdefault((card.interviewer_id, candidate_id), [0, 0, 0, 0])[index] += 1
-        all_recs.setdefault(candidate_id, [0, 0, 0, 0])[index] += 1
+        key = (card.interviewer_id, round_candidate[card.interview_id])
+        card_pairs.append(pair_of.setdefault(key, len(pair_of)))
+        card_recs.append(rec_index[card.recommendation])
+    if not pair_of:
+        return []
+    pairs = list(pair_of)
+    people = sorted({person for person, _ in pairs})
+    person_at = {p: i for i, p in enumerate(people)}
+    candidate_at: dict[int, int] = {}
+    pair_person = np.array([person_at[p] for p, _ in pairs])
+    pair_candidate = np.array([candidate_at.setdefault(c, len(candidate_at)) for _, c in pairs])
+    own_recs = np.zeros((len(pairs), len(rec_index)), dtype=np.int64)
+    np.add.at(own_recs, (np.array(card_pairs), np.array(card_recs)), 1)
+    own_rates = np.zeros((len(pairs), len(rate_index)), dtype=np.int64)
     for key, counts in data.rating_counts.items():
-        mine = own_rates.setdefault(key, [0, 0, 0])
-        total = all_rates.setdefault(key[1], [0, 0, 0])
+        row = pair_of.get(key)
         for label, count in counts.items():
-            mine[rate_index[label]] += count
-            total[rate_index[label]] += count
+            if row is not None:
+                own_rates[row, rate_index[label]] += count
+    totals = len(candidate_at)
+    all_recs = np.zeros((totals, len(rec_index)), dtype=np.int64)
+    np.add.at(all_recs, pair_candidate, own_recs)
+    all_rates = np.zeros((totals, len(rate_index)), dtype=np.int64)
+    np.add.at(all_rates, pair_candidate, own_rates)
+    other_recs = all_recs[pair_candidate] - own_recs
+    other_rates = all_rates[pair_candidate] - own_rates
+    compared = other_recs.sum(axis=1) > 0
+    rated = compared & (own_rates.sum(axis=1) > 0) & (other_rates.sum(axis=1) > 0)
 
-    def average(counts: list[int], weights: list[int]) -> float:
-        return sum(c * w for c, w in zip(counts, weights, strict=True)) / sum(counts)
+    def average(counts: Any, weights: list[int]) -> Any:
+        n = counts.sum(axis=1)
+        return (counts @ np.array(weights)) / np.where(n > 0, n, 1)
 
-    people: dict[str, list[int]] = defaultdict(list)
-    for person, candidate_id in own_recs:
-        people[person].append(candidate_id)
-    result = []
-    for person in sorted(people):
-        rec_gaps: list[float] = []
-        rate_gaps: list[float] = []
-        mine_recs, mine_rates = [0, 0, 0, 0], [0, 0, 0]
-        panel_recs, panel_rates = [0, 0, 0, 0], [0, 0, 0]
-        for candidate_id in people[person]:
-            recs = own_recs[(person, candidate_id)]
-            rates = own_rates.get((person, candidate_id), [0, 0, 0])
-            mine_recs = [a + b for a, b in zip(mine_recs, recs, strict=True)]
-            mine_rates = [a + b for a, b in zip(mine_rates, rates, strict=True)]
-            others = [a - b for a, b in zip(all_recs[candidate_id], recs, strict=True)]
-            if not any(others):
-                continue
-            rec_gaps.append(average(recs, rec_weights) - average(others, rec_weights))
-            panel_recs = [a + b for a, b in zip(panel_recs, others, strict=True)]
-            theirs = [a - b for a, b in zip(all_rates.get(candidate_id, [0, 0, 0]), rates, strict=True)]
-            panel_rates = [a + b for a, b in zip(panel_rates, theirs, strict=True)]
-            if any(rates) and any(theirs):
-                rate_gaps.append(average(rates, rate_weights) - average(theirs, rate_weights))
-        result.append(
-            Calibration(
-                interviewer_id=person,
-                scorecards=sum(mine_recs),
-                compared=len(rec_gaps),
-                recommendations=_labelled(mine_recs, rec_index),
-                panel_recommendations=_labelled(panel_recs, rec_index),
-                ratings=_labelled(mine_rates, rate_index),
-                panel_ratings=_labelled(panel_rates, rate_index),
-                recommendation_gap=mean(rec_gaps),
-                rating_gap=mean(rate_gaps),
-            )
+    rec_gap = average(own_recs, list(RECOMMENDATION_SCORE.values())) - average(
+        other_recs, list(RECOMMENDATION_SCORE.values())
+    )
+    rate_gap = average(own_rates, list(RATING_SCORE.values())) - average(other_rates, list(RATING_SCORE.values()))
+
+    def per_person(values: Any, where: Any) -> Any:
+        out = np.zeros((len(people), *values.shape[1:]), dtype=values.dtype)
+        np.add.at(out, pair_person[where], values[where])
+        return out
+
+    everywhere = np.ones(len(pairs), dtype=bool)
+    mine_recs, mine_rates = per_person(own_recs, everywhere), per_person(own_rates, everywhere)
+    panel_recs, panel_rates = per_person(other_recs, compared), per_person(other_rates, compared)
+    rec_gaps, rec_n = per_person(rec_gap, compared), per_person(compared.astype(np.int64), compared)
+    rate_gaps, rate_n = per_person(rate_gap, rated), per_person(rated.astype(np.int64), rated)
+    result = [
+        Calibration(
+            interviewer_id=person,
+            scorecards=int(mine_recs[i].sum()),
+            compared=int(rec_n[i]),
+            recommendations=_labelled(mine_recs[i], rec_index),
+            panel_recommendations=_labelled(panel_recs[i], rec_index),
+            ratings=_labelled(mine_rates[i], rate_index),
+            panel_ratings=_labelled(panel_rates[i], rate_index),
+            recommendation_gap=float(rec_gaps[i] / rec_n[i]) if rec_n[i] else None,
+            rating_gap=float(rate_gaps[i] / rate_n[i]) if rate_n[i] else None,
         )
+        for i, person in enumerate(people)
+    ]
     return sorted(result, key=lambda c: (c.flag is None, -abs(c.recommendation_gap or 0), c.interviewer_id))
 
 
-def _labelled(counts: list[int], index: dict[str, int]) -> dict[str, int]:
-    """The non-zero counts of a fixed-length list, by label."""
-    return {label: counts[i] for label, i in index.items() if counts[i]}
+def _labelled(counts: Any, index: dict[str, int]) -> dict[str, int]:
+    """The non-zero counts of a row of counts, by label."""
+    return {label: int(counts[i]) for label, i in index.items() if counts[i]}
 
 
 def _questions(kit: Kit, data: _Data, everyone: dict[int, Candidate]) -> list[QuestionSignal]:
