@@ -17,6 +17,7 @@ from bot.errors import UserError
 from bot.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.scheduler import DispatchScheduler
     from bot.services import Services
 
 log = logging.getLogger("interview_bot")
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch.set_defaults(run=cmd_dispatch)
 
     socket = sub.add_parser("socket", help="Socket Mode, for a workspace with no public URL")
+    socket.add_argument("--no-dispatcher", action="store_true", help="do not send scheduled messages from this process")
     socket.set_defaults(run=cmd_socket)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -143,13 +145,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bolt = build_app(services)
     port = args.port or settings.port
     server = HttpServer(WebApp(bolt, services), host=args.host, port=port)
-    scheduler = None
-    if not args.no_dispatcher:
-        from bot.dispatcher import Dispatcher
-        from bot.scheduler import start_ticking
-        from bot.services import dispatcher_client
-
-        scheduler = start_ticking(Dispatcher(services, dispatcher_client(settings)))
+    scheduler = None if args.no_dispatcher else _start_dispatcher(services, settings)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         # Leave waitress's select loop by raising; closing sockets under it fails with EBADF.
@@ -182,7 +178,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_socket(_args: argparse.Namespace) -> int:
+def cmd_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_app
@@ -191,8 +187,30 @@ def cmd_socket(_args: argparse.Namespace) -> int:
     settings.require_socket()
     services = _services(settings)
     bolt = build_app(services, socket_mode=True)
-    SocketModeHandler(bolt, settings.slack_app_token).start()
+    # Scheduled messages (prep guides, briefings, reminders) go out in Socket Mode as under `serve`.
+    scheduler = None if args.no_dispatcher else _start_dispatcher(services, settings)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        SocketModeHandler(bolt, settings.slack_app_token).start()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        services.db.dispose()
     return 0
+
+
+def _start_dispatcher(services: Services, settings: Settings) -> DispatchScheduler:
+    from bot.dispatcher import Dispatcher
+    from bot.scheduler import start_ticking
+    from bot.services import dispatcher_client
+
+    return start_ticking(Dispatcher(services, dispatcher_client(settings)))
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
