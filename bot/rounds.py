@@ -255,10 +255,7 @@ def schedule_round(
         scheduled_by=actor,
         created_at=now,
     )
-    session.add(interview)
-    session.flush()
-    for user_id in panel:
-        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    add_round(session, interview, panel)
     context = RoundContext(interview, candidate, role, kit, stage, panel)
     for row in round_messages(context, now):
         session.add(row)
@@ -306,15 +303,20 @@ def assign_reviewers(
     interview = Interview(
         candidate_id=candidate_id, stage_key=stage.key, starts_at=now, ends_at=now, scheduled_by=actor, created_at=now
     )
-    session.add(interview)
-    session.flush()
-    for user_id in panel:
-        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    add_round(session, interview, panel)
     ctx = RoundContext(interview, candidate, role, kit, stage, panel)
     for row in round_messages(ctx, now):
         session.add(row)
     session.flush()
     return ctx
+
+
+def add_round(session: Session, interview: Interview, panel: list[str]) -> None:
+    """Store a new round and its panel (the panel's rows need the round's id)."""
+    session.add(interview)
+    session.flush()
+    for user_id in panel:
+        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
 
 
 def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:

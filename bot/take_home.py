@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.kits import KitCatalog
 from bot.pipeline import stage_index
 from bot.roles import kit_for
-from bot.rounds import MAX_PANEL, Kind, RoundContext, load_round, outbox_row, parse_panel
+from bot.rounds import MAX_PANEL, Kind, RoundContext, add_round, load_round, outbox_row, parse_panel
 from models.kit import StageKind
 from models.tables import (
     Interview,
@@ -27,7 +27,6 @@ from models.tables import (
     InterviewStatus,
     OutboxMessage,
     OutboxState,
-    PanelMember,
     Role,
     StageEvent,
 )
@@ -116,10 +115,7 @@ def send_take_home(
         scheduled_by=actor,
         created_at=now,
     )
-    session.add(interview)
-    session.flush()
-    for user_id in panel:
-        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    add_round(session, interview, panel)
     if candidate.slack_user_id:
         session.add(outbox_row(Kind.take_home_brief, candidate.slack_user_id, candidate_id, interview.id, now, now))
         if ends - REMIND_BEFORE > now + timedelta(hours=1):
