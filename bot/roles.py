@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from bot.db import is_row_id
 from bot.errors import NotFound, UserError
 from bot.kits import KitCatalog
+from bot.permissions import Permissions
 from models.kit import Kit, Level
 from models.tables import Candidate, Role
 
@@ -112,6 +113,15 @@ def kit_for(kits: KitCatalog, role: Role) -> Kit:
             "run `interview-bot kits validate` and fix it."
         )
     return kit
+
+
+def require_role_recruiter(
+    session: Session, permissions: Permissions, user_id: str, role_id: int, action: str
+) -> Role | None:
+    """The role, if `user_id` may `action` for it: a recruiter of this role, or of every role."""
+    role = session.get(Role, role_id)
+    permissions.require_recruiter(user_id, action, role.recruiter_ids if role else [])
+    return role
 
 
 def get_role(session: Session, role_id: int) -> Role:

@@ -41,19 +41,18 @@ from bot.pipeline import change_stage
 from bot.purge import candidate_to_purge, purge_candidate
 from bot.purge_slack import PurgeCleaner
 from bot.report_slack import ReportRequest, request_report, send_report
+from bot.roles import require_role_recruiter
 from bot.rounds import cancel_round, load_round
 from bot.services import Services
 from bot.take_home import mark_received
 from bot.threads import CandidateThreads
 from handlers.modals import review_view, schedule_view, scorecard_modal, take_home_view
 from handlers.respond import catch_for_later, open_view_later, tell, tell_later
-from models.tables import Role
 
 
 def register(app: App, services: Services) -> None:
     def require_recruiter(session: Any, user_id: str, role_id: int, verb: str) -> None:
-        role = session.get(Role, role_id)
-        services.permissions.require_recruiter(user_id, f"{verb} candidates", role.recruiter_ids if role else [])
+        require_role_recruiter(session, services.permissions, user_id, role_id, f"{verb} candidates")
 
     def advance(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()

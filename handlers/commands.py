@@ -31,7 +31,7 @@ from bot.errors import Forbidden, UserError
 from bot.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
 from bot.purge import purge_preview
 from bot.report_slack import ReportRequest, request_report, send_report
-from bot.roles import list_roles, open_roles
+from bot.roles import list_roles, open_roles, require_role_recruiter
 from bot.rounds import load_round, upcoming_round
 from bot.scorecards import pending_for, round_to_score
 from bot.services import Services
@@ -49,9 +49,8 @@ def register(app: App, services: Services) -> None:
         if isinstance(found, list):
             ack(text="Several candidates match", blocks=choices_blocks(query, with_roles(session, found)))
             return None
-        role = session.get(Role, found.role_id)
+        role = require_role_recruiter(session, services.permissions, user_id, found.role_id, verb)
         assert role is not None
-        services.permissions.require_recruiter(user_id, verb, role.recruiter_ids)
         return found, role
 
     def require_member(user_id: str) -> None:

@@ -11,21 +11,20 @@ from blocks.scorecard import paginate, scorecard_view
 from bot.candidates import get_candidate
 from bot.errors import UserError
 from bot.pipeline import stage_index
-from bot.roles import kit_for
+from bot.roles import kit_for, require_role_recruiter
 from bot.rounds import load_round, schedulable_stages, stage_variants
 from bot.scorecards import check_can_score, existing_answers, round_questions
 from bot.services import Services
 from models.kit import Kit, Stage, StageKind
-from models.tables import Candidate, Role
+from models.tables import Candidate
 
 
 def for_recruiter(services: Services, candidate_id: int, user_id: str, verb: str) -> tuple[Candidate, Kit, Stage]:
     """The candidate, their kit and current stage, if `user_id` may `verb` for their role."""
     with services.db.read() as session:
         candidate = get_candidate(session, candidate_id)
-        role = session.get(Role, candidate.role_id)
+        role = require_role_recruiter(session, services.permissions, user_id, candidate.role_id, verb)
         assert role is not None
-        services.permissions.require_recruiter(user_id, verb, role.recruiter_ids)
         kit = kit_for(services.kits, role)
     return candidate, kit, kit.stages[stage_index(kit, candidate.stage_key)]
 

@@ -21,13 +21,13 @@ from bot.errors import UserError
 from bot.idempotency import AlreadyDone, once
 from bot.line import reply_to_candidate
 from bot.pipeline import change_stage, stage_events
-from bot.roles import get_role
+from bot.roles import get_role, require_role_recruiter
 from bot.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
 from bot.scorecards import RATING_LABELS, check_can_score, round_questions, submit_scorecard
 from bot.services import Services
 from bot.take_home import send_take_home
 from bot.threads import CandidateThreads
-from models.tables import Candidate, Role
+from models.tables import Candidate
 
 
 def submitted_once(session: Session, view: dict[str, Any], now: datetime) -> None:
@@ -181,10 +181,8 @@ def register(app: App, services: Services) -> None:
         try:
             with services.db.transaction() as session:
                 submitted_once(session, view, services.clock.now())
-                role = session.get(Role, get_candidate(session, candidate_id).role_id)
-                services.permissions.require_recruiter(
-                    user_id, f"{action} candidates", role.recruiter_ids if role else []
-                )
+                role_id = get_candidate(session, candidate_id).role_id
+                require_role_recruiter(session, services.permissions, user_id, role_id, f"{action} candidates")
                 change = change_stage(
                     session,
                     services.kits,
@@ -232,9 +230,8 @@ def register_rounds(app: App, services: Services) -> None:
                 # round id could be forged to disagree.
                 moved = load_round(session, services.kits, int(meta["interview_id"])) if moving else None
                 candidate = moved.candidate if moved else get_candidate(session, int(meta["candidate_id"]))
-                role = session.get(Role, candidate.role_id)
                 verb = "reschedule interviews" if moving else "schedule interviews"
-                services.permissions.require_recruiter(user_id, verb, role.recruiter_ids if role else [])
+                require_role_recruiter(session, services.permissions, user_id, candidate.role_id, verb)
                 if moving:
                     ctx = reschedule_round(
                         session,
@@ -281,8 +278,7 @@ def register_rounds(app: App, services: Services) -> None:
             with services.db.transaction() as session:
                 submitted_once(session, view, services.clock.now())
                 candidate = stage_candidate(session, meta)
-                role = session.get(Role, candidate.role_id)
-                services.permissions.require_recruiter(user_id, "ask for reviews", role.recruiter_ids if role else [])
+                require_role_recruiter(session, services.permissions, user_id, candidate.role_id, "ask for reviews")
                 ctx = assign_reviewers(
                     session,
                     services.kits,
@@ -310,8 +306,7 @@ def register_rounds(app: App, services: Services) -> None:
             with services.db.transaction() as session:
                 submitted_once(session, view, services.clock.now())
                 candidate = stage_candidate(session, meta)
-                role = session.get(Role, candidate.role_id)
-                services.permissions.require_recruiter(user_id, "send take-homes", role.recruiter_ids if role else [])
+                require_role_recruiter(session, services.permissions, user_id, candidate.role_id, "send take-homes")
                 ctx = send_take_home(
                     session,
                     services.kits,
