@@ -116,12 +116,10 @@ def scorecard_button(interview_id: int, text: str = "Submit scorecard") -> Actio
     )
 
 
-def briefing_message(ctx: RoundContext) -> list[Block]:
-    """To an interviewer, before the round: who, when, and the questions they own."""
-    if ctx.interview.kind == InterviewKind.kickoff:
-        return kickoff_briefing(ctx)
+def _briefing_opening(ctx: RoundContext) -> list[Block]:
+    """Who, when, where, the role and panel, and the stage's interviewer guide."""
     blocks: list[Block] = [
-        header(clip(f"Briefing: {ctx.stage.name} with {ctx.candidate.name}", 150)),
+        header(clip(f"Briefing: {ctx.title} with {ctx.candidate.name}", 150)),
         section(
             f"{_logistics(ctx)}\n*Role:* {escape(ctx.role.title)}" + (f" ({ctx.role.level})" if ctx.role.level else "")
         ),
@@ -129,6 +127,14 @@ def briefing_message(ctx: RoundContext) -> list[Block]:
     ]
     if ctx.stage.interviewer_guide:
         blocks.append(section(ctx.stage.interviewer_guide))
+    return blocks
+
+
+def briefing_message(ctx: RoundContext) -> list[Block]:
+    """To an interviewer, before the round: who, when, and the questions they own."""
+    if ctx.interview.kind == InterviewKind.kickoff:
+        return kickoff_briefing(ctx)
+    blocks = _briefing_opening(ctx)
     questions = [ctx.kit.question(k) for k in ctx.stage.questions]
     room = MAX_MESSAGE_BLOCKS - len(blocks) - 2
     for question in questions[:room]:
@@ -143,15 +149,7 @@ def kickoff_briefing(ctx: RoundContext) -> list[Block]:
     """To the interviewer of a take-home's kickoff: what the candidate gets and what is assessed
     later. No scorecard: the work is scored once it arrives."""
     take_home = ctx.stage.take_home
-    blocks: list[Block] = [
-        header(clip(f"Briefing: {ctx.title} with {ctx.candidate.name}", 150)),
-        section(
-            f"{_logistics(ctx)}\n*Role:* {escape(ctx.role.title)}" + (f" ({ctx.role.level})" if ctx.role.level else "")
-        ),
-        context(f"Panel: {users(ctx.panel)}"),
-    ]
-    if ctx.stage.interviewer_guide:
-        blocks.append(section(ctx.stage.interviewer_guide))
+    blocks = _briefing_opening(ctx)
     if take_home is not None:
         blocks.append(section(clip(f"*The assignment the candidate gets*\n{escape(take_home.brief)}", 2900)))
         facts = [f"*Due:* {take_home.due_days} days after it is sent (the recruiter sets the date)"]

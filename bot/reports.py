@@ -462,10 +462,11 @@ def _load(session: Session, role_ids: list[int], start: datetime | None) -> _Dat
 
     def observed(raw: str | None) -> tuple[str, ...]:
         # Each distinct list is decoded once: the same few recur across thousands of ratings.
-        if raw not in indicators:
-            value = json.loads(raw) if raw else []
-            indicators[raw or ""] = tuple(str(v) for v in value) if isinstance(value, list) else ()
-        return indicators[raw or ""]
+        key = raw or ""
+        if key not in indicators:
+            value = json.loads(key) if key else []
+            indicators[key] = tuple(str(v) for v in value) if isinstance(value, list) else ()
+        return indicators[key]
 
     by_answer = (
         Candidate.role_id,
