@@ -30,17 +30,17 @@ from slack_sdk import WebClient
 from waitress import create_server
 
 from blocks.scorecard import paginate, scorecard_view
-from bot.app import build_app
-from bot.candidates import CandidateForm, create_candidate
-from bot.clock import ManualClock
-from bot.roles import add_role
-from bot.rounds import schedule_round
-from bot.scorecards import round_questions
-from bot.server import HttpServer, WebApp
-from bot.services import Services
-from bot.settings import SHIPPED_KITS, Settings
-from bot.slack_requests import SignedSlackClient, answer_scorecard
-from bot.slack_standin import SlackStandIn
+from bot.devtools.slack_requests import SignedSlackClient, answer_scorecard
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.candidates import CandidateForm, create_candidate
+from bot.rules.clock import ManualClock
+from bot.rules.roles import add_role
+from bot.rules.rounds import schedule_round
+from bot.rules.scorecards import round_questions
+from bot.wiring.app import build_app
+from bot.wiring.server import HttpServer, WebApp
+from bot.wiring.services import Services
+from bot.wiring.settings import SHIPPED_KITS, Settings
 
 SECRET = "0123456789abcdef0123456789abcdef"
 PANEL = [f"U0BENCH{i:03d}" for i in range(10)]  # the largest panel a round may have

@@ -48,14 +48,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select, update
 
-from bot.candidates import CandidateForm, create_candidate
-from bot.db import Database, normalize_url
-from bot.dispatcher import METADATA_TYPE
-from bot.roles import add_role
-from bot.rounds import Kind, outbox_row, schedule_round
-from bot.services import Services
-from bot.settings import SHIPPED_KITS, Settings
-from bot.slack_standin import SlackStandIn
+from bot.delivery.dispatcher import METADATA_TYPE
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.candidates import CandidateForm, create_candidate
+from bot.rules.roles import add_role
+from bot.rules.rounds import Kind, outbox_row, schedule_round
+from bot.wiring.db import Database, normalize_url
+from bot.wiring.services import Services
+from bot.wiring.settings import SHIPPED_KITS, Settings
 from models.tables import OutboxMessage
 
 TOKEN = "xoxb-bench-dispatch"
@@ -244,8 +244,8 @@ def channel_429s(refused: list[Any], posts: list[Any]) -> int:
 
 def child() -> None:
     """One dispatcher process: run_once over everything due, then report timing and CPU as JSON."""
-    from bot.dispatcher import Dispatcher
-    from bot.services import dispatcher_client
+    from bot.delivery.dispatcher import Dispatcher
+    from bot.slack.client import dispatcher_client
 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     services = Services.from_settings(settings)

@@ -14,7 +14,7 @@ the same order, in one read session per request, down to the Slack payload as a 
   pipeline counts, what is waiting on them, the reports summary);
 - `/candidate <query>` by full name, part of a name, email, `#id`, and a query matching nobody;
 - `/candidate list` and `/candidate list <role>`;
-- `/hiring report` (bot.report_slack.build, then the blocks; chart drawing left out) for every
+- `/hiring report` (bot.delivery.report_dm.build, then the blocks; chart drawing left out) for every
   role and for one role.
 
 For each: p50 and p95 in ms over `--runs` requests, and the SQL statements one request runs
@@ -50,15 +50,15 @@ from blocks.candidate import board_blocks, choices_blocks, summary_blocks
 from blocks.common import section
 from blocks.home import home_view
 from blocks.reports import report_blocks
-from bot.candidates import find_one, fold
-from bot.db import Database, normalize_url
-from bot.errors import Forbidden, UserError
-from bot.kits import KitCatalog, load_kits
-from bot.permissions import Permissions, Person
-from bot.pipeline import candidate_view, pipeline_boards, stage_events, waiting_on_recruiters
-from bot.reports import Summary, build_report, home_summary, reportable_roles
-from bot.scorecards import pending_for, upcoming_for
-from bot.settings import SHIPPED_KITS
+from bot.reporting.reports import Summary, build_report, home_summary, reportable_roles
+from bot.rules.candidates import find_one, fold
+from bot.rules.errors import Forbidden, UserError
+from bot.rules.kits import KitCatalog, load_kits
+from bot.rules.permissions import Permissions, Person
+from bot.rules.pipeline import candidate_view, pipeline_boards, stage_events, waiting_on_recruiters
+from bot.rules.scorecards import pending_for, upcoming_for
+from bot.wiring.db import Database, normalize_url
+from bot.wiring.settings import SHIPPED_KITS
 from handlers.commands import with_roles
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
 from models.tables import Role
@@ -580,7 +580,7 @@ def candidate_list(role_query: str | None) -> Callable[[App], Any]:
 
 
 def hiring_report(one_role: str | None) -> Callable[[App], Any]:
-    """bot/report_slack.py: request_report, build (the data) and the blocks; drawing charts is left out."""
+    """bot/delivery/report_dm.py: request_report, build (the data) and the blocks; drawing charts is left out."""
 
     def run(app: App) -> Any:
         with app.db.read() as session:

@@ -24,9 +24,9 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, header, section, slack_date, user
-from bot.candidates import thread_link
-from bot.pipeline import PAST_TENSE, CandidateView, RoleBoard, status_word
-from bot.purge import PurgePreview, PurgeResult, SlackCleanup
+from bot.rules.candidates import thread_link
+from bot.rules.pipeline import PAST_TENSE, CandidateView, RoleBoard, status_word
+from bot.rules.purge import PurgePreview, PurgeResult, SlackCleanup
 from models.kit import Stage, StageKind
 from models.tables import Candidate, CandidateStatus, Role, StageEvent
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block
 
 from blocks.common import channel, context, divider, escape, header, section, users
-from bot.commands import COMMANDS, CommandSpec, usage_lines
-from bot.kits import KitCatalog
-from bot.roles import RoleSummary
+from bot.rules.commands import COMMANDS, CommandSpec, usage_lines
+from bot.rules.kits import KitCatalog
+from bot.rules.roles import RoleSummary
 from models.kit import TIMED_STAGE_KINDS, Kit
 
 STATUS_LABELS = {"active": "active", "on_hold": "on hold", "rejected": "rejected", "hired": "hired"}

@@ -10,10 +10,10 @@ from slack_sdk.models.views import View
 from blocks.common import clip, context, divider, escape, header, section, slack_date
 from blocks.reports import home_report_blocks
 from blocks.scorecard import pending_blocks
-from bot.candidates import thread_link
-from bot.pipeline import RoleBoard, Waiting
-from bot.reports import Summary
-from bot.scorecards import PendingScorecard
+from bot.reporting.reports import Summary
+from bot.rules.candidates import thread_link
+from bot.rules.pipeline import RoleBoard, Waiting
+from bot.rules.scorecards import PendingScorecard
 
 EXPLAIN = (
     "I coordinate interviews for your hiring team. When you are on an interview panel, I send you "

@@ -14,7 +14,7 @@ from blocks.common import SECTION_TEXT_MAX, clip, context, escape, section, user
 from models.tables import Candidate
 
 if TYPE_CHECKING:
-    from bot.line import SharedFile
+    from bot.rules.line import SharedFile
 
 # The "Reply to candidate" button under a relayed message or a sent note, and the modal it opens.
 LINE_REPLY = "line_reply"

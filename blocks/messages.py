@@ -14,9 +14,9 @@ from blocks.candidate import ADVANCE, HOLD, REJECT, button_value
 from blocks.common import clip, context, divider, escape, header, section, slack_date, user, users
 from blocks.rounds import round_line
 from blocks.scorecard import SUBMIT
-from bot.candidates import thread_link
-from bot.rounds import RoundContext, round_variant
-from bot.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Debrief
+from bot.rules.candidates import thread_link
+from bot.rules.rounds import RoundContext, round_variant
+from bot.rules.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Debrief
 from models.kit import Question, StageKind
 from models.tables import Candidate, InterviewKind
 

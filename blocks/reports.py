@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from blocks.common import SECTION_TEXT_MAX, context, divider, escape, header, section, user
-from bot.reports import (
+from bot.reporting.reports import (
     MIN_SAMPLE,
     RATING_ORDER,
     RECOMMENDATION_ORDER,

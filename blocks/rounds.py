@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, slack_date, user, users
-from bot.rounds import RoundContext
+from bot.rules.rounds import RoundContext
 from models.kit import Stage, StageKind, Variant
 from models.tables import InterviewKind
 

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, slack_date
-from bot.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Answer, PendingScorecard
+from bot.rules.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Answer, PendingScorecard
 from models.kit import Question
 
 CALLBACK = "scorecard_submit"

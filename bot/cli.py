@@ -13,12 +13,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from bot.errors import UserError
-from bot.settings import ConfigError, Settings, load_settings
+from bot.rules.errors import UserError
+from bot.wiring.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.scheduler import DispatchScheduler
-    from bot.services import Services
+    from bot.wiring.scheduler import DispatchScheduler
+    from bot.wiring.services import Services
 
 log = logging.getLogger("interview_bot")
 
@@ -128,7 +128,7 @@ def _iso_time(text: str) -> datetime:
 
 
 def _services(settings: Settings | None = None) -> Services:
-    from bot.services import Services
+    from bot.wiring.services import Services
 
     services = Services.from_settings(settings or load_settings())
     services.db.upgrade()
@@ -136,8 +136,8 @@ def _services(settings: Settings | None = None) -> Services:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import build_app
-    from bot.server import HttpServer, WebApp
+    from bot.wiring.app import build_app
+    from bot.wiring.server import HttpServer, WebApp
 
     settings = load_settings()
     settings.require_http()
@@ -167,8 +167,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
-    from bot.dispatcher import Dispatcher
-    from bot.services import dispatcher_client
+    from bot.delivery.dispatcher import Dispatcher
+    from bot.slack.client import dispatcher_client
 
     settings = load_settings()
     settings.require_bot_token()
@@ -181,7 +181,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 def cmd_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import build_app
+    from bot.wiring.app import build_app
 
     settings = load_settings()
     settings.require_socket()
@@ -206,15 +206,15 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 
 def _start_dispatcher(services: Services, settings: Settings) -> DispatchScheduler:
-    from bot.dispatcher import Dispatcher
-    from bot.scheduler import start_ticking
-    from bot.services import dispatcher_client
+    from bot.delivery.dispatcher import Dispatcher
+    from bot.slack.client import dispatcher_client
+    from bot.wiring.scheduler import start_ticking
 
     return start_ticking(Dispatcher(services, dispatcher_client(settings)))
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
-    from bot.db import Database
+    from bot.wiring.db import Database
 
     settings = load_settings()
     db = Database(settings.database_url)
@@ -224,7 +224,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def cmd_kits_validate(args: argparse.Namespace) -> int:
-    from bot.kits import load_kits
+    from bot.rules.kits import load_kits
 
     paths = args.paths or [load_settings().kits_path]
     catalog = load_kits(paths)
@@ -242,7 +242,7 @@ def cmd_kits_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_role_add(args: argparse.Namespace) -> int:
-    from bot.roles import add_role
+    from bot.rules.roles import add_role
 
     services = _services()
     with services.db.transaction() as session:
@@ -261,7 +261,7 @@ def cmd_role_add(args: argparse.Namespace) -> int:
 
 
 def cmd_role_list(_args: argparse.Namespace) -> int:
-    from bot.roles import list_roles
+    from bot.rules.roles import list_roles
 
     services = _services()
     with services.db.read() as session:
@@ -291,7 +291,7 @@ def cmd_role_list(_args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.export import export_all, write_csv, write_json
+    from bot.reporting.export import export_all, write_csv, write_json
 
     services = _services()
     with services.db.read() as session:
@@ -311,8 +311,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
-    from bot.report_html import render_html
-    from bot.reports import build_report, parse_since, pick_role
+    from bot.reporting.html import render_html
+    from bot.reporting.reports import build_report, parse_since, pick_role
     from models.tables import Role
 
     services = _services()
@@ -334,8 +334,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_candidate_purge(args: argparse.Namespace) -> int:
-    from bot.candidates import thread_link
-    from bot.purge import find_for_purge, purge_candidate, purge_preview
+    from bot.rules.candidates import thread_link
+    from bot.rules.purge import find_for_purge, purge_candidate, purge_preview
 
     settings = load_settings()
     services = _services(settings)
@@ -371,7 +371,7 @@ def cmd_candidate_purge(args: argparse.Namespace) -> int:
         if result.candidate_user_id:
             print("  - the bot's direct messages with the candidate")
         return 0
-    from bot.purge_slack import PurgeCleaner
+    from bot.delivery.purge_cleanup import PurgeCleaner
 
     cleanup = PurgeCleaner(services.slack).clean(result)
     print("In Slack:")
@@ -388,7 +388,7 @@ def _os_user() -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.devtools.demo import run_demo
 
     # The demo's own app logs nothing the reader needs; its progress goes to stderr.
     logging.getLogger().setLevel(logging.WARNING)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.wiring.services import Services
 from handlers import actions, commands, events, shortcuts, views
 
 

@@ -33,19 +33,19 @@ from blocks.line import LINE_REPLY
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
-from bot.candidates import get_candidate
-from bot.checklists import set_checklist
-from bot.errors import UserError
-from bot.line import reply_view
-from bot.pipeline import change_stage
-from bot.purge import candidate_to_purge, purge_candidate
-from bot.purge_slack import PurgeCleaner
-from bot.report_slack import ReportRequest, request_report, send_report
-from bot.roles import require_role_recruiter
-from bot.rounds import cancel_round, load_round
-from bot.services import Services
-from bot.take_home import mark_received
-from bot.threads import CandidateThreads
+from bot.delivery.purge_cleanup import PurgeCleaner
+from bot.delivery.report_dm import ReportRequest, request_report, send_report
+from bot.delivery.threads import CandidateThreads
+from bot.rules.candidates import get_candidate
+from bot.rules.checklists import set_checklist
+from bot.rules.errors import UserError
+from bot.rules.line import reply_view
+from bot.rules.pipeline import change_stage
+from bot.rules.purge import candidate_to_purge, purge_candidate
+from bot.rules.roles import require_role_recruiter
+from bot.rules.rounds import cancel_round, load_round
+from bot.rules.take_home import mark_received
+from bot.wiring.services import Services
 from handlers.modals import review_view, schedule_view, scorecard_modal, take_home_view
 from handlers.respond import catch_for_later, open_view_later, tell, tell_later
 

@@ -25,16 +25,16 @@ from blocks.common import section
 from blocks.hiring import command_help_blocks, help_blocks, kits_blocks, roles_blocks, usage_error_blocks
 from blocks.rounds import cancel_confirmation
 from blocks.scorecard import pending_blocks
-from bot.candidates import find_one, is_candidate
-from bot.commands import CANDIDATE, HIRING, INTERVIEW, SCORECARD
-from bot.errors import Forbidden, UserError
-from bot.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
-from bot.purge import purge_preview
-from bot.report_slack import ReportRequest, request_report, send_report
-from bot.roles import list_roles, open_roles, require_role_recruiter
-from bot.rounds import load_round, upcoming_round
-from bot.scorecards import pending_for, round_to_score
-from bot.services import Services
+from bot.delivery.report_dm import ReportRequest, request_report, send_report
+from bot.rules.candidates import find_one, is_candidate
+from bot.rules.commands import CANDIDATE, HIRING, INTERVIEW, SCORECARD
+from bot.rules.errors import Forbidden, UserError
+from bot.rules.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
+from bot.rules.purge import purge_preview
+from bot.rules.roles import list_roles, open_roles, require_role_recruiter
+from bot.rules.rounds import load_round, upcoming_round
+from bot.rules.scorecards import pending_for, round_to_score
+from bot.wiring.services import Services
 from handlers.modals import reschedule_view, schedule_view, scorecard_modal
 from handlers.respond import catch_for_later, guarded, open_view_later
 from models.tables import Candidate, Role

@@ -11,14 +11,14 @@ from sqlmodel import Session
 
 from blocks.common import section
 from blocks.home import home_view
-from bot.commands import APP_HOME_OPENED
-from bot.errors import Forbidden
-from bot.idempotency import AlreadyDone, once
-from bot.line import FILE_SHARE, relay_from_candidate, shared_files
-from bot.pipeline import pipeline_boards, waiting_on_recruiters
-from bot.reports import Summary, home_summary, reportable_roles
-from bot.scorecards import pending_for, upcoming_for
-from bot.services import Services
+from bot.reporting.reports import Summary, home_summary, reportable_roles
+from bot.rules.commands import APP_HOME_OPENED
+from bot.rules.errors import Forbidden
+from bot.rules.idempotency import AlreadyDone, once
+from bot.rules.line import FILE_SHARE, relay_from_candidate, shared_files
+from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
+from bot.rules.scorecards import pending_for, upcoming_for
+from bot.wiring.services import Services
 
 
 def register(app: App, services: Services) -> None:

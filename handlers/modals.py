@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blocks.rounds import review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
-from bot.candidates import get_candidate
-from bot.errors import UserError
-from bot.pipeline import stage_index
-from bot.roles import kit_for, require_role_recruiter
-from bot.rounds import load_round, schedulable_stages, stage_variants
-from bot.scorecards import check_can_score, existing_answers, round_questions
-from bot.services import Services
+from bot.rules.candidates import get_candidate
+from bot.rules.errors import UserError
+from bot.rules.pipeline import stage_index
+from bot.rules.roles import kit_for, require_role_recruiter
+from bot.rules.rounds import load_round, schedulable_stages, stage_variants
+from bot.rules.scorecards import check_can_score, existing_answers, round_questions
+from bot.wiring.services import Services
 from models.kit import Kit, Stage, StageKind
 from models.tables import Candidate
 

@@ -12,7 +12,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from blocks.common import section
-from bot.errors import UserError
+from bot.rules.errors import UserError
 
 log = logging.getLogger("interview_bot.handlers")
 

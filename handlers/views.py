@@ -16,17 +16,17 @@ from blocks.line import LINE_REPLY_VIEW
 from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE, TAKE_HOME
 from blocks.scorecard import CALLBACK as SCORECARD
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
-from bot.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
-from bot.errors import UserError
-from bot.idempotency import AlreadyDone, once
-from bot.line import reply_to_candidate
-from bot.pipeline import change_stage, stage_events
-from bot.roles import get_role, require_role_recruiter
-from bot.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
-from bot.scorecards import RATING_LABELS, check_can_score, round_questions, submit_scorecard
-from bot.services import Services
-from bot.take_home import send_take_home
-from bot.threads import CandidateThreads
+from bot.delivery.threads import CandidateThreads
+from bot.rules.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
+from bot.rules.errors import UserError
+from bot.rules.idempotency import AlreadyDone, once
+from bot.rules.line import reply_to_candidate
+from bot.rules.pipeline import change_stage, stage_events
+from bot.rules.roles import get_role, require_role_recruiter
+from bot.rules.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
+from bot.rules.scorecards import RATING_LABELS, check_can_score, round_questions, submit_scorecard
+from bot.rules.take_home import send_take_home
+from bot.wiring.services import Services
 from models.tables import Candidate
 
 

@@ -16,14 +16,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot.app import build_app
-from bot.clock import ManualClock
-from bot.db import Database, normalize_url
-from bot.server import HttpServer, WebApp
-from bot.services import Services
-from bot.settings import SHIPPED_KITS, Settings
-from bot.slack_requests import SignedSlackClient
-from bot.slack_standin import SlackStandIn
+from bot.devtools.slack_requests import SignedSlackClient
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.clock import ManualClock
+from bot.wiring.app import build_app
+from bot.wiring.db import Database, normalize_url
+from bot.wiring.server import HttpServer, WebApp
+from bot.wiring.services import Services
+from bot.wiring.settings import SHIPPED_KITS, Settings
 
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"

@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.dispatcher import Dispatcher
-from bot.roles import add_role
-from bot.slack_requests import (
+from bot.delivery.dispatcher import Dispatcher
+from bot.devtools.slack_requests import (
     answer_scorecard,
     date_value,
     number_value,
@@ -19,7 +18,8 @@ from bot.slack_requests import (
     user_value,
     users_value,
 )
-from bot.slack_standin import check_view
+from bot.devtools.slack_standin import check_view
+from bot.rules.roles import add_role
 from models.tables import Candidate, Role
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, RunningApp
 

@@ -29,13 +29,13 @@ from blocks.rounds import SCHEDULE as SCHEDULE_FORM
 from blocks.scorecard import CALLBACK as SCORECARD_FORM
 from blocks.scorecard import SUBMIT, ScorecardPage, paginate
 from bot.cli import main
-from bot.db import Database
-from bot.dispatcher import Dispatcher
-from bot.pipeline import change_stage
-from bot.rounds import schedule_round
-from bot.scorecards import Answer, submit_scorecard
-from bot.slack_requests import select_value, text_value
-from bot.slack_standin import SlackStandIn
+from bot.delivery.dispatcher import Dispatcher
+from bot.devtools.slack_requests import select_value, text_value
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.pipeline import change_stage
+from bot.rules.rounds import schedule_round
+from bot.rules.scorecards import Answer, submit_scorecard
+from bot.wiring.db import Database
 from models.tables import Candidate, Interview, Scorecard, StageEvent
 from tests.conftest import (
     CANDIDATE,

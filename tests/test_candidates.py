@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import select
 
 from blocks.candidate import ADVANCE, HOLD, REJECT, REOPEN, REVIEW, SCHEDULE
-from bot.candidates import CandidateForm, create_candidate
 from bot.cli import main
-from bot.pipeline import PER_STAGE, stage_events
+from bot.rules.candidates import CandidateForm, create_candidate
+from bot.rules.pipeline import PER_STAGE, stage_events
 from models.tables import Candidate, StageEvent
 from tests.conftest import (
     CANDIDATE,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from blocks.candidate import ADVANCE, CHECKLIST
-from bot.export import export_all
+from bot.reporting.export import export_all
 from models.tables import StageEvent
 from tests.conftest import MEMBER, RECRUITER, RunningApp
 from tests.flows import add_candidate, all_text, card, click_card, make_role, reload, replies, wait_replies

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from blocks.candidate import ADVANCE
-from bot.db import Database
-from bot.slack_requests import SignedSlackClient
-from bot.slack_standin import SlackStandIn
+from bot.devtools.slack_requests import SignedSlackClient
+from bot.devtools.slack_standin import SlackStandIn
+from bot.wiring.db import Database
 from tests.conftest import (
     BOT_TOKEN,
     CANDIDATE,
@@ -100,7 +100,7 @@ def test_serve_answers_signed_commands_and_stops_on_sigterm(tmp_path: Path, db: 
 
 
 def test_db_upgrade_and_role_commands(tmp_path: Path) -> None:
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}")
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'bot.wiring.db'}")
     upgraded = run("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert upgraded.stdout.startswith("database is up to date (sqlite:///")

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from blocks.common import escape
-from bot.demo import CASEY, CHANNEL, INES, RECRUITER, Demo
-from bot.kits import load_kits
-from bot.rounds import stage_variants
-from bot.settings import SHIPPED_KITS
+from bot.devtools.demo import CASEY, CHANNEL, INES, RECRUITER, Demo
+from bot.rules.kits import load_kits
+from bot.rules.rounds import stage_variants
+from bot.wiring.settings import SHIPPED_KITS
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
 
 KITS = load_kits([SHIPPED_KITS])

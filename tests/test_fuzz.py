@@ -27,9 +27,9 @@ from sqlmodel import SQLModel
 
 from blocks.candidate import ADVANCE, reason_modal
 from blocks.scorecard import SUBMIT
-from bot.commands import COMMANDS, CommandSpec
-from bot.slack_requests import answer_scorecard, text_value
-from bot.slack_standin import MESSAGE_TEXT_LIMIT, check_blocks, check_view
+from bot.devtools.slack_requests import answer_scorecard, text_value
+from bot.devtools.slack_standin import MESSAGE_TEXT_LIMIT, check_blocks, check_view
+from bot.rules.commands import COMMANDS, CommandSpec
 from models.tables import Candidate, Interview, OutboxMessage, StageEvent
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, MEMBER, RECRUITER, RunningApp
 from tests.flows import (

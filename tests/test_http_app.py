@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import select
 
 from bot.cli import main
-from bot.commands import COMMANDS
-from bot.db import Database
-from bot.server import HttpServer, WebApp
-from bot.services import Services
-from bot.slack_standin import check_blocks
+from bot.devtools.slack_standin import check_blocks
+from bot.rules.commands import COMMANDS
+from bot.wiring.db import Database
+from bot.wiring.server import HttpServer, WebApp
+from bot.wiring.services import Services
 from models.tables import Role
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, MEMBER, RECRUITER, RunningApp, make_settings
 
@@ -134,8 +134,8 @@ def test_broken_kit_is_reported_not_fatal(db: Database, slack, tmp_path) -> None
     (tmp_path / "good.yaml").write_text(VALID)
     (tmp_path / "broken.yaml").write_text("key: broken\ntitle: [oops\n")
     services = Services.from_settings(make_settings(db.url, slack, kits_dir=tmp_path))
-    from bot.app import build_app
-    from bot.slack_requests import SignedSlackClient
+    from bot.devtools.slack_requests import SignedSlackClient
+    from bot.wiring.app import build_app
 
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
     server.start()
@@ -163,7 +163,7 @@ def test_health_and_metrics(app: RunningApp) -> None:
 def test_healthz_503_when_database_unreachable(slack, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
     services = Services.from_settings(make_settings(url, slack))
-    from bot.app import build_app
+    from bot.wiring.app import build_app
 
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
     server.start()

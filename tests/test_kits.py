@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.kits import load_kits, parse_kit
-from bot.settings import SHIPPED_KITS
+from bot.rules.kits import load_kits, parse_kit
+from bot.wiring.settings import SHIPPED_KITS
 from models.kit import Kit, StageKind
 
 VALID = textwrap.dedent(

@@ -18,14 +18,14 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from sqlmodel import func, select
 
-import bot.dispatcher as dispatcher_module
+import bot.delivery.dispatcher as dispatcher_module
 from blocks.candidate import ADVANCE, PURGE, REJECT
 from blocks.line import LINE_REPLY, LINE_REPLY_VIEW, chunks, defang
-from bot.commands import REPLY_TO_CANDIDATE
-from bot.dispatcher import Dispatcher
-from bot.line import MAX_FILE_BYTES
-from bot.line_slack import RELAYED_REACTION, DownloadError, TooLarge, download, download_url
-from bot.services import dispatcher_client
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.line_files import RELAYED_REACTION, DownloadError, TooLarge, download, download_url
+from bot.rules.commands import REPLY_TO_CANDIDATE
+from bot.rules.line import MAX_FILE_BYTES
+from bot.slack.client import dispatcher_client
 from handlers.events import NOT_A_CANDIDATE
 from models.tables import Candidate, OutboxMessage
 from tests.conftest import CANDIDATE, HIRING_CHANNEL, INTERVIEWER_1, MEMBER, RECRUITER, RunningApp

@@ -14,15 +14,16 @@ import pytest
 import yaml
 from sqlmodel import select
 
-import bot.dispatcher as dispatcher_module
-from bot.db import Database
-from bot.dispatcher import Dispatcher, PassResult
-from bot.kits import inner_model
-from bot.rounds import Kind, outbox_row
-from bot.scheduler import start_ticking
-from bot.services import Services, dispatcher_client
-from bot.settings import SHIPPED_KITS
-from bot.slack_standin import SlackStandIn
+import bot.delivery.dispatcher as dispatcher_module
+from bot.delivery.dispatcher import Dispatcher, PassResult
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.kits import inner_model
+from bot.rules.rounds import Kind, outbox_row
+from bot.slack.client import dispatcher_client
+from bot.wiring.db import Database
+from bot.wiring.scheduler import start_ticking
+from bot.wiring.services import Services
+from bot.wiring.settings import SHIPPED_KITS
 from models.kit import Kit, Stage, candidate_fields
 from models.tables import OutboxMessage
 from tests.conftest import (

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.candidates import CandidateForm, FormErrors, create_candidate, find_candidates, fold
-from bot.db import Database
-from bot.errors import UserError
-from bot.kits import load_kits
-from bot.pipeline import change_stage, pipeline_boards, waiting_on_recruiters
-from bot.roles import add_role
-from bot.settings import SHIPPED_KITS
+from bot.rules.candidates import CandidateForm, FormErrors, create_candidate, find_candidates, fold
+from bot.rules.errors import UserError
+from bot.rules.kits import load_kits
+from bot.rules.pipeline import change_stage, pipeline_boards, waiting_on_recruiters
+from bot.rules.roles import add_role
+from bot.wiring.db import Database
+from bot.wiring.settings import SHIPPED_KITS
 from models.tables import Candidate, Interview, InterviewStatus, StageEvent
 
 KITS = load_kits([SHIPPED_KITS])

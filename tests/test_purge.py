@@ -13,19 +13,19 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from blocks.candidate import ADVANCE, PURGE
-from bot.candidates import CandidateForm, create_candidate, find_candidates
 from bot.cli import main
-from bot.db import Database
-from bot.dispatcher import Dispatcher
-from bot.errors import NotFound, UserError
-from bot.export import export_all
-from bot.kits import load_kits
-from bot.pipeline import change_stage
-from bot.purge import find_for_purge, purge_candidate, purge_preview
-from bot.roles import add_role
-from bot.rounds import schedule_round
-from bot.scorecards import Answer, round_questions, submit_scorecard
-from bot.settings import SHIPPED_KITS
+from bot.delivery.dispatcher import Dispatcher
+from bot.reporting.export import export_all
+from bot.rules.candidates import CandidateForm, create_candidate, find_candidates
+from bot.rules.errors import NotFound, UserError
+from bot.rules.kits import load_kits
+from bot.rules.pipeline import change_stage
+from bot.rules.purge import find_for_purge, purge_candidate, purge_preview
+from bot.rules.roles import add_role
+from bot.rules.rounds import schedule_round
+from bot.rules.scorecards import Answer, round_questions, submit_scorecard
+from bot.wiring.db import Database
+from bot.wiring.settings import SHIPPED_KITS
 from models.tables import (
     AuditLog,
     Candidate,
@@ -81,7 +81,7 @@ PERSONAL = {
 
 
 def answers_for(session: Any, interview_id: int) -> dict[str, Answer]:
-    from bot.rounds import load_round
+    from bot.rules.rounds import load_round
 
     ctx = load_round(session, KITS, interview_id)
     return {q.key: Answer("meets", q.positive[:1], q.negative[:1]) for q in round_questions(ctx)}

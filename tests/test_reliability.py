@@ -17,15 +17,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-import bot.dispatcher as dispatcher_module
-from bot.candidates import CandidateForm, create_candidate
-from bot.db import Database
-from bot.dispatcher import METADATA_TYPE, Dispatcher
-from bot.roles import add_role
-from bot.rounds import Kind, outbox_row, schedule_round
-from bot.services import Services, dispatcher_client
-from bot.settings import SHIPPED_KITS
-from bot.slack_standin import SlackStandIn
+import bot.delivery.dispatcher as dispatcher_module
+from bot.delivery.dispatcher import METADATA_TYPE, Dispatcher
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.candidates import CandidateForm, create_candidate
+from bot.rules.roles import add_role
+from bot.rules.rounds import Kind, outbox_row, schedule_round
+from bot.slack.client import dispatcher_client
+from bot.wiring.db import Database
+from bot.wiring.services import Services
+from bot.wiring.settings import SHIPPED_KITS
 from models.tables import Candidate, Interview, OutboxMessage, ProcessedEvent
 from tests.conftest import (
     BOT_TOKEN,
@@ -266,7 +267,7 @@ def test_migrations_upgrade_a_populated_first_revision(tmp_path: Path) -> None:
     from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
-    from bot.db import alembic_config
+    from bot.wiring.db import alembic_config
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     database = Database(url)

@@ -39,11 +39,11 @@ from typing import Any
 
 import pytest
 
-from bot.db import Database
-from bot.kits import KitCatalog, load_kits
-from bot.purge import purge_candidate
-from bot.reports import Report, build_report, home_summary, parse_report_args, percentile
-from bot.slack_standin import SlackStandIn
+from bot.devtools.slack_standin import SlackStandIn
+from bot.reporting.reports import Report, build_report, home_summary, parse_report_args, percentile
+from bot.rules.kits import KitCatalog, load_kits
+from bot.rules.purge import purge_candidate
+from bot.wiring.db import Database
 from models.tables import (
     Candidate,
     Interview,

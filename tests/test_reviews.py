@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from blocks.candidate import REVIEW
 from blocks.scorecard import SUBMIT
-from bot.slack_requests import users_value
+from bot.devtools.slack_requests import users_value
 from models.tables import Interview, OutboxMessage
 from tests.conftest import CANDIDATE, HIRING_MANAGER, INTERVIEWER_1, INTERVIEWER_2, MEMBER, RECRUITER, RunningApp
 from tests.flows import (

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.db import Database
-from bot.errors import UserError
-from bot.kits import load_kits
-from bot.roles import add_role, list_roles
-from bot.settings import SHIPPED_KITS
+from bot.rules.errors import UserError
+from bot.rules.kits import load_kits
+from bot.rules.roles import add_role, list_roles
+from bot.wiring.db import Database
+from bot.wiring.settings import SHIPPED_KITS
 from models.tables import Candidate, Role
 
 KITS = load_kits([SHIPPED_KITS])

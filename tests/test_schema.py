@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from bot.db import Database
+from bot.wiring.db import Database
 
 
 def test_migrations_at_head_match_the_models(db: Database) -> None:

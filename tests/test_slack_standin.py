@@ -43,7 +43,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.models.views import View
 
-from bot.slack_standin import Call, SlackStandIn
+from bot.devtools.slack_standin import Call, SlackStandIn
 
 TS = re.compile(r"^\d{10}\.\d{6}$")
 

@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from blocks.candidate import ADVANCE, SCHEDULE, TAKE_HOME_RECEIVED, TAKE_HOME_SEND
 from blocks.scorecard import SUBMIT
-from bot.scorecards import pending_for
-from bot.slack_requests import date_value, users_value
+from bot.devtools.slack_requests import date_value, users_value
+from bot.rules.scorecards import pending_for
 from models.tables import Interview, OutboxMessage, StageEvent
 from tests.conftest import CANDIDATE, INTERVIEWER_1, MEMBER, RECRUITER, RunningApp
 from tests.flows import (

@@ -1,0 +1,391 @@
+"""GDPR erasure (SPEC 5): a candidate's personal data goes everywhere, anonymous aggregates stay,
+and who did it is logged.
+
+Plain Python over the database; no Slack. One transaction erases the name, email, Slack user,
+source, link and notes, the free text around them (stage-change reasons, scorecard notes, round
+locations), cancels their pending messages and writes an audit row. Rows and ids stay, so counts
+by stage, status, rating and recommendation still add up. The Slack side (redacting the card,
+deleting the bot's messages about them) runs afterwards with what `purge_candidate` returns:
+see `bot/delivery/purge_cleanup.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from bot.rules.candidates import fold
+from bot.rules.errors import NotFound, UserError
+from models.tables import (
+    AuditLog,
+    Candidate,
+    Interview,
+    OutboxMessage,
+    OutboxState,
+    Role,
+    Scorecard,
+    StageEvent,
+)
+
+ACTION = "candidate.purge"
+ACTOR_MAX = 64
+
+# How each kind of scheduled message is named in reports.
+MESSAGE_NAMES = {
+    "prep": "prep guide",
+    "prep_reminder": "prep reminder",
+    "briefing": "briefing",
+    "scorecard_request": "scorecard request",
+    "scorecard_reminder": "scorecard reminder",
+    "escalation": "feedback escalation",
+    "escalation_thread": "feedback escalation",
+    "round_cancelled": "cancellation notice",
+    "round_rescheduled": "reschedule notice",
+    "debrief_thread": "debrief",
+    "debrief": "debrief",
+    "dead_letter": "delivery failure notice",
+    "line_relay": "message from the candidate",
+    "line_reply": "message to the candidate",
+    "line_reply_thread": "message to the candidate (thread copy)",
+}
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A message the bot posted in Slack that concerns the candidate."""
+
+    channel: str
+    ts: str
+    what: str
+
+
+@dataclass(frozen=True)
+class PurgePreview:
+    """What a purge would erase, for the confirmation (Slack or command line)."""
+
+    candidate_id: int
+    name: str
+    email: str
+    role_title: str
+    has_slack_user: bool
+    stage_reasons: int
+    scorecard_notes: int
+    round_locations: int
+    pending_messages: int
+    sent_messages: int
+    has_card: bool
+
+    def lines(self) -> list[str]:
+        fields = "name, email, " + ("Slack user, " if self.has_slack_user else "") + "source, link and notes"
+        lines = [f"their {fields}"]
+        if self.stage_reasons:
+            lines.append(f"{plural(self.stage_reasons, 'reason')} given for stage changes")
+        if self.scorecard_notes:
+            lines.append(f"the notes of {plural(self.scorecard_notes, 'scorecard')} (ratings stay, anonymous)")
+        if self.round_locations:
+            lines.append(f"the link or location of {plural(self.round_locations, 'round')}")
+        if self.pending_messages:
+            lines.append(f"{plural(self.pending_messages, 'scheduled message')} (cancelled)")
+        slack = []
+        if self.has_card:
+            slack.append("their card is redacted and the bot's replies in their thread deleted")
+        if self.sent_messages:
+            slack.append(f"{plural(self.sent_messages, 'message')} the bot sent about them deleted")
+        if self.has_slack_user:
+            slack.append("the bot's direct messages to them deleted")
+        if slack:
+            lines.append("in Slack: " + "; ".join(slack))
+        return lines
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What was erased, and the Slack messages to clean up afterwards."""
+
+    candidate_id: int
+    role_title: str
+    actor: str
+    at: datetime
+    audit_id: int
+    stage_reasons: int
+    scorecard_notes: int
+    round_locations: int
+    cancelled: int
+    # The card (parent of the candidate's thread), if it was posted.
+    card: SlackMessage | None
+    # Scheduled messages already sent (DMs to the candidate and the panel, thread posts, debriefs).
+    sent: tuple[SlackMessage, ...]
+    # Held in memory only, to find the bot's DMs with the candidate; it is no longer stored.
+    candidate_user_id: str | None
+    # The same Slack user is still a live candidate for another role: only this candidacy's DMs go.
+    user_still_candidate: bool
+    outbox_ids: tuple[int, ...]
+
+    @property
+    def label(self) -> str:
+        return f"Purged candidate #{self.candidate_id}"
+
+    def lines(self) -> list[str]:
+        lines = ["name, email, Slack user, source, link and notes erased"]
+        if self.stage_reasons:
+            lines.append(f"{plural(self.stage_reasons, 'stage-change reason')} erased")
+        if self.scorecard_notes:
+            lines.append(f"{plural(self.scorecard_notes, 'scorecard note')} erased (ratings kept, anonymous)")
+        if self.round_locations:
+            lines.append(f"{plural(self.round_locations, 'round location')} erased")
+        if self.cancelled:
+            lines.append(f"{plural(self.cancelled, 'scheduled message')} cancelled")
+        return lines
+
+
+@dataclass
+class SlackCleanup:
+    """What the Slack clean-up after a purge did; failures are reported here, never raised."""
+
+    card_redacted: bool = False
+    deleted: int = 0
+    already_gone: int = 0
+    # Copies of files the candidate sent, shared by the bot into the thread (bot/delivery/line_files.py).
+    files_deleted: int = 0
+    # Replies people wrote in the candidate's thread: a bot cannot delete them.
+    left_by_people: int = 0
+    skipped: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        if self.skipped:
+            return [f"Slack messages were not touched: {self.skipped}"]
+        lines = []
+        if self.card_redacted:
+            lines.append("card redacted")
+        lines.append(f"{plural(self.deleted, 'message')} by the bot deleted")
+        if self.files_deleted:
+            lines.append(f"{plural(self.files_deleted, 'relayed file')} deleted")
+        if self.already_gone:
+            lines.append(f"{plural(self.already_gone, 'message')} already gone")
+        if self.left_by_people:
+            lines.append(
+                f"{plural(self.left_by_people, 'reply')} written by people left in the thread: "
+                "only their authors or a workspace admin can delete them"
+            )
+        lines.extend(f"not cleaned up: {failure}" for failure in self.failures)
+        return lines
+
+
+def plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
+def placeholder_name(candidate_id: int) -> str:
+    return f"Purged candidate #{candidate_id}"
+
+
+def placeholder_email(candidate_id: int) -> str:
+    # `.invalid` is reserved (RFC 2606): it can never be somebody's address.
+    return f"purged-{candidate_id}@invalid"
+
+
+def candidate_to_purge(session: Session, candidate_id: int, *, lock: bool = False) -> Candidate:
+    """The candidate, unless unknown or already purged (each with its own message)."""
+    candidate = session.get(Candidate, candidate_id, with_for_update=lock)
+    if candidate is None:
+        raise NotFound(f"There is no candidate #{candidate_id}. Check the id with `/candidate <name>`.")
+    if candidate.purged_at is not None:
+        raise UserError(
+            f"Candidate #{candidate_id} was already purged on {candidate.purged_at:%Y-%m-%d %H:%M} UTC; "
+            "there is nothing left to erase."
+        )
+    return candidate
+
+
+def find_for_purge(session: Session, query: str) -> Candidate:
+    """For the command line: a candidate by id (`12`, `#12`) or exact email, purged ones included by id."""
+    query = query.strip()
+    digits = query.lstrip("#")
+    if digits.isdigit():
+        return candidate_to_purge(session, int(digits))
+    if "@" not in query:
+        raise UserError(f"'{query}' is neither a candidate id nor an email; give one like 12 or casey@example.org.")
+    found = list(
+        session.exec(
+            select(Candidate)
+            .where(func.lower(Candidate.email) == query.lower(), col(Candidate.purged_at).is_(None))
+            .order_by(col(Candidate.id))
+        )
+    )
+    if not found:
+        raise NotFound(f"No candidate has the email {query}. (A purged candidate's email is gone too.)")
+    if len(found) > 1:
+        roles = {r.id: r.title for r in session.exec(select(Role))}
+        listed = ", ".join(f"#{c.id} ({roles.get(c.role_id, '?')}, {c.status})" for c in found)
+        raise UserError(f"{len(found)} candidates have the email {query}: {listed}. Purge each by id.")
+    return found[0]
+
+
+def _rounds(session: Session, candidate_id: int) -> list[Interview]:
+    return list(session.exec(select(Interview).where(Interview.candidate_id == candidate_id)))
+
+
+def _outbox(session: Session, candidate_id: int, interview_ids: list[int]) -> list[OutboxMessage]:
+    about = OutboxMessage.candidate_id == candidate_id
+    if interview_ids:
+        about = or_(about, col(OutboxMessage.interview_id).in_(interview_ids))
+    return list(session.exec(select(OutboxMessage).where(about).order_by(col(OutboxMessage.id))))
+
+
+def _scorecards(session: Session, interview_ids: list[int]) -> list[Scorecard]:
+    if not interview_ids:
+        return []
+    return list(session.exec(select(Scorecard).where(col(Scorecard.interview_id).in_(interview_ids))))
+
+
+def _reasons(session: Session, candidate_id: int) -> list[StageEvent]:
+    return list(
+        session.exec(
+            select(StageEvent).where(StageEvent.candidate_id == candidate_id, col(StageEvent.reason).is_not(None))
+        )
+    )
+
+
+def _sent(row: OutboxMessage) -> SlackMessage | None:
+    if row.state != OutboxState.sent or not row.sent_channel or not row.sent_ts:
+        return None
+    return SlackMessage(row.sent_channel, row.sent_ts, MESSAGE_NAMES.get(row.kind, row.kind))
+
+
+def purge_preview(session: Session, candidate_id: int) -> PurgePreview:
+    candidate = candidate_to_purge(session, candidate_id)
+    role = session.get(Role, candidate.role_id)
+    rounds = _rounds(session, candidate_id)
+    ids = [r.id for r in rounds if r.id is not None]
+    rows = _outbox(session, candidate_id, ids)
+    return PurgePreview(
+        candidate_id=candidate_id,
+        name=candidate.name,
+        email=candidate.email,
+        role_title=role.title if role else "?",
+        has_slack_user=candidate.slack_user_id is not None,
+        stage_reasons=len(_reasons(session, candidate_id)),
+        scorecard_notes=sum(1 for s in _scorecards(session, ids) if s.notes),
+        round_locations=sum(1 for r in rounds if r.location),
+        pending_messages=sum(1 for r in rows if r.state == OutboxState.pending),
+        sent_messages=sum(1 for r in rows if _sent(r) is not None),
+        has_card=bool(candidate.channel_id and candidate.thread_ts),
+    )
+
+
+def purge_candidate(session: Session, candidate_id: int, actor: str, now: datetime) -> PurgeResult:
+    """Erase the candidate's personal data everywhere, in the caller's transaction."""
+    candidate = candidate_to_purge(session, candidate_id, lock=True)
+    role = session.get(Role, candidate.role_id)
+    user_id = candidate.slack_user_id
+    still_candidate = False
+    if user_id is not None:
+        other = session.exec(
+            select(Candidate.id)
+            .where(
+                Candidate.slack_user_id == user_id,
+                Candidate.id != candidate_id,
+                col(Candidate.purged_at).is_(None),
+            )
+            .limit(1)
+        ).first()
+        still_candidate = other is not None
+
+    card = None
+    if candidate.channel_id and candidate.thread_ts:
+        card = SlackMessage(candidate.channel_id, candidate.thread_ts, "card")
+    candidate.name = placeholder_name(candidate_id)
+    candidate.name_key = fold(candidate.name)
+    candidate.email = placeholder_email(candidate_id)
+    candidate.slack_user_id = None
+    candidate.source = None
+    candidate.link = None
+    candidate.notes = None
+    candidate.purged_at = now
+    session.add(candidate)
+
+    # Free text may name the person: reasons for stage changes (the first one is the source).
+    reasons = _reasons(session, candidate_id)
+    for event in reasons:
+        event.reason = None
+        session.add(event)
+
+    rounds = _rounds(session, candidate_id)
+    ids = [r.id for r in rounds if r.id is not None]
+    locations = 0
+    for interview in rounds:
+        if interview.location:
+            # A meeting link or room typed by the recruiter, often with the candidate's name in it.
+            interview.location = None
+            locations += 1
+            session.add(interview)
+
+    notes = 0
+    for scorecard in _scorecards(session, ids):
+        # Recommendation, ratings and indicators stay: anonymous once the candidate is gone.
+        if scorecard.notes:
+            scorecard.notes = ""
+            notes += 1
+            session.add(scorecard)
+
+    cancelled = 0
+    sent: list[SlackMessage] = []
+    rows = _outbox(session, candidate_id, ids)
+    for row in rows:
+        if row.state == OutboxState.pending:
+            row.state = OutboxState.cancelled
+            row.claimed_until = None
+            cancelled += 1
+        message = _sent(row)
+        if message is not None:
+            sent.append(message)
+        row.payload = {}
+        if user_id is not None and row.target == user_id:
+            # Messages to the candidate were addressed to their Slack user, and keyed by it.
+            row.target = "purged"
+            row.idempotency_key = f"purged:{row.id}"
+        session.add(row)
+
+    counts = {
+        "stage_reasons": len(reasons),
+        "scorecard_notes": notes,
+        "round_locations": locations,
+        "cancelled": cancelled,
+        "sent_messages": len(sent),
+    }
+    audit = AuditLog(
+        at=now,
+        actor_id=actor[:ACTOR_MAX],
+        action=ACTION,
+        subject=f"candidate:{candidate_id}",
+        # Counts only: the audit log must not become a copy of what was erased.
+        detail=", ".join(f"{key}={value}" for key, value in counts.items()),
+    )
+    session.add(audit)
+    session.flush()
+    return PurgeResult(
+        candidate_id=candidate_id,
+        role_title=role.title if role else "?",
+        actor=actor,
+        at=now,
+        audit_id=audit.id or 0,
+        stage_reasons=len(reasons),
+        scorecard_notes=notes,
+        round_locations=locations,
+        cancelled=cancelled,
+        card=card,
+        sent=tuple(sent),
+        candidate_user_id=user_id,
+        user_still_candidate=still_candidate,
+        outbox_ids=tuple(r.id for r in rows if r.id is not None),
+    )
+
+
+def audit_entries(session: Session, subject: str) -> list[AuditLog]:
+    return list(session.exec(select(AuditLog).where(AuditLog.subject == subject).order_by(col(AuditLog.id))))

@@ -1,0 +1,183 @@
+"""Take-home stages (issue 8 item 2): the brief and due date to the candidate, a reminder before
+it is due, the recruiter told if nothing arrived, then the reviewers' scorecards once it did.
+
+An assignment is a round of the take-home stage (kind `assignment`) that starts when it is sent
+and "ends" at the due date, so the outbox, the panel (the reviewers) and the scorecards work as for interviews.
+When the recruiter marks the work received, the round's end moves to that moment: the reviewers
+are asked for their scorecards and the feedback deadline counts from then.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select, update
+
+from bot.rules.candidates import get_candidate
+from bot.rules.errors import UserError
+from bot.rules.kits import KitCatalog
+from bot.rules.pipeline import stage_index
+from bot.rules.roles import kit_for
+from bot.rules.rounds import MAX_PANEL, Kind, RoundContext, add_round, load_round, outbox_row, parse_panel
+from models.kit import StageKind
+from models.tables import (
+    Interview,
+    InterviewKind,
+    InterviewStatus,
+    OutboxMessage,
+    OutboxState,
+    Role,
+    StageEvent,
+)
+
+RECEIVED = "received"
+# Nudges around the due date: the candidate a day before, the recruiter an hour after.
+REMIND_BEFORE = timedelta(hours=24)
+MISSING_AFTER = timedelta(hours=1)
+
+
+def due_end(due: date, tz_name: str) -> datetime:
+    """The end of the due day in the recruiter's time zone, as UTC."""
+    try:
+        zone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.combine(due, time(23, 59), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def open_assignment(session: Session, candidate_id: int, stage_key: str) -> Interview | None:
+    return session.exec(
+        select(Interview)
+        .where(
+            col(Interview.candidate_id) == candidate_id,
+            col(Interview.stage_key) == stage_key,
+            col(Interview.kind) == InterviewKind.assignment,
+            col(Interview.status) == InterviewStatus.scheduled,
+        )
+        .order_by(col(Interview.id).desc())
+    ).first()
+
+
+def received_at(session: Session, interview: Interview) -> datetime | None:
+    event = session.exec(
+        select(StageEvent)
+        .where(
+            col(StageEvent.candidate_id) == interview.candidate_id,
+            col(StageEvent.action) == RECEIVED,
+            col(StageEvent.at) >= interview.created_at,
+        )
+        .order_by(col(StageEvent.id))
+    ).first()
+    return event.at if event else None
+
+
+def send_take_home(
+    session: Session,
+    kits: KitCatalog,
+    *,
+    candidate_id: int,
+    due: date,
+    tz: str,
+    reviewer_ids: list[str],
+    actor: str,
+    now: datetime,
+) -> RoundContext:
+    candidate = get_candidate(session, candidate_id, lock=True)
+    if candidate.status != "active":
+        raise UserError(f"{candidate.name} is {candidate.status}; reopen them before sending a take-home.")
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    kit = kit_for(kits, role)
+    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    if stage.kind is not StageKind.take_home or stage.take_home is None:
+        raise UserError(f"{stage.name} is not a take-home stage.")
+    ends = due_end(due, tz)
+    if ends <= now:
+        raise UserError("That due date has passed; pick a later day.", field="date")
+    if ends > now + timedelta(days=60):
+        raise UserError("Pick a due date within the next 60 days.", field="date")
+    panel = parse_panel(reviewer_ids)
+    if stage.questions and not panel:
+        raise UserError("This take-home is scored: pick who reviews the work.", field="interviewers")
+    if len(panel) > MAX_PANEL:
+        raise UserError(f"Pick at most {MAX_PANEL} reviewers.", field="interviewers")
+    if candidate.slack_user_id in panel:
+        raise UserError(f"{candidate.name} cannot review their own work.", field="interviewers")
+    if open_assignment(session, candidate_id, stage.key) is not None:
+        raise UserError(f"{candidate.name} already has this take-home; mark it received or cancel it first.")
+    interview = Interview(
+        candidate_id=candidate_id,
+        stage_key=stage.key,
+        kind=InterviewKind.assignment,
+        starts_at=now,
+        ends_at=ends,
+        scheduled_by=actor,
+        created_at=now,
+    )
+    add_round(session, interview, panel)
+    if candidate.slack_user_id:
+        session.add(outbox_row(Kind.take_home_brief, candidate.slack_user_id, candidate_id, interview.id, now, now))
+        if ends - REMIND_BEFORE > now + timedelta(hours=1):
+            session.add(
+                outbox_row(
+                    Kind.take_home_reminder,
+                    candidate.slack_user_id,
+                    candidate_id,
+                    interview.id,
+                    ends - REMIND_BEFORE,
+                    now,
+                )
+            )
+    session.add(outbox_row(Kind.take_home_missing, actor, candidate_id, interview.id, ends + MISSING_AFTER, now))
+    session.flush()
+    return RoundContext(interview, candidate, role, kit, stage, panel)
+
+
+def mark_received(session: Session, kits: KitCatalog, candidate_id: int, actor: str, now: datetime) -> RoundContext:
+    """The work arrived: a stage event, the candidate's nudges stop, the reviewers are asked."""
+    candidate = get_candidate(session, candidate_id, lock=True)
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    interview = open_assignment(session, candidate_id, candidate.stage_key)
+    if interview is None or received_at(session, interview) is not None:
+        raise UserError(f"{candidate.name} has no take-home waiting to be received.")
+    session.add(
+        StageEvent(
+            candidate_id=candidate_id, at=now, actor_id=actor, action=RECEIVED, from_stage=candidate.stage_key,
+            to_stage=candidate.stage_key, from_status=candidate.status, to_status=candidate.status,
+        )
+    )  # fmt: skip
+    interview.ends_at = max(now, interview.starts_at)
+    session.add(interview)
+    session.flush()
+    ctx = load_round(session, kits, interview.id or 0)
+    kit = ctx.kit
+    session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.interview_id) == interview.id,
+            col(OutboxMessage.kind).in_([Kind.take_home_reminder, Kind.take_home_missing]),
+            col(OutboxMessage.state) == OutboxState.pending,
+        )
+        .values(state=OutboxState.cancelled)
+    )
+    timings = kit.timings_for(ctx.stage)
+    for user_id in ctx.panel:
+        session.add(outbox_row(Kind.scorecard_request, user_id, candidate_id, interview.id, now, now))
+        reminder = now + timedelta(hours=timings.reminder_after_hours)
+        session.add(outbox_row(Kind.scorecard_reminder, user_id, candidate_id, interview.id, reminder, now))
+    if ctx.panel:
+        escalate = now + timedelta(hours=kit.feedback_due_hours)
+        session.add(outbox_row(Kind.escalation, actor, candidate_id, interview.id, escalate, now))
+        if candidate.channel_id:
+            session.add(
+                outbox_row(Kind.escalation_thread, candidate.channel_id, candidate_id, interview.id, escalate, now)
+            )
+    else:
+        # Nothing to score here (it is scored at the presentation): the assignment is done.
+        interview.status = InterviewStatus.debriefed
+        interview.debriefed_at = now
+        session.add(interview)
+    session.flush()
+    return ctx

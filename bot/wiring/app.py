@@ -1,0 +1,60 @@
+"""The Bolt app: request verification and listeners, on the shared Slack client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from sqlmodel import col, delete
+
+import handlers
+from bot.rules.idempotency import AlreadyDone, once
+from bot.wiring.services import Services
+from models.tables import ProcessedEvent
+
+
+def build_app(services: Services, *, socket_mode: bool = False) -> App:
+    app = App(
+        client=services.slack,
+        signing_secret=None if socket_mode else services.settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
+        # Answer in the request itself: Bolt's default runner adds ~12 ms polling for the ack.
+        # Web API calls run afterwards in lazy listeners.
+        process_before_response=not socket_mode,
+        logger=logging.getLogger("interview_bot.bolt"),
+    )
+    app.middleware(event_once(services))
+    app.error(forget_failed_event(services))
+    handlers.register(app, services)
+    return app
+
+
+def event_once(services: Services) -> Callable[..., BoltResponse | None]:
+    """Events API deliveries take effect once per event_id (Slack retries them, Bolt does not
+    deduplicate). `forget_failed_event` removes the record when a listener fails, so Slack's
+    retry of that event runs again."""
+
+    def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            try:
+                with services.db.transaction() as session:
+                    once(session, f"event:{event_id}", services.clock.now())
+            except AlreadyDone:
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
+
+
+def forget_failed_event(services: Services) -> Callable[..., None]:
+    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+        logger.error("listener failed: %r", error)
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with services.db.transaction() as session:
+                session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.event_id) == f"event:{event_id}"))
+
+    return on_error
