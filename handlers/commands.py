@@ -155,15 +155,15 @@ def register(app: App, services: Services) -> None:
             require_member(user_id)
             internal = permissions.is_recruiter(user_id)
             with services.db.read() as session:
-                found = find_one(session, text)
-                if isinstance(found, list):
-                    ack(text="Several candidates match", blocks=choices_blocks(text, with_roles(session, found)))
+                matches = find_one(session, text)
+                if isinstance(matches, list):
+                    ack(text="Several candidates match", blocks=choices_blocks(text, with_roles(session, matches)))
                     return
-                role = session.get(Role, found.role_id)
-                view = candidate_view(session, services.kits, found, services.clock.now())
-                events = stage_events(session, found.id or 0)
+                role = session.get(Role, matches.role_id)
+                view = candidate_view(session, services.kits, matches, services.clock.now())
+                events = stage_events(session, matches.id or 0)
                 internal = internal or bool(role and user_id in role.recruiter_ids + role.hiring_manager_ids)
-            ack(text=found.name, blocks=summary_blocks(view, events, internal=internal))
+            ack(text=matches.name, blocks=summary_blocks(view, events, internal=internal))
 
     def open_candidate_view(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
         open_view_later(client, context, body)

@@ -61,7 +61,7 @@ def register(app: App, services: Services) -> None:
     def candidate_wrote(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
         """A DM to the bot: relayed to the writer's candidate thread (through the outbox, in this
         request, so a failure is answered 500 and Slack's retry tries again)."""
-        user_id, text, channel = event.get("user"), event.get("text"), event.get("channel")
+        user_id, text, channel = event.get("user"), event.get("text"), str(event.get("channel") or "")
         subtype = event.get("subtype") or None
         # Edits, joins and other subtypes are not new messages (a file share is); bots do not write
         # to candidates' threads.
@@ -75,7 +75,7 @@ def register(app: App, services: Services) -> None:
         with services.db.transaction() as session:
             relayed = relay_from_candidate(
                 session,
-                user_id,
+                str(user_id),
                 str(event.get("ts") or ""),
                 text,
                 now,

@@ -53,7 +53,7 @@ def tell_later(client: WebClient, context: BoltContext, body: dict[str, Any]) ->
 
 def tell(client: WebClient, body: dict[str, Any], text: str, blocks: list[dict[str, Any]]) -> None:
     """Answer the person who clicked or typed, only to them: ephemeral where they are, else a DM."""
-    user_id = body["user"]["id"] if "user" in body else body.get("user_id")
+    user_id = str(body["user"]["id"] if "user" in body else body.get("user_id"))
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
     if channel and not channel.startswith("D"):
         client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)

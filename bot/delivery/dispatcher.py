@@ -262,7 +262,7 @@ class Dispatcher:
         with self.services.db.transaction() as session:
             session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_([r.id for r in rows]), OutboxMessage.state == OutboxState.pending)
+                .where(col(OutboxMessage.id).in_([r.id for r in rows]), col(OutboxMessage.state) == OutboxState.pending)
                 .values(claimed_until=self.paused_until, attempts=OutboxMessage.attempts - 1)
             )
 
@@ -298,7 +298,7 @@ class Dispatcher:
                 query = query.where(col(OutboxMessage.id).not_in(skip))
             if not db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            first: dict[str, int] = {}
+            first: dict[str, int | None] = {}
             for row_id, target in session.exec(query):
                 first.setdefault(target, row_id)
                 if len(first) == limit:
@@ -322,8 +322,8 @@ class Dispatcher:
         their channels. Rows only behind a retry's backoff are left to a later pass."""
         wall = wall_clock()
         due = [
-            OutboxMessage.state == OutboxState.pending,
-            OutboxMessage.due_at <= until,
+            col(OutboxMessage.state) == OutboxState.pending,
+            col(OutboxMessage.due_at) <= until,
             *([col(OutboxMessage.id).not_in(skip)] if skip else []),
         ]
         with self.services.db.read() as session:
@@ -503,7 +503,7 @@ class Dispatcher:
             session.exec(
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.state == OutboxState.pending,
+                    col(OutboxMessage.state) == OutboxState.pending,
                     col(OutboxMessage.target).in_({o.job.row.target for o in sent}),
                     or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < free_at),
                 )
@@ -563,8 +563,9 @@ class Dispatcher:
         except SlackApiError as exc:
             log.warning("could not check whether outbox %s was already sent: %s", row.id, exc.response.get("error"))
             return None
+        message: Json
         for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
+            metadata: Json = message.get("metadata") or {}
             if (
                 metadata.get("event_type") == METADATA_TYPE
                 and metadata.get("event_payload", {}).get("outbox_id") == row.id

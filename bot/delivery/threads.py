@@ -59,7 +59,7 @@ class CandidateThreads:
             blocks = to_dicts(card_blocks(view))
             if candidate.thread_ts:
                 self.client.chat_update(
-                    channel=candidate.channel_id, ts=candidate.thread_ts, text=card_text(view), blocks=blocks
+                    channel=candidate.channel_id or "", ts=candidate.thread_ts, text=card_text(view), blocks=blocks
                 )
                 return candidate
             posted = self.client.chat_postMessage(
@@ -96,7 +96,7 @@ class CandidateThreads:
             to_name=names.get(event.to_stage or "", event.to_stage or ""),
         )
         self.client.chat_postMessage(
-            channel=candidate.channel_id,
+            channel=candidate.channel_id or "",
             thread_ts=candidate.thread_ts,
             text=text,
             blocks=to_dicts(event_blocks(text, event.reason if event.action != "created" else None)),
@@ -122,7 +122,10 @@ class CandidateThreads:
         for event in events:
             text = tick_text(event, view)
             self.client.chat_postMessage(
-                channel=candidate.channel_id, thread_ts=candidate.thread_ts, text=text, blocks=to_dicts([section(text)])
+                channel=candidate.channel_id or "",
+                thread_ts=candidate.thread_ts,
+                text=text,
+                blocks=to_dicts([section(text)]),
             )
 
     def round_event(self, interview_id: int, event: str, actor: str, *, edited: bool = False) -> None:
@@ -140,7 +143,7 @@ class CandidateThreads:
             "take_home_received": lambda: take_home_received_reply(ctx, actor),
         }[event]()
         self.client.chat_postMessage(
-            channel=candidate.channel_id,
+            channel=candidate.channel_id or "",
             thread_ts=candidate.thread_ts,
             text=f"{ctx.stage.name}: {event}",
             blocks=to_dicts(blocks),

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -96,7 +97,7 @@ class Demo:
             slack.add_channel(CHANNEL, "hiring-demo")
             secret = secrets.token_hex(16)
             settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
+                _env_file=None,
                 slack_bot_token="xoxb-demo",
                 slack_signing_secret=secret,
                 slack_api_url=slack.url,
@@ -210,6 +211,9 @@ class Loop:
 
     def replies(self) -> int:
         return len(self.slack.thread(CHANNEL, self.thread_ts))
+
+    def more_replies(self, before: int) -> bool:
+        return self.replies() > before
 
     def click_card(self, user: Person, action_id: str) -> None:
         self.client.block_action(
@@ -359,7 +363,7 @@ class Loop:
                     ],
                 }
             )
-            self.wait(lambda before=before: self.replies() > before, "the checklist reply")
+            self.wait(partial(self.more_replies, before), "the checklist reply")
             self.clock.advance(timedelta(hours=4))
 
     def checklist_block(self) -> str:

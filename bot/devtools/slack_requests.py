@@ -49,8 +49,8 @@ class SignedSlackClient:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        sig = signature if signature is not None else self.verifier.generate_signature(timestamp=ts, body=body)
-        all_headers = {
+        sig = signature if signature is not None else str(self.verifier.generate_signature(timestamp=ts, body=body))
+        all_headers: dict[str, str] = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": sig,

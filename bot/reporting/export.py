@@ -34,7 +34,7 @@ def _value(value: Any) -> Any:
 def rows(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
     columns = list(model.__table__.columns)  # type: ignore[attr-defined]
     primary = [c for c in columns if c.primary_key]
-    result = session.exec(select(model).order_by(*[col(c) for c in primary]))  # type: ignore[arg-type]
+    result = session.exec(select(model).order_by(*[col(c) for c in primary]))
     return [{c.name: _value(getattr(item, c.name)) for c in columns} for item in result]
 
 

@@ -575,8 +575,8 @@ def _stages(kit: Kit, data: _Data) -> list[StageFunnel]:
         for event in events:
             if event.to_stage:
                 entered[event.to_stage].add(candidate_id)
-        for stage, days in _stints(events):
-            durations[stage].append(days)
+        for stage_key, days in _stints(events):
+            durations[stage_key].append(days)
     now_at = Counter((c.stage_key, c.status) for c in data.candidates)
     hired = sum(1 for c in data.candidates if c.status == CandidateStatus.hired)
     rows = []

@@ -60,9 +60,11 @@ def checklist_state(session: Session, candidate_id: int, stage: Stage) -> list[C
             latest[tick[1]] = event
     items = []
     for index, text in enumerate(stage.checklist):
-        event = latest.get(index)
-        done = event is not None and event.action.startswith(f"{CHECK}:")
-        items.append(ChecklistItem(index, text, done, event.actor_id if done else None, event.at if done else None))
+        ticked = latest.get(index)
+        if ticked is not None and ticked.action.startswith(f"{CHECK}:"):
+            items.append(ChecklistItem(index, text, True, ticked.actor_id, ticked.at))
+        else:
+            items.append(ChecklistItem(index, text, False, None, None))
     return items
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from models.kit import TIMED_STAGE_KINDS, Kit, QuestionKind, StageKind
 
@@ -79,7 +80,7 @@ def inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
@@ -99,7 +100,7 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         return f"'{value}' is not a valid key: use lowercase letters, digits and single hyphens (e.g. 'backend-mid')"
     if kind == "string_too_long":
-        return f"is {len(value)} characters long; at most {ctx['max_length']} fit here"
+        return f"is {len(str(value))} characters long; at most {ctx['max_length']} fit here"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "too_short":

@@ -162,18 +162,18 @@ def line_candidacies(session: Session, user_id: str, now: datetime) -> list[tupl
     line = col(OutboxMessage.kind).in_(LINE_KINDS)
     last_line = _latest(session, OutboxMessage.candidate_id, OutboxMessage.created_at, ids, line)
     replied = _latest(
-        session, OutboxMessage.candidate_id, OutboxMessage.created_at, ids, OutboxMessage.kind == Kind.line_reply
+        session, OutboxMessage.candidate_id, OutboxMessage.created_at, ids, col(OutboxMessage.kind) == Kind.line_reply
     )
 
     def open_line(candidate: Candidate) -> bool:
         if candidate.status in OPEN_STATUSES:
             return True
-        last_reply = replied.get(candidate.id)
+        last_reply = replied.get(candidate.id or 0)
         return last_reply is not None and last_reply >= now - REPLY_WINDOW
 
     def activity(pair: tuple[Candidate, Role]) -> tuple[datetime, int]:
         c = pair[0]
-        times = [c.created_at, *(t.get(c.id) for t in (last_event, last_round, last_line))]
+        times = [c.created_at, *(t.get(c.id or 0) for t in (last_event, last_round, last_line))]
         return max(t for t in times if t is not None), c.id or 0
 
     return sorted((pair for pair in rows if open_line(pair[0])), key=activity, reverse=True)

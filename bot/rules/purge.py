@@ -232,7 +232,7 @@ def _rounds(session: Session, candidate_id: int) -> list[Interview]:
 
 
 def _outbox(session: Session, candidate_id: int, interview_ids: list[int]) -> list[OutboxMessage]:
-    about = OutboxMessage.candidate_id == candidate_id
+    about = col(OutboxMessage.candidate_id) == candidate_id
     if interview_ids:
         about = or_(about, col(OutboxMessage.interview_id).in_(interview_ids))
     return list(session.exec(select(OutboxMessage).where(about).order_by(col(OutboxMessage.id))))

@@ -54,8 +54,9 @@ class SlackDirectory:
         groups: dict[str, frozenset[str]] = {}
         try:
             listed = self.client.usergroups_list(include_users=True)
+            group: dict[str, Any]
             for group in listed.get("usergroups", []):
-                users = group.get("users")
+                users: list[str] | None = group.get("users")
                 if users is None:
                     users = self.client.usergroups_users_list(usergroup=group["id"]).get("users", [])
                 groups[group["handle"]] = frozenset(users)

@@ -44,7 +44,8 @@ def event_once(services: Services) -> Callable[..., BoltResponse | None]:
                     once(session, f"event:{event_id}", services.clock.now())
             except AlreadyDone:
                 return BoltResponse(status=200, body="")
-        return next()
+        next()
+        return None
 
     return middleware
 

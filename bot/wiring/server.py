@@ -132,7 +132,7 @@ class HttpServer:
 
     @property
     def port(self) -> int:
-        return int(self.server.effective_port)  # type: ignore[union-attr]
+        return int(self.server.effective_port)
 
     def serve_forever(self) -> None:
         self.server.run()

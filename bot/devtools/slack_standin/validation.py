@@ -286,7 +286,7 @@ def _model_fields() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
             continue
         seen.add(cls)
         pending.extend(cls.__subclasses__())
-        params = inspect.signature(cls.__init__).parameters
+        params = inspect.signature(cls).parameters
         names = frozenset(p for p in params if p not in {"self", "others", "kwargs", "subtype"})
         everything.update(names)
         type_name = getattr(cls, "type", None)

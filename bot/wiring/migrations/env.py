@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
@@ -11,7 +14,7 @@ import models.tables
 config = context.config
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Migrations must not depend on our Python types, which may change later.
     if type_ == "type" and isinstance(obj, models.tables.UTCDateTime):
         return "sa.DateTime(timezone=True)"
