@@ -1,4 +1,4 @@
-"""`interview-bot` command line (SPEC 6)."""
+"""`interview-bot` command line: serve, socket, dispatch, db, kits, role, candidate, export, report, demo."""
 
 from __future__ import annotations
 

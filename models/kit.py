@@ -121,7 +121,7 @@ class Question(Strict):
 
 
 class Timings(Strict):
-    """When scheduled messages go out, relative to a round (SPEC 4 defaults)."""
+    """When scheduled messages go out, relative to a round (the defaults unless a kit or stage says otherwise)."""
 
     prep_before_hours: float = Field(default=24, ge=0, le=24 * 14)
     briefing_before_minutes: float = Field(default=60, ge=0, le=24 * 60)

@@ -56,7 +56,7 @@ N: Verdict = "refused"
 
 ROLES = ("recruiter", "hiring manager", "assigned interviewer", "other interviewer", "candidate (guest)", "member")
 
-# The policy (SPEC 5, and our answers where the spec is silent):
+# The policy:
 # - Only recruiters (RECRUITERS ids or user groups, or the role's recruiters) change the pipeline:
 #   create, schedule, reschedule, cancel, advance, hold, reject, reopen, purge. The hiring manager
 #   decides with them but is told to ask a recruiter; nobody else may either.

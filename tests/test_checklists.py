@@ -1,4 +1,4 @@
-"""Reference and offer checklists (issue 8 item 5): ticked on the candidate card by recruiters,
+"""Reference and offer checklists: ticked on the candidate card by recruiters,
 each tick a thread reply and a stage event; refused for everyone else; replays change nothing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every shipped kit from the first stage to hired (issue 8 item 8), over HTTP into the real app:
+"""Every shipped kit from the first stage to hired, over HTTP into the real app:
 the demo's loop (reviews, rounds, take-homes, checklists, a late interviewer), with what each
 person received checked against the kit: the candidate gets a prep guide for every round, the
 brief for every take-home and a note for every stage, and none of the kit's interviewer-only

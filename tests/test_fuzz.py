@@ -1,5 +1,5 @@
 """Hypothesis drives every slash command's text and every modal submission with arbitrary values,
-over signed HTTP against the real app (SPEC 3 and 6): never a 5xx, never a partial write, always a
+over signed HTTP against the real app: never a 5xx, never a partial write, always a
 message that names the problem.
 
 One running app per test; each example is one request. Commands only read or open modals, so no

@@ -1,4 +1,4 @@
-"""Response-time promises (issue 8 item 6): a kit can promise the candidate an answer within a
+"""Response-time promises: a kit can promise the candidate an answer within a
 time after a round; the card shows it, and the recruiter is reminded before it is broken unless a
 decision came first."""
 

@@ -1,4 +1,4 @@
-"""Nothing lost, nothing twice (SPEC 4, 8): replays, double submissions, Slack faults,
+"""Nothing lost, nothing twice: replays, double submissions, Slack faults,
 several dispatchers on one database, and dispatchers killed while they send."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hiring analytics (issue 7): every figure computed on a seeded history whose answers are worked
+"""Hiring analytics: every figure computed on a seeded history whose answers are worked
 out by hand below, on SQLite and PostgreSQL; then the same report in Slack (a DM with the charts
 uploaded through files upload v2) and as the HTML page of `interview-bot report`.
 

@@ -1,4 +1,4 @@
-"""Review stages (issue 8 item 1): a recruiter asks reviewers to rate a candidate against the
+"""Review stages: a recruiter asks reviewers to rate a candidate against the
 stage's criteria; no meeting; blind reviews; the tally in the thread when all are in; the
 recruiter decides."""
 

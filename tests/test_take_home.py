@@ -1,4 +1,4 @@
-"""Take-home stages (issue 8 item 2): the candidate gets the brief, the due date and the kit's
+"""Take-home stages: the candidate gets the brief, the due date and the kit's
 compensation and check-in notes; a reminder before it is due; the recruiter hears if nothing
 arrived; once marked received, the reviewers score it like a round."""
 

@@ -1,4 +1,4 @@
-"""Who may do what (SPEC 5): recruiters change the pipeline; guests and candidates see nothing internal."""
+"""Who may do what: recruiters change the pipeline; guests and candidates see nothing internal."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Response-time promises ("we get back to you within 2 days of the round", SPEC 2 and issue 8):
+"""Response-time promises ("we get back to you within 2 days of the round"):
 when one is running for a candidate, and whether it was kept.
 
 A promise starts when a round of a stage (or kit) that states one ends, and is kept by a

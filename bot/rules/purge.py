@@ -1,4 +1,4 @@
-"""GDPR erasure (SPEC 5): a candidate's personal data goes everywhere, anonymous aggregates stay,
+"""GDPR erasure: a candidate's personal data goes everywhere, anonymous aggregates stay,
 and who did it is logged.
 
 Plain Python over the database; no Slack. One transaction erases the name, email, Slack user,

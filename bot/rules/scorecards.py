@@ -1,4 +1,4 @@
-"""Scorecards (SPEC 5): assigned interviewers only, one per round, editable until the debrief,
+"""Scorecards: assigned interviewers only, one per round, editable until the debrief,
 blind until submitted. The last scorecard of a round triggers the debrief."""
 
 from __future__ import annotations

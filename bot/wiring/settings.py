@@ -1,4 +1,4 @@
-"""Runtime configuration (SPEC 6), from environment variables and `.env`."""
+"""Runtime configuration, from environment variables and `.env`."""
 
 from __future__ import annotations
 
