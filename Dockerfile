@@ -12,7 +12,7 @@ COPY kits ./kits
 RUN pip install . && useradd --create-home --uid 10001 bot && mkdir -p /data && chown bot /data
 
 USER bot
-ENV DATABASE_URL=sqlite:////data/interview-bot.wiring.db KITS_DIR=/app/kits PORT=3000
+ENV DATABASE_URL=sqlite:////data/interview-bot.db KITS_DIR=/app/kits PORT=3000
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"3000\")}/healthz')"
 CMD ["interview-bot", "serve"]

@@ -17,7 +17,7 @@ def settings(**kw: object) -> Settings:
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     s = settings()
-    assert s.database_url == "sqlite:///interview-bot.wiring.db"
+    assert s.database_url == "sqlite:///interview-bot.db"
     assert s.slack_api_url == "https://slack.com/api/"
     assert s.port == 3000
     assert s.kits_path == SHIPPED_KITS  # no ./kits here, so the shipped kits

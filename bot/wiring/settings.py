@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
-    database_url: str = "sqlite:///interview-bot.wiring.db"
+    database_url: str = "sqlite:///interview-bot.db"
     kits_dir: Path = Path("kits")
     recruiters: str = ""
     port: int = Field(default=3000, ge=1, le=65535)
