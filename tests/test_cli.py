@@ -100,7 +100,7 @@ def test_serve_answers_signed_commands_and_stops_on_sigterm(tmp_path: Path, db: 
 
 
 def test_db_upgrade_and_role_commands(tmp_path: Path) -> None:
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'bot.wiring.db'}")
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}")
     upgraded = run("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert upgraded.stdout.startswith("database is up to date (sqlite:///")
