@@ -59,7 +59,7 @@ from bot.rules.pipeline import candidate_view, pipeline_boards, stage_events, wa
 from bot.rules.scorecards import pending_for, upcoming_for
 from bot.wiring.db import Database, normalize_url
 from bot.wiring.settings import SHIPPED_KITS
-from handlers.commands import with_roles
+from handlers.commands.lookup import with_roles
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
 from models.tables import Role
 
@@ -547,7 +547,8 @@ def home_part(part: str) -> Callable[[App], Any]:
 
 
 def candidate_command(query: str) -> Callable[[App], Any]:
-    """handlers/commands.py `/candidate <query>` for a recruiter (the last branch), up to the blocks as dicts."""
+    """handlers/commands/candidate.py `/candidate <query>` for a recruiter (the last branch), up to the
+    blocks as dicts."""
 
     def run(app: App) -> Any:
         try:

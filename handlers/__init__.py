@@ -1,4 +1,6 @@
-"""Bolt listeners, grouped by Slack kind. Each module has `register(app, services)`."""
+"""Bolt listeners, grouped by Slack kind: plain functions that take Bolt's arguments and find the
+services container in Bolt's context (`handlers.context.services_of`). Each kind's `register(app)`
+only wires its listeners to their matchers."""
 
 from __future__ import annotations
 
@@ -6,13 +8,13 @@ from slack_bolt import App
 
 from bot.wiring.services import Services
 from handlers import actions, commands, events, shortcuts, views
+from handlers.context import provide_services
 
 
 def register(app: App, services: Services) -> None:
-    commands.register(app, services)
-    actions.register(app, services)
-    views.register(app, services)
-    views.register_rounds(app, services)
-    views.register_line(app, services)
-    events.register(app, services)
-    shortcuts.register(app, services)
+    app.middleware(provide_services(services))
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    events.register(app)
+    shortcuts.register(app)

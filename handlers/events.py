@@ -19,85 +19,92 @@ from bot.rules.line import FILE_SHARE, relay_from_candidate, shared_files
 from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
 from bot.rules.scorecards import pending_for, upcoming_for
 from bot.wiring.services import Services
+from handlers.context import services_of
 
 
-def register(app: App, services: Services) -> None:
-    def ack_event(ack: Ack) -> None:
-        ack()
-
-    def publish_home(client: WebClient, event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user_id = event["user"]
-        now = services.clock.now()
-        recruiter = services.permissions.is_recruiter(user_id)
-        if not recruiter:
-            person = services.permissions.directory.person(user_id)
-            if person is None or person.is_guest:
-                # Guests (candidates) get the plain explanation and nothing else.
-                client.views_publish(user_id=user_id, view=home_view(is_recruiter=False).to_dict())
-                return
-        with services.db.read() as session:
-            upcoming = upcoming_for(session, services.kits, user_id, now)
-            pending = pending_for(session, services.kits, user_id, now)
-            boards = pipeline_boards(session, services.kits, now, names=False) if recruiter else []
-            waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
-            report = home_report(session, user_id, now)
-        view = home_view(
-            is_recruiter=recruiter, boards=boards, waiting=waiting, upcoming=upcoming, pending=pending, report=report
-        )
-        client.views_publish(user_id=user_id, view=view.to_dict())
-
-    def home_report(session: Session, user_id: str, now: datetime) -> Summary | None:
-        """The headline figures for the roles this person may report on; None for everyone else."""
-        try:
-            roles = reportable_roles(session, services.permissions, user_id)
-        except Forbidden:
-            return None
-        return home_summary(session, services.kits, roles, now) if roles else None
-
+def register(app: App) -> None:
     app.event(APP_HOME_OPENED)(ack=ack_event, lazy=[publish_home])
-
-    def candidate_wrote(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
-        """A DM to the bot: relayed to the writer's candidate thread (through the outbox, in this
-        request, so a failure is answered 500 and Slack's retry tries again)."""
-        user_id, text, channel = event.get("user"), event.get("text"), str(event.get("channel") or "")
-        subtype = event.get("subtype") or None
-        # Edits, joins and other subtypes are not new messages (a file share is); bots do not write
-        # to candidates' threads.
-        person = subtype in (None, FILE_SHARE) and not event.get("bot_id") and isinstance(user_id, str)
-        text = text.replace("\x00", "") if isinstance(text, str) else ""
-        files = shared_files(event.get("files")) if subtype == FILE_SHARE else []
-        if event.get("channel_type") != "im" or not person or not (text.strip() or files):
-            ack()
-            return
-        now = services.clock.now()
-        with services.db.transaction() as session:
-            relayed = relay_from_candidate(
-                session,
-                str(user_id),
-                str(event.get("ts") or ""),
-                text,
-                now,
-                files=files,
-                dm_channel=channel if isinstance(channel, str) else None,
-            )
-            if relayed is None:
-                try:
-                    # Not a candidate: told once what this DM is for, then left in peace.
-                    once(session, f"line:notice:{user_id}", now)
-                    context["notice"] = channel or user_id
-                except AlreadyDone:
-                    pass
-        ack()
-
-    def tell_not_a_candidate(client: WebClient, context: BoltContext) -> None:
-        if context.get("notice"):
-            client.chat_postMessage(
-                channel=context["notice"], text=NOT_A_CANDIDATE, blocks=[section(NOT_A_CANDIDATE).to_dict()]
-            )
-
     app.event("message")(ack=candidate_wrote, lazy=[tell_not_a_candidate])
+
+
+def ack_event(ack: Ack) -> None:
+    ack()
+
+
+def publish_home(client: WebClient, event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    services = services_of(context)
+    user_id = event["user"]
+    now = services.clock.now()
+    recruiter = services.permissions.is_recruiter(user_id)
+    if not recruiter:
+        person = services.permissions.directory.person(user_id)
+        if person is None or person.is_guest:
+            # Guests (candidates) get the plain explanation and nothing else.
+            client.views_publish(user_id=user_id, view=home_view(is_recruiter=False).to_dict())
+            return
+    with services.db.read() as session:
+        upcoming = upcoming_for(session, services.kits, user_id, now)
+        pending = pending_for(session, services.kits, user_id, now)
+        boards = pipeline_boards(session, services.kits, now, names=False) if recruiter else []
+        waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
+        report = home_report(services, session, user_id, now)
+    view = home_view(
+        is_recruiter=recruiter, boards=boards, waiting=waiting, upcoming=upcoming, pending=pending, report=report
+    )
+    client.views_publish(user_id=user_id, view=view.to_dict())
+
+
+def home_report(services: Services, session: Session, user_id: str, now: datetime) -> Summary | None:
+    """The headline figures for the roles this person may report on; None for everyone else."""
+    try:
+        roles = reportable_roles(session, services.permissions, user_id)
+    except Forbidden:
+        return None
+    return home_summary(session, services.kits, roles, now) if roles else None
+
+
+def candidate_wrote(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    """A DM to the bot: relayed to the writer's candidate thread (through the outbox, in this
+    request, so a failure is answered 500 and Slack's retry tries again)."""
+    user_id, text, channel = event.get("user"), event.get("text"), str(event.get("channel") or "")
+    subtype = event.get("subtype") or None
+    # Edits, joins and other subtypes are not new messages (a file share is); bots do not write
+    # to candidates' threads.
+    person = subtype in (None, FILE_SHARE) and not event.get("bot_id") and isinstance(user_id, str)
+    text = text.replace("\x00", "") if isinstance(text, str) else ""
+    files = shared_files(event.get("files")) if subtype == FILE_SHARE else []
+    if event.get("channel_type") != "im" or not person or not (text.strip() or files):
+        ack()
+        return
+    services = services_of(context)
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        relayed = relay_from_candidate(
+            session,
+            str(user_id),
+            str(event.get("ts") or ""),
+            text,
+            now,
+            files=files,
+            dm_channel=channel if isinstance(channel, str) else None,
+        )
+        if relayed is None:
+            try:
+                # Not a candidate: told once what this DM is for, then left in peace.
+                once(session, f"line:notice:{user_id}", now)
+                context["notice"] = channel or user_id
+            except AlreadyDone:
+                pass
+    ack()
+
+
+def tell_not_a_candidate(client: WebClient, context: BoltContext) -> None:
+    if context.get("notice"):
+        client.chat_postMessage(
+            channel=context["notice"], text=NOT_A_CANDIDATE, blocks=[section(NOT_A_CANDIDATE).to_dict()]
+        )
 
 
 # Says nothing about who is or was a candidate, or for what.

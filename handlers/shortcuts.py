@@ -8,23 +8,25 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.rules.commands import REPLY_TO_CANDIDATE
 from bot.rules.line import candidate_for_thread, reply_view
-from bot.wiring.services import Services
+from handlers.context import services_of
 from handlers.respond import catch_for_later, open_view_later
 
 
-def register(app: App, services: Services) -> None:
-    def reply_to_candidate(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-
-        def work() -> None:
-            channel = (body.get("channel") or {}).get("id")
-            message = body.get("message") or {}
-            # The card is the thread's parent; a reply names it in thread_ts.
-            root = message.get("thread_ts") or message.get("ts")
-            with services.db.read() as session:
-                candidate_id = candidate_for_thread(session, channel, root)
-            context["open_view"] = reply_view(services, candidate_id, body["user"]["id"])
-
-        catch_for_later(context, work)
-
+def register(app: App) -> None:
     app.shortcut(REPLY_TO_CANDIDATE.callback_id)(ack=reply_to_candidate, lazy=[open_view_later])
+
+
+def reply_to_candidate(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    services = services_of(context)
+
+    def work() -> None:
+        channel = (body.get("channel") or {}).get("id")
+        message = body.get("message") or {}
+        # The card is the thread's parent; a reply names it in thread_ts.
+        root = message.get("thread_ts") or message.get("ts")
+        with services.db.read() as session:
+            candidate_id = candidate_for_thread(session, channel, root)
+        context["open_view"] = reply_view(services, candidate_id, body["user"]["id"])
+
+    catch_for_later(context, work)

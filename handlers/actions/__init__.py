@@ -1,0 +1,41 @@
+"""Button listeners: the card's Advance / Hold / Reject / Reopen, rounds, scorecards, checklists,
+purge, the report and Reply to candidate. Each acks at once; Web API calls run in the lazy half."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from blocks.candidate import (
+    ADVANCE,
+    CHECKLIST,
+    HOLD,
+    PURGE,
+    REJECT,
+    REOPEN,
+    REVIEW,
+    SCHEDULE,
+    TAKE_HOME_RECEIVED,
+    TAKE_HOME_SEND,
+)
+from blocks.line import LINE_REPLY
+from blocks.reports import REPORT_SEND
+from blocks.rounds import CANCEL
+from blocks.scorecard import SUBMIT
+from handlers.actions import checklist, line, purge, report, rounds, stage
+from handlers.respond import open_view_later
+
+
+def register(app: App) -> None:
+    app.action(ADVANCE)(ack=stage.advance, lazy=[stage.announce])
+    for action_id in (HOLD, REJECT, REOPEN):
+        app.action(action_id)(ack=stage.ask_reason, lazy=[open_view_later])
+    app.action(SCHEDULE)(ack=rounds.ack_only, lazy=[rounds.open_schedule])
+    app.action(REVIEW)(ack=rounds.ack_only, lazy=[rounds.open_review])
+    app.action(TAKE_HOME_SEND)(ack=rounds.ack_only, lazy=[rounds.open_take_home])
+    app.action(TAKE_HOME_RECEIVED)(ack=rounds.take_home_received, lazy=[rounds.announce_received])
+    app.action(CANCEL)(ack=rounds.cancel, lazy=[rounds.cancelled])
+    app.action(SUBMIT)(ack=rounds.open_scorecard, lazy=[open_view_later])
+    app.action(PURGE)(ack=purge.purge, lazy=[purge.purged])
+    app.action(CHECKLIST)(ack=checklist.tick_checklist, lazy=[checklist.ticked])
+    app.action(REPORT_SEND)(ack=report.ask_for_report, lazy=[report.deliver_report])
+    app.action(LINE_REPLY)(ack=line.reply_to_candidate, lazy=[open_view_later])

@@ -1,0 +1,106 @@
+"""/candidate: help, new, list, purge, the stage changes, and a candidate's summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from blocks.candidate import (
+    advance_confirmation_blocks,
+    board_blocks,
+    choices_blocks,
+    new_candidate_modal,
+    purge_confirmation_blocks,
+    reason_modal,
+    summary_blocks,
+)
+from blocks.hiring import command_help_blocks, usage_error_blocks
+from bot.rules.candidates import find_one
+from bot.rules.commands import CANDIDATE
+from bot.rules.errors import UserError
+from bot.rules.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
+from bot.rules.purge import purge_preview
+from bot.rules.roles import open_roles
+from handlers.commands.lookup import candidate_for, require_member, with_roles
+from handlers.context import services_of
+from handlers.respond import guarded, open_view_later
+from models.tables import Role
+
+
+@guarded
+def candidate(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    text = (command.get("text") or "").strip()
+    user_id = command["user_id"]
+    sub, _, rest = text.partition(" ")
+    sub, rest = sub.lower(), rest.strip()
+    permissions = services.permissions
+    if sub in ("", "help"):
+        ack(text="/candidate help", blocks=command_help_blocks(CANDIDATE))
+    elif sub == "new":
+        with services.db.read() as session:
+            roles = open_roles(session)
+        allowed = [r for r in roles if permissions.is_recruiter(user_id, r.recruiter_ids)]
+        permissions.require_recruiter(user_id, "add candidates", [u for r in roles for u in r.recruiter_ids])
+        if not allowed:
+            raise UserError("There are no open roles yet. Add one with `interview-bot role add` first.")
+        context["open_view"] = new_candidate_modal(allowed, origin_channel=command.get("channel_id")).to_dict()
+        ack()
+    elif sub == "list":
+        permissions.require_recruiter(user_id, "see the whole pipeline")
+        with services.db.read() as session:
+            boards = pipeline_boards(session, services.kits, services.clock.now(), rest or None)
+        ack(text="Pipeline", blocks=board_blocks(boards))
+    elif sub == "purge":
+        if not rest:
+            problem = "Say which candidate: `/candidate purge <name, email or #id>`."
+            ack(text=problem, blocks=usage_error_blocks(problem, CANDIDATE))
+            return
+        with services.db.read() as session:
+            match = candidate_for(services, session, rest, user_id, "purge candidates", ack)
+            if match is None:
+                return
+            preview = purge_preview(session, match[0].id or 0)
+        ack(text=f"Purge {preview.name}?", blocks=purge_confirmation_blocks(preview))
+    elif sub in ACTIONS:
+        if not rest:
+            problem = f"Say which candidate: `/candidate {sub} <name or #id>`."
+            ack(text=problem, blocks=usage_error_blocks(problem, CANDIDATE))
+            return
+        with services.db.read() as session:
+            match = candidate_for(services, session, rest, user_id, f"{sub} candidates", ack)
+            if match is None:
+                return
+            found, _ = match
+            view = candidate_view(session, services.kits, found, services.clock.now())
+        if view.kit is not None:
+            next_state(view.kit, found, sub)  # refuse now rather than after the confirmation
+        if sub == "advance":
+            ack(text=f"Advance {found.name}?", blocks=advance_confirmation_blocks(view))
+        else:
+            origin = {"channel": command.get("channel_id")}
+            context["open_view"] = reason_modal(found, sub, (found.stage_key, found.status), origin).to_dict()
+            ack()
+    else:
+        require_member(services, user_id)
+        internal = permissions.is_recruiter(user_id)
+        with services.db.read() as session:
+            matches = find_one(session, text)
+            if isinstance(matches, list):
+                ack(text="Several candidates match", blocks=choices_blocks(text, with_roles(session, matches)))
+                return
+            role = session.get(Role, matches.role_id)
+            view = candidate_view(session, services.kits, matches, services.clock.now())
+            events = stage_events(session, matches.id or 0)
+            internal = internal or bool(role and user_id in role.recruiter_ids + role.hiring_manager_ids)
+        ack(text=matches.name, blocks=summary_blocks(view, events, internal=internal))
+
+
+def open_candidate_view(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+    open_view_later(client, context, body)
+
+
+def opens_a_modal(command: dict[str, Any]) -> bool:
+    return (command.get("text") or "").strip().split(" ")[0].lower() in ("new", "hold", "reject", "reopen")

@@ -1,0 +1,46 @@
+"""The services container in Bolt's context: how every listener, lazy ones included, reaches it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.wiring.services import Services
+
+SERVICES = "services"
+
+
+class Shared:
+    """Holds the container in the context. Bolt deep-copies a request's context for its lazy
+    listeners; the container (database engine, Slack client, clock) must be the same object there."""
+
+    __slots__ = ("services",)
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Shared:
+        return self
+
+
+def put_services(context: BoltContext, services: Services) -> None:
+    context[SERVICES] = Shared(services)
+
+
+def services_of(context: BoltContext) -> Services:
+    shared = context.get(SERVICES)
+    if not isinstance(shared, Shared):
+        raise LookupError("no services in this context: handlers.register installs the middleware that puts them")
+    return shared.services
+
+
+def provide_services(services: Services) -> Callable[..., None]:
+    """A global middleware: every request's context carries `services`."""
+
+    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
+        put_services(context, services)
+        next()
+
+    return middleware

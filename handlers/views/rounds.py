@@ -1,0 +1,150 @@
+"""Round forms: schedule or move a meeting, ask for reviews, send a take-home."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from blocks.rounds import RESCHEDULE
+from bot.delivery.threads import CandidateThreads
+from bot.rules.candidates import get_candidate
+from bot.rules.errors import UserError
+from bot.rules.roles import require_role_recruiter
+from bot.rules.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
+from bot.rules.take_home import send_take_home
+from handlers.context import services_of
+from handlers.views.forms import answer_form, form_values, submitted_once
+from models.tables import Candidate
+
+
+def stage_candidate(session: Session, meta: dict[str, Any]) -> Candidate:
+    """The form's candidate, still at the stage the form was opened for."""
+    candidate = get_candidate(session, int(meta["candidate_id"]))
+    if candidate.stage_key != meta.get("stage"):
+        raise UserError(f"{candidate.name} has moved to another stage since this form opened; close it.")
+    return candidate
+
+
+def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    user_id = body["user"]["id"]
+    moving = view.get("callback_id") == RESCHEDULE
+
+    def work() -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        if not isinstance(meta, dict):
+            raise ValueError("private_metadata is not an object")
+        values = form_values(view)
+        starts_at = local_to_utc(values.get("date"), values.get("time"), str(meta.get("tz") or "UTC"))
+        try:
+            minutes = int(values.get("duration") or 0)
+        except ValueError:
+            raise UserError("The duration must be a whole number of minutes.", field="duration") from None
+        with services.db.transaction() as session:
+            submitted_once(session, view, services.clock.now())
+            # A move is checked against the round's own candidate: the form's candidate id and
+            # round id could be forged to disagree.
+            moved = load_round(session, services.kits, int(meta["interview_id"])) if moving else None
+            candidate = moved.candidate if moved else get_candidate(session, int(meta["candidate_id"]))
+            verb = "reschedule interviews" if moving else "schedule interviews"
+            require_role_recruiter(session, services.permissions, user_id, candidate.role_id, verb)
+            if moving:
+                ctx = reschedule_round(
+                    session,
+                    services.kits,
+                    int(meta["interview_id"]),
+                    starts_at=starts_at,
+                    duration_minutes=minutes,
+                    location=values.get("location"),
+                    interviewer_ids=values.get("interviewers") or [],
+                    actor=user_id,
+                    now=services.clock.now(),
+                )
+            else:
+                ctx = schedule_round(
+                    session,
+                    services.kits,
+                    candidate_id=candidate.id or 0,
+                    stage_key=str(values.get("stage") or ""),
+                    interviewer_ids=values.get("interviewers") or [],
+                    starts_at=starts_at,
+                    duration_minutes=minutes,
+                    location=values.get("location"),
+                    actor=user_id,
+                    now=services.clock.now(),
+                    variant=values.get("variant"),
+                )
+            context["round"] = ctx.interview.id
+
+    answer_form(ack, view, "date", work)
+
+
+def announce_round(client: WebClient, context: BoltContext, body: dict[str, Any], view: dict[str, Any]) -> None:
+    services = services_of(context)
+    if context.get("round"):
+        event = "rescheduled" if view.get("callback_id") == RESCHEDULE else "scheduled"
+        CandidateThreads(services, client).round_event(context["round"], event, body["user"]["id"])
+
+
+def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    user_id = body["user"]["id"]
+
+    def work() -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        with services.db.transaction() as session:
+            submitted_once(session, view, services.clock.now())
+            candidate = stage_candidate(session, meta)
+            require_role_recruiter(session, services.permissions, user_id, candidate.role_id, "ask for reviews")
+            ctx = assign_reviewers(
+                session,
+                services.kits,
+                candidate_id=candidate.id or 0,
+                reviewer_ids=form_values(view).get("interviewers") or [],
+                actor=user_id,
+                now=services.clock.now(),
+            )
+            context["round"] = ctx.interview.id
+
+    answer_form(ack, view, "interviewers", work)
+
+
+def take_home(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    user_id = body["user"]["id"]
+
+    def work() -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = form_values(view)
+        try:
+            due = date.fromisoformat(str(values.get("date") or ""))
+        except ValueError:
+            raise UserError("Pick the due date.", field="date") from None
+        with services.db.transaction() as session:
+            submitted_once(session, view, services.clock.now())
+            candidate = stage_candidate(session, meta)
+            require_role_recruiter(session, services.permissions, user_id, candidate.role_id, "send take-homes")
+            ctx = send_take_home(
+                session,
+                services.kits,
+                candidate_id=candidate.id or 0,
+                due=due,
+                tz=str(meta.get("tz") or "UTC"),
+                reviewer_ids=values.get("interviewers") or [],
+                actor=user_id,
+                now=services.clock.now(),
+            )
+            context["round"] = ctx.interview.id
+
+    answer_form(ack, view, "date", work)
+
+
+def announce_take_home(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+    services = services_of(context)
+    if context.get("round"):
+        CandidateThreads(services, client).round_event(context["round"], "take_home_sent", body["user"]["id"])
