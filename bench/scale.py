@@ -50,7 +50,8 @@ from blocks.candidate import board_blocks, choices_blocks, summary_blocks
 from blocks.common import section
 from blocks.home import home_view
 from blocks.reports import report_blocks
-from bot.reporting.reports import Summary, build_report, home_summary, reportable_roles
+from bot.reporting.home import Summary, home_summary
+from bot.reporting.reports import build_report, reportable_roles
 from bot.rules.candidates import find_one, fold
 from bot.rules.errors import Forbidden, UserError
 from bot.rules.kits import KitCatalog, load_kits
