@@ -46,9 +46,9 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
-from blocks.candidate import board_blocks, choices_blocks, summary_blocks
 from blocks.common import section
 from blocks.home import home_view
+from blocks.pipeline import board_blocks, choices_blocks, summary_blocks
 from blocks.reports import report_blocks
 from bot.reporting.home import Summary, home_summary
 from bot.reporting.reports import build_report, reportable_roles

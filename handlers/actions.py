@@ -24,12 +24,11 @@ from blocks.candidate import (
     checklist_group,
     parse_button_value,
     parse_checklist_block_id,
-    purge_done_blocks,
-    purge_done_text,
-    reason_modal,
 )
+from blocks.candidate_modals import reason_modal
 from blocks.common import to_dicts
 from blocks.line import LINE_REPLY
+from blocks.purge import purge_done_blocks, purge_done_text
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT

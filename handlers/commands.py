@@ -12,17 +12,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from blocks.candidate import (
-    advance_confirmation_blocks,
-    board_blocks,
-    choices_blocks,
-    new_candidate_modal,
-    purge_confirmation_blocks,
-    reason_modal,
-    summary_blocks,
-)
+from blocks.candidate import advance_confirmation_blocks
+from blocks.candidate_modals import new_candidate_modal, reason_modal
 from blocks.common import section
 from blocks.hiring import command_help_blocks, help_blocks, kits_blocks, roles_blocks, usage_error_blocks
+from blocks.pipeline import board_blocks, choices_blocks, summary_blocks
+from blocks.purge import purge_confirmation_blocks
 from blocks.rounds import cancel_confirmation
 from blocks.scorecard import pending_blocks
 from bot.delivery.report_dm import ReportRequest, request_report, send_report
