@@ -50,7 +50,7 @@ class Summary:
 
 
 def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now: datetime) -> Summary:
-    """The headline of `build_report` for `roles` (no `since`), by the same definitions."""
+    """The headline of `bot.reporting.reports.build_report` for `roles` (no `since`), by the same definitions."""
     ids = [r.id for r in roles if r.id is not None]
     status: dict[int, Counter[str]] = defaultdict(Counter)
     # Grouped in the order of ix_candidate_board_counts, so it is read from the index alone.
