@@ -1,9 +1,7 @@
-"""Candidate card, thread replies, summaries, pipeline lists and the candidate modals."""
+"""The candidate card: its fields, the stage's checklist and the buttons, with the ids Slack sends back
+for candidate buttons and modals."""
 
 from __future__ import annotations
-
-import json
-from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -11,24 +9,15 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     ConfirmObject,
-    EmailInputElement,
-    InputBlock,
     Option,
-    PlainTextInputElement,
     SectionBlock,
-    StaticSelectElement,
-    UrlInputElement,
-    UserSelectElement,
 )
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
-from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, header, section, slack_date, user
-from bot.rules.candidates import thread_link
-from bot.rules.pipeline import PAST_TENSE, CandidateView, RoleBoard, status_word
-from bot.rules.purge import PurgePreview, PurgeResult, SlackCleanup
+from bot.rules.pipeline import CandidateView, status_word
 from models.kit import Stage, StageKind
-from models.tables import Candidate, CandidateStatus, Role, StageEvent
+from models.tables import Candidate, CandidateStatus
 
 STATUS_EMOJI = {
     "active": ":large_green_circle:",
@@ -201,210 +190,6 @@ def card_metadata(candidate: Candidate) -> dict[str, object]:
     return {"event_type": "candidate_card", "event_payload": {"candidate_id": candidate.id}}
 
 
-def event_text(event: StageEvent, view: CandidateView, *, from_name: str, to_name: str) -> str:
-    actor = user(event.actor_id) if event.actor_id else "Someone"
-    name = escape(view.candidate.name)
-    if event.action == "created":
-        return f":wave: {actor} added *{name}* for {escape(view.role.title)}, starting at *{escape(to_name)}*."
-    if event.action == "advance":
-        return f":arrow_right: {actor} advanced *{name}* from *{escape(from_name)}* to *{escape(to_name)}*."
-    if event.action == "hire":
-        return f":tada: {actor} marked *{name}* as *hired* after *{escape(from_name)}*."
-    if event.action == "hold":
-        return f":double_vertical_bar: {actor} put *{name}* on hold at *{escape(from_name)}*."
-    if event.action == "reject":
-        return f":x: {actor} rejected *{name}* at *{escape(from_name)}*."
-    if event.action == "reopen":
-        return f":leftwards_arrow_with_hook: {actor} reopened *{name}* at *{escape(to_name)}*."
-    return f"{actor}: {event.action} {name}."
-
-
-def action_words(action: str) -> str:
-    verb = action.partition(":")[0]
-    return {"check": "ticked", "uncheck": "unticked"}.get(verb) or PAST_TENSE.get(action, action)
-
-
-def tick_text(event: StageEvent, view: CandidateView) -> str:
-    """The thread reply for one checklist tick."""
-    actor = user(event.actor_id) if event.actor_id else "Someone"
-    done = sum(1 for i in view.checklist if i.done)
-    item = escape(event.reason or "an item")
-    progress = f"({done} of {len(view.checklist)} done)"
-    if event.action.startswith("check:"):
-        return f":white_check_mark: {actor} ticked *{item}* for *{escape(view.candidate.name)}* {progress}."
-    return f":leftwards_arrow_with_hook: {actor} unticked *{item}* for *{escape(view.candidate.name)}* {progress}."
-
-
-def event_blocks(text: str, reason: str | None) -> list[Block]:
-    blocks: list[Block] = [section(text)]
-    if reason:
-        blocks.append(context(f"Reason: {escape(clip(reason, 2900))}"))
-    return blocks
-
-
-def summary_blocks(view: CandidateView, events: Sequence[StageEvent], *, internal: bool) -> list[Block]:
-    c = view.candidate
-    lines = [
-        f"*{escape(c.name)}* (#{c.id}) · {escape(view.role.title)}",
-        f"Stage {stage_label(view)} · {STATUS_EMOJI.get(c.status, '')} {status_word(c.status)} · "
-        f"{view.days_in_stage} days in stage",
-    ]
-    if view.next_interview is not None:
-        lines.append(f"Next interview: {slack_date(view.next_interview.starts_at)}")
-    link = thread_link(c.channel_id, c.thread_ts)
-    if link:
-        lines.append(f"<{link}|Open the candidate thread>")
-    blocks: list[Block] = [section("\n".join(lines))]
-    if internal:
-        details = [escape(c.email)]
-        if c.source:
-            details.append(f"source: {escape(clip(c.source, 100))}")
-        if c.link:
-            details.append(f"<{c.link}|profile>")
-        blocks.append(context(" · ".join(details)))
-        history = [
-            f"{slack_date(e.at, '{date_short}')} {action_words(e.action)}"
-            + (f" by {user(e.actor_id)}" if e.actor_id else "")
-            + (f": _{escape(clip(e.reason, 120))}_" if e.reason else "")
-            for e in list(events)[-5:]
-        ]
-        if history:
-            blocks.append(context("\n".join(history)))
-    return blocks
-
-
-def choices_blocks(query: str, matches: Sequence[tuple[Candidate, Role]]) -> list[Block]:
-    lines = [f"• #{c.id} *{escape(c.name)}* · {escape(r.title)} · {status_word(c.status)}" for c, r in matches[:10]]
-    return [
-        section(f"{len(matches)} candidates match '{escape(query)}':\n" + "\n".join(lines)),
-        context("Pick one with `/candidate #id`."),
-    ]
-
-
-def board_blocks(boards: Sequence[RoleBoard]) -> list[Block]:
-    if not boards:
-        return [section("No open roles yet. Ask whoever runs the bot to add one with `interview-bot role add`.")]
-    blocks: list[Block] = []
-    for board in boards:
-        total = sum(board.by_status.values())
-        closed = ", ".join(
-            f"{board.by_status[s]} {status_word(s)}" for s in ("hired", "rejected") if board.by_status.get(s)
-        )
-        blocks.append(header(clip(f"{board.role.title} · {total} candidates", 150)))
-        lines = []
-        for column in board.columns:
-            names = ", ".join(
-                f"{escape(c.name)}{' (on hold)' if c.status == CandidateStatus.on_hold else ''} {days}d"
-                for c, days in column.candidates
-            )
-            more = column.count - len(column.candidates)
-            if more > 0:
-                names += f" +{more} more"
-            lines.append(f"*{escape(column.stage.name)}* ({column.count})" + (f": {names}" if names else ""))
-        if not board.columns:
-            lines.append(f"Kit `{board.role.kit_key}` is not loaded.")
-        blocks.append(section("\n".join(lines)))
-        if closed:
-            blocks.append(context(closed))
-        if len(blocks) >= 45:
-            blocks.append(context("More roles: use `/candidate list <role>`."))
-            break
-    return blocks
-
-
-def new_candidate_modal(roles: Sequence[Role], *, origin_channel: str | None) -> View:
-    options = [Option(value=str(r.id), text=clip(r.title, 75)) for r in roles[:100]]
-    role_select = StaticSelectElement(
-        action_id="value",
-        placeholder="Pick the role",
-        options=options,
-        initial_option=options[0] if len(options) == 1 else None,
-    )
-    return View(
-        type="modal",
-        callback_id=NEW_CANDIDATE,
-        title="New candidate",
-        submit="Add candidate",
-        close="Cancel",
-        private_metadata=json.dumps({"channel": origin_channel}),
-        blocks=[
-            InputBlock(
-                block_id="name",
-                label="Name",
-                element=PlainTextInputElement(action_id="value", max_length=200, placeholder="Full name"),
-            ),
-            InputBlock(
-                block_id="email",
-                label="Email",
-                element=EmailInputElement(action_id="value", placeholder="name@example.com"),
-            ),
-            InputBlock(block_id="role_id", label="Role", element=role_select),
-            InputBlock(
-                block_id="slack_user_id",
-                label="Candidate's Slack user",
-                optional=True,
-                hint="A guest or Slack Connect user, if they have one: they get their prep messages here.",
-                element=UserSelectElement(action_id="value", placeholder="Pick a user"),
-            ),
-            InputBlock(
-                block_id="source",
-                label="Source",
-                optional=True,
-                element=PlainTextInputElement(action_id="value", max_length=200, placeholder="Referral, job board…"),
-            ),
-            InputBlock(
-                block_id="link",
-                label="Resume or profile link",
-                optional=True,
-                element=UrlInputElement(action_id="value"),
-            ),
-            InputBlock(
-                block_id="notes",
-                label="Notes",
-                optional=True,
-                element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
-            ),
-        ],
-    )
-
-
-def reason_modal(candidate: Candidate, action: str, expected: tuple[str, str], origin: dict[str, str | None]) -> View:
-    verb = {"hold": "Put on hold", "reject": "Reject", "reopen": "Reopen"}[action]
-    required = action in ("hold", "reject")
-    return View(
-        type="modal",
-        callback_id=STAGE_REASON,
-        title=clip(f"{verb}", 24),
-        submit=clip(verb, 24),
-        close="Cancel",
-        private_metadata=json.dumps(
-            {"candidate_id": candidate.id, "action": action, "expected": list(expected), **origin}
-        ),
-        blocks=[
-            section(f"{verb} *{escape(candidate.name)}*? The reason is posted in the candidate's thread."),
-            InputBlock(
-                block_id="reason",
-                label="Reason",
-                optional=not required,
-                element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
-            ),
-        ],
-    )
-
-
-def candidate_stage_message(candidate: Candidate, stage: Stage, company: str | None) -> list[Block]:
-    """What a candidate reads when they move on: the next stage and its prep, nothing internal."""
-    who = f" with {escape(company)}" if company else ""
-    blocks: list[Block] = [
-        section(f"Hi {escape(candidate.name.split()[0])}, good news: you are moving on to the next step{who}."),
-        section(f"*Next: {escape(stage.name)}*"),
-    ]
-    if stage.prep:
-        blocks.append(section(stage.prep))
-    blocks.append(context("Questions about this step? Your recruiter is happy to help."))
-    return blocks
-
-
 def advance_confirmation_blocks(view: CandidateView) -> list[Block]:
     c = view.candidate
     if view.kit is not None and view.stage_number < view.stage_count:
@@ -418,72 +203,3 @@ def advance_confirmation_blocks(view: CandidateView) -> list[Block]:
             elements=[ButtonElement(text="Advance", action_id=ADVANCE, value=button_value(c), style="primary")],
         ),
     ]
-
-
-def candidate_message_metadata(candidate: Candidate) -> dict[str, object]:
-    """On messages sent to a candidate outside the outbox, so a purge finds exactly theirs."""
-    return {"event_type": "candidate_message", "event_payload": {"candidate_id": candidate.id}}
-
-
-def purge_confirmation_blocks(preview: PurgePreview) -> list[Block]:
-    lines = "\n".join(f"• {escape(line)}" for line in preview.lines())
-    name = escape(preview.name)
-    return [
-        section(
-            f"Purge *{name}* (#{preview.candidate_id}, {escape(preview.role_title)}, {escape(preview.email)})? "
-            f"This erases, everywhere the bot keeps it:\n{lines}"
-        ),
-        context(
-            "Anonymous counts (stages, statuses, ratings, recommendations) are kept for reports, and the purge "
-            "is logged with your name. This cannot be undone."
-        ),
-        ActionsBlock(
-            block_id="purge_confirmation",
-            elements=[
-                ButtonElement(
-                    text="Purge personal data",
-                    action_id=PURGE,
-                    value=str(preview.candidate_id),
-                    style="danger",
-                    confirm=ConfirmObject(
-                        title="Purge candidate?",
-                        text=f"Erase everything about {clip(preview.name, 100)} (#{preview.candidate_id}) for good?",
-                        confirm="Purge",
-                        deny="Cancel",
-                        style="danger",
-                    ),
-                )
-            ],
-        ),
-    ]
-
-
-def purged_card_text(result: PurgeResult) -> str:
-    return f"Candidate purged: #{result.candidate_id}, {result.role_title}"
-
-
-def purged_card_blocks(result: PurgeResult) -> list[Block]:
-    """The card once the candidate is purged: nothing personal, no buttons."""
-    return [
-        header("Candidate purged"),
-        section(
-            f"#{result.candidate_id} · {escape(result.role_title)}: this candidate's personal data was erased "
-            f"on {slack_date(result.at, '{date_short_pretty}')} at a recruiter's request."
-        ),
-    ]
-
-
-def purge_done_blocks(result: PurgeResult, cleanup: SlackCleanup) -> list[Block]:
-    erased = "\n".join(f"• {escape(line)}" for line in result.lines())
-    slack = "\n".join(f"• {escape(line)}" for line in cleanup.lines())
-    blocks: list[Block] = [
-        section(f":wastebasket: *{escape(result.label)}* ({escape(result.role_title)}).\n{erased}"),
-        section(f"*In Slack*\n{slack}"),
-        context(f"Logged as audit entry #{result.audit_id}."),
-    ]
-    return blocks
-
-
-def purge_done_text(result: PurgeResult, cleanup: SlackCleanup) -> str:
-    problems = f"; {len(cleanup.failures)} Slack messages could not be cleaned up" if cleanup.failures else ""
-    return f"{result.label}{problems}"

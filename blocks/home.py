@@ -10,7 +10,7 @@ from slack_sdk.models.views import View
 from blocks.common import clip, context, divider, escape, header, section, slack_date
 from blocks.reports import home_report_blocks
 from blocks.scorecard import pending_blocks
-from bot.reporting.reports import Summary
+from bot.reporting.home import Summary
 from bot.rules.candidates import thread_link
 from bot.rules.pipeline import RoleBoard, Waiting
 from bot.rules.scorecards import PendingScorecard

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from blocks.common import SECTION_TEXT_MAX, context, divider, escape, header, section, user
-from bot.reporting.reports import (
+from bot.reporting.home import Summary
+from bot.reporting.types import (
     MIN_SAMPLE,
     RATING_ORDER,
     RECOMMENDATION_ORDER,
     Report,
     Section,
-    Summary,
     counts,
     gap,
     hours,

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from blocks.common import section
 from blocks.home import home_view
-from bot.reporting.reports import Summary, home_summary, reportable_roles
+from bot.reporting.home import Summary, home_summary
+from bot.reporting.reports import reportable_roles
 from bot.rules.commands import APP_HOME_OPENED
 from bot.rules.errors import Forbidden
 from bot.rules.idempotency import AlreadyDone, once

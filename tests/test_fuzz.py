@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from blocks.candidate import ADVANCE, reason_modal
+from blocks.candidate import ADVANCE
+from blocks.candidate_modals import reason_modal
 from blocks.scorecard import SUBMIT
 from bot.devtools.slack_requests import answer_scorecard, text_value
 from bot.devtools.slack_standin import MESSAGE_TEXT_LIMIT, check_blocks, check_view

@@ -1,4 +1,4 @@
-"""Hiring analytics: every figure computed on a seeded history whose answers are worked
+"""The hiring report: every figure computed on a seeded history whose answers are worked
 out by hand below, on SQLite and PostgreSQL; then the same report in Slack (a DM with the charts
 uploaded through files upload v2) and as the HTML page of `interview-bot report`.
 
@@ -40,7 +40,9 @@ from typing import Any
 import pytest
 
 from bot.devtools.slack_standin import SlackStandIn
-from bot.reporting.reports import Report, build_report, home_summary, parse_report_args, percentile
+from bot.reporting.home import home_summary
+from bot.reporting.reports import build_report, parse_report_args
+from bot.reporting.types import Report, percentile
 from bot.rules.kits import KitCatalog, load_kits
 from bot.rules.purge import purge_candidate
 from bot.wiring.db import Database

@@ -18,8 +18,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from blocks.candidate import purged_card_blocks, purged_card_text
 from blocks.common import to_dicts
+from blocks.purge import purged_card_blocks, purged_card_text
 from bot.delivery.dispatcher import METADATA_TYPE
 from bot.rules.purge import PurgeResult, SlackCleanup, SlackMessage
 

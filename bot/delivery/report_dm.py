@@ -19,7 +19,8 @@ from sqlmodel import col, select
 from blocks.common import to_dicts
 from blocks.reports import report_blocks
 from bot.reporting.charts import charts_for
-from bot.reporting.reports import Report, build_report, parse_report_args, pick_role, reportable_roles
+from bot.reporting.reports import build_report, parse_report_args, pick_role, reportable_roles
+from bot.reporting.types import Report
 from bot.rules.errors import UserError
 from bot.wiring.services import Services
 from models.tables import Role

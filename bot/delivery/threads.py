@@ -13,16 +13,7 @@ from collections import defaultdict
 from slack_sdk import WebClient
 from sqlmodel import col, update
 
-from blocks.candidate import (
-    candidate_message_metadata,
-    candidate_stage_message,
-    card_blocks,
-    card_metadata,
-    card_text,
-    event_blocks,
-    event_text,
-    tick_text,
-)
+from blocks.candidate import card_blocks, card_metadata, card_text
 from blocks.common import section, to_dicts
 from blocks.rounds import (
     cancelled_reply,
@@ -32,6 +23,7 @@ from blocks.rounds import (
     take_home_received_reply,
     take_home_sent_reply,
 )
+from blocks.stage_change import candidate_message_metadata, candidate_stage_message, event_blocks, event_text, tick_text
 from bot.rules.candidates import get_candidate
 from bot.rules.pipeline import candidate_view
 from bot.rules.rounds import load_round

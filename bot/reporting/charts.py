@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.reporting.reports import Section
+from bot.reporting.types import Section
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: it costs half a second at start-up
     from matplotlib.axes import Axes

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from bot.reporting.charts import Chart, charts_for
-from bot.reporting.reports import (
+from bot.reporting.types import (
     MIN_SAMPLE,
     RATING_ORDER,
     RECOMMENDATION_ORDER,

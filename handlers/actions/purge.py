@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from blocks.candidate import purge_done_blocks, purge_done_text
 from blocks.common import to_dicts
+from blocks.purge import purge_done_blocks, purge_done_text
 from bot.delivery.purge_cleanup import PurgeCleaner
 from bot.rules.errors import UserError
 from bot.rules.purge import candidate_to_purge, purge_candidate

@@ -7,7 +7,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from blocks.candidate import BUTTON_ACTIONS, parse_button_value, reason_modal
+from blocks.candidate import BUTTON_ACTIONS, parse_button_value
+from blocks.candidate_modals import reason_modal
 from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
 from bot.rules.pipeline import change_stage

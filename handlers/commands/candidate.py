@@ -7,16 +7,11 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from blocks.candidate import (
-    advance_confirmation_blocks,
-    board_blocks,
-    choices_blocks,
-    new_candidate_modal,
-    purge_confirmation_blocks,
-    reason_modal,
-    summary_blocks,
-)
+from blocks.candidate import advance_confirmation_blocks
+from blocks.candidate_modals import new_candidate_modal, reason_modal
 from blocks.hiring import command_help_blocks, usage_error_blocks
+from blocks.pipeline import board_blocks, choices_blocks, summary_blocks
+from blocks.purge import purge_confirmation_blocks
 from bot.rules.candidates import find_one
 from bot.rules.commands import CANDIDATE
 from bot.rules.errors import UserError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack
 from sqlmodel import Session, select
 
-from blocks.candidate import choices_blocks
+from blocks.pipeline import choices_blocks
 from bot.rules.candidates import find_one, is_candidate
 from bot.rules.errors import Forbidden
 from bot.rules.roles import require_role_recruiter

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from sqlmodel import select
 
-from blocks.candidate import new_candidate_modal
+from blocks.candidate_modals import new_candidate_modal
 from bot.wiring.services import Services
 from handlers.views.candidate import new_candidate
 from models.tables import Candidate, Role

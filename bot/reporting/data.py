@@ -1,0 +1,176 @@
+"""The rows the hiring report reads from the database for a scope, once, and the same rows narrowed
+to one role."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, cast, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from bot.reporting.types import RATING_SCORE
+from models.tables import (
+    Candidate,
+    Interview,
+    InterviewKind,
+    InterviewStatus,
+    PanelMember,
+    QuestionRating,
+    Scorecard,
+    StageEvent,
+)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """`count` ratings of one question alike: the same rating and indicators observed, for candidates
+    of one role whose status is now `status` (aggregated in the database)."""
+
+    role_id: int
+    status: str
+    question_key: str
+    rating: str
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    count: int
+
+
+@dataclass
+class ReportData:
+    """Everything the figures need for a scope, read once."""
+
+    candidates: list[Candidate]
+    # The cohort plus the candidates of in-scope rounds added before it (they have decisions too).
+    everyone: dict[int, Candidate]
+    events: dict[int, list[StageEvent]]
+    rounds: list[Interview]
+    # Panels of the rounds still open (scheduled): who is overdue.
+    panels: dict[int, list[str]]
+    scorecards: list[Scorecard]
+    # (interviewer, candidate) -> rating (below, meets, exceeds) -> how many they gave that candidate
+    rating_counts: dict[tuple[str, int], dict[str, int]]
+    answers: list[Answers]
+
+
+# The columns the figures use, read as plain rows (attribute access by name): the report reads
+# every row of its scope, and rows of a few columns cost a fraction of ORM objects (bench/scale.py).
+_USED = {
+    Candidate: ("id", "role_id", "status", "stage_key", "created_at"),
+    StageEvent: ("candidate_id", "at", "action", "from_stage", "to_stage", "to_status"),
+    Interview: ("id", "candidate_id", "status", "ends_at"),
+    PanelMember: ("interview_id", "interviewer_id"),
+    Scorecard: ("id", "interview_id", "interviewer_id", "recommendation", "submitted_at"),
+}
+
+
+def _columns(model: Any) -> Any:
+    return sa_select(*(model.__table__.c[name] for name in _USED[model]))
+
+
+def load_data(session: Session, role_ids: list[int], start: datetime | None) -> ReportData:
+    query = _columns(Candidate).where(col(Candidate.role_id).in_(role_ids))
+    cohort = list(session.exec(query.where(col(Candidate.created_at) >= start) if start else query))
+    events: dict[int, list[StageEvent]] = defaultdict(list)
+    for event in session.exec(
+        _columns(StageEvent)
+        .join(Candidate, col(Candidate.id) == col(StageEvent.candidate_id))
+        .where(col(Candidate.role_id).in_(role_ids), *([col(Candidate.created_at) >= start] if start else []))
+        .order_by(col(StageEvent.candidate_id), col(StageEvent.at), col(StageEvent.id))
+    ):
+        events[event.candidate_id].append(event)
+    # Rounds are scoped by when they ended, so their candidates may predate the cohort.
+    everyone = {c.id: c for c in session.exec(query)} if start else {c.id: c for c in cohort}
+    round_query = (
+        _columns(Interview)
+        .join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
+        .where(
+            col(Candidate.role_id).in_(role_ids),
+            col(Interview.status) != InterviewStatus.cancelled,
+            # Kickoffs are not scored: no feedback to turn around.
+            col(Interview.kind) != InterviewKind.kickoff,
+        )
+    )
+    if start:
+        round_query = round_query.where(col(Interview.ends_at) >= start)
+    rounds = list(session.exec(round_query.order_by(col(Interview.id))))
+    panels: dict[int, list[str]] = defaultdict(list)
+    # Joined to the same scope rather than filtered by a list of ids: hundreds of thousands of
+    # bound parameters are more than SQLite accepts and slow on PostgreSQL.
+    in_scope = select(round_query.with_only_columns(col(Interview.id)).subquery())
+    # Panels only matter for who is overdue, on rounds still open.
+    open_rounds = select(
+        round_query.with_only_columns(col(Interview.id))
+        .where(col(Interview.status) == InterviewStatus.scheduled)
+        .subquery()
+    )
+    for member in session.exec(_columns(PanelMember).where(col(PanelMember.interview_id).in_(open_rounds))):
+        panels[member.interview_id].append(member.interviewer_id)
+    scorecards = list(
+        session.exec(_columns(Scorecard).where(col(Scorecard.interview_id).in_(in_scope)).order_by(col(Scorecard.id)))
+    )
+
+    # The ratings are the largest table by far (a row per question per scorecard): they are only
+    # ever counted, so the database counts them.
+    def rated(*columns: Any) -> Any:
+        return (
+            sa_select(*columns, func.count())
+            .select_from(QuestionRating)
+            .join(Scorecard, col(Scorecard.id) == col(QuestionRating.scorecard_id))
+            .join(Interview, col(Interview.id) == col(Scorecard.interview_id))
+            .where(col(Interview.id).in_(in_scope))
+            .group_by(*columns)
+        )
+
+    rating_counts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+    by_pair = (Scorecard.interviewer_id, Interview.candidate_id, QuestionRating.rating)
+    for person, candidate_id, rating, count in session.exec(
+        rated(*by_pair).where(col(QuestionRating.rating).in_(list(RATING_SCORE)))
+    ):
+        rating_counts[(person, candidate_id)][rating] = count
+    indicators: dict[str, tuple[str, ...]] = {}
+
+    def observed(raw: str | None) -> tuple[str, ...]:
+        # Each distinct list is decoded once: the same few recur across thousands of ratings.
+        key = raw or ""
+        if key not in indicators:
+            value = json.loads(key) if key else []
+            indicators[key] = tuple(str(v) for v in value) if isinstance(value, list) else ()
+        return indicators[key]
+
+    by_answer = (
+        Candidate.role_id,
+        Candidate.status,
+        QuestionRating.question_key,
+        QuestionRating.rating,
+        cast(QuestionRating.positive_observed, Text),
+        cast(QuestionRating.negative_observed, Text),
+    )
+    answers = [
+        Answers(role_id, status, key, rating, observed(positive), observed(negative), count)
+        for role_id, status, key, rating, positive, negative, count in session.exec(
+            rated(*by_answer).join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
+        )
+    ]
+    return ReportData(cohort, everyone, events, rounds, panels, scorecards, rating_counts, answers)
+
+
+def only_role(data: ReportData, role_id: int | None) -> ReportData:
+    mine = {cid for cid, c in data.everyone.items() if c.role_id == role_id}
+    rounds = [r for r in data.rounds if r.candidate_id in mine]
+    round_ids = {r.id for r in rounds}
+    scorecards = [s for s in data.scorecards if s.interview_id in round_ids]
+    return ReportData(
+        [c for c in data.candidates if c.role_id == role_id],
+        {cid: data.everyone[cid] for cid in mine},
+        {cid: e for cid, e in data.events.items() if cid in mine},
+        rounds,
+        {rid: p for rid, p in data.panels.items() if rid in round_ids},
+        scorecards,
+        {pair: counts for pair, counts in data.rating_counts.items() if pair[1] in mine},
+        [a for a in data.answers if a.role_id == role_id],
+    )

@@ -1,0 +1,112 @@
+"""The hiring report's headline for the App Home, counted in the database."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, false, func, or_
+from sqlmodel import Session, col, select
+
+from bot.reporting.types import feedback_deadline, ratio
+from bot.rules.kits import KitCatalog
+from models.tables import (
+    Candidate,
+    CandidateStatus,
+    Interview,
+    InterviewKind,
+    InterviewStatus,
+    PanelMember,
+    Role,
+    Scorecard,
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Counts for the App Home: aggregated in the database, a handful of statements whatever the
+    history's size (bench/scale.py), where the full report reads every row of it. Who was
+    interviewed is left to the full report: counting it costs more than the rest together."""
+
+    title: str
+    added: int
+    hired: int
+    rejected: int
+    on_hold: int
+    active: int
+
+    @property
+    def hire_rate(self) -> float | None:
+        return ratio(self.hired, self.hired + self.rejected)
+
+
+@dataclass(frozen=True)
+class Summary:
+    overall: Headline
+    roles: list[Headline]
+    overdue_now: int
+
+
+def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now: datetime) -> Summary:
+    """The headline of `bot.reporting.reports.build_report` for `roles` (no `since`), by the same definitions."""
+    ids = [r.id for r in roles if r.id is not None]
+    status: dict[int, Counter[str]] = defaultdict(Counter)
+    # Grouped in the order of ix_candidate_board_counts, so it is read from the index alone.
+    for role_id, state, count in session.exec(
+        select(Candidate.role_id, Candidate.status, func.count())
+        .where(col(Candidate.role_id).in_(ids))
+        .group_by(col(Candidate.role_id), col(Candidate.stage_key), col(Candidate.status))
+    ):
+        status[role_id][state] += count
+    # Roles grouped by their kit's feedback deadline, so one statement covers every deadline.
+    by_deadline: dict[timedelta, list[int]] = defaultdict(list)
+    for role in roles:
+        if role.id is not None:
+            by_deadline[feedback_deadline(kits.kits.get(role.kit_key))].append(role.id)
+    submitted = (
+        select(Scorecard.id)
+        .where(
+            col(Scorecard.interview_id) == col(Interview.id),
+            col(Scorecard.interviewer_id) == col(PanelMember.interviewer_id),
+        )
+        .exists()
+    )
+    overdue = session.exec(
+        select(func.count())
+        .select_from(PanelMember)
+        .join(Interview, col(Interview.id) == col(PanelMember.interview_id))
+        .join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
+        .where(
+            col(Interview.status) == InterviewStatus.scheduled,
+            col(Interview.kind) != InterviewKind.kickoff,
+            or_(
+                *(
+                    and_(col(Candidate.role_id).in_(role_ids), col(Interview.ends_at) < now - deadline)
+                    for deadline, role_ids in by_deadline.items()
+                ),
+                false(),
+            ),
+            ~submitted,
+        )
+    ).one()
+
+    def headline(title: str, role_ids: Sequence[int]) -> Headline:
+        counts = Counter[str]()
+        for role_id in role_ids:
+            counts.update(status.get(role_id, Counter()))
+        return Headline(
+            title=title,
+            added=sum(counts.values()),
+            hired=counts[CandidateStatus.hired],
+            rejected=counts[CandidateStatus.rejected],
+            on_hold=counts[CandidateStatus.on_hold],
+            active=counts[CandidateStatus.active],
+        )
+
+    return Summary(
+        overall=headline("All roles", ids),
+        roles=[headline(r.title, [r.id]) for r in roles if r.id is not None],
+        overdue_now=overdue,
+    )
