@@ -43,7 +43,8 @@ from bot.rules.line import reply_view
 from bot.rules.pipeline import change_stage
 from bot.rules.purge import candidate_to_purge, purge_candidate
 from bot.rules.roles import require_role_recruiter
-from bot.rules.rounds import cancel_round, load_round
+from bot.rules.rounds import load_round
+from bot.rules.scheduling import cancel_round
 from bot.rules.take_home import mark_received
 from bot.wiring.services import Services
 from handlers.modals import review_view, schedule_view, scorecard_modal, take_home_view

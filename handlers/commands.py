@@ -32,7 +32,8 @@ from bot.rules.errors import Forbidden, UserError
 from bot.rules.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
 from bot.rules.purge import purge_preview
 from bot.rules.roles import list_roles, open_roles, require_role_recruiter
-from bot.rules.rounds import load_round, upcoming_round
+from bot.rules.rounds import load_round
+from bot.rules.scheduling import upcoming_round
 from bot.rules.scorecards import pending_for, round_to_score
 from bot.wiring.services import Services
 from handlers.modals import reschedule_view, schedule_view, scorecard_modal

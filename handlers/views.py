@@ -23,7 +23,8 @@ from bot.rules.idempotency import AlreadyDone, once
 from bot.rules.line import reply_to_candidate
 from bot.rules.pipeline import change_stage, stage_events
 from bot.rules.roles import get_role, require_role_recruiter
-from bot.rules.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
+from bot.rules.rounds import load_round
+from bot.rules.scheduling import assign_reviewers, local_to_utc, reschedule_round, schedule_round
 from bot.rules.scorecards import RATING_LABELS, check_can_score, round_questions, submit_scorecard
 from bot.rules.take_home import send_take_home
 from bot.wiring.services import Services

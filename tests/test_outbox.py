@@ -18,7 +18,7 @@ import bot.delivery.dispatcher as dispatcher_module
 from bot.delivery.dispatcher import Dispatcher, PassResult
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.kits import inner_model
-from bot.rules.rounds import Kind, outbox_row
+from bot.rules.message_kinds import Kind, outbox_row
 from bot.slack.client import dispatcher_client
 from bot.wiring.db import Database
 from bot.wiring.scheduler import start_ticking

@@ -46,12 +46,14 @@ from blocks.messages import (
     take_home_missing_message,
 )
 from bot.delivery.line_files import follow_relay
+from bot.rules.assignments import received_at
 from bot.rules.errors import UserError
-from bot.rules.line import LINE_KINDS, render_line
+from bot.rules.line import render_line
+from bot.rules.message_kinds import LINE_KINDS, Kind
+from bot.rules.message_plan import promise_hours
 from bot.rules.promises import decided_since
-from bot.rules.rounds import Kind, RoundContext, load_round, promise_hours
+from bot.rules.rounds import RoundContext, load_round
 from bot.rules.scorecards import Debrief, debrief_for, submitted_by
-from bot.rules.take_home import received_at
 from bot.wiring.services import Services
 from models.tables import Candidate, Interview, InterviewStatus, OutboxMessage, OutboxState, Role, Scorecard
 

@@ -37,12 +37,11 @@ from blocks.line import (
 from bot.rules.candidates import OPEN_STATUSES
 from bot.rules.errors import NotFound, UserError
 from bot.rules.ids import is_row_id
+from bot.rules.message_kinds import LINE_KINDS, Kind, outbox_row
 from bot.rules.permissions import Permissions
-from bot.rules.rounds import Kind, outbox_row
 from bot.wiring.services import Services
 from models.tables import Candidate, Interview, OutboxMessage, OutboxState, Role, StageEvent
 
-LINE_KINDS = (Kind.line_relay, Kind.line_reply, Kind.line_reply_thread)
 REPLY_MAX = 3000
 # A candidate hired or rejected can still answer a recruiter who wrote to them (closing the loop)
 # for this long after that message; otherwise only open candidacies are relayed.
