@@ -48,7 +48,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select, update
 
-from bot.delivery.dispatcher import METADATA_TYPE
+from bot.delivery.posting import METADATA_TYPE
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
 from bot.rules.message_kinds import Kind, outbox_row

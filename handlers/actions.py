@@ -39,7 +39,6 @@ from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
 from bot.rules.checklists import set_checklist
 from bot.rules.errors import UserError
-from bot.rules.line import reply_view
 from bot.rules.pipeline import change_stage
 from bot.rules.purge import candidate_to_purge, purge_candidate
 from bot.rules.roles import require_role_recruiter
@@ -47,7 +46,7 @@ from bot.rules.rounds import load_round
 from bot.rules.scheduling import cancel_round
 from bot.rules.take_home import mark_received
 from bot.wiring.services import Services
-from handlers.modals import review_view, schedule_view, scorecard_modal, take_home_view
+from handlers.modals import reply_view, review_view, schedule_view, scorecard_modal, take_home_view
 from handlers.respond import catch_for_later, open_view_later, tell, tell_later
 
 
