@@ -35,7 +35,7 @@ from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
 from bot.rules.clock import ManualClock
 from bot.rules.roles import add_role
-from bot.rules.rounds import schedule_round
+from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import round_questions
 from bot.wiring.app import build_app
 from bot.wiring.server import HttpServer, WebApp

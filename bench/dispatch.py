@@ -48,11 +48,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select, update
 
-from bot.delivery.dispatcher import METADATA_TYPE
+from bot.delivery.posting import METADATA_TYPE
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
+from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.roles import add_role
-from bot.rules.rounds import Kind, outbox_row, schedule_round
+from bot.rules.scheduling import schedule_round
 from bot.wiring.db import Database, normalize_url
 from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS, Settings

@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
 from blocks.common import SECTION_TEXT_MAX, clip, context, escape, section, user
+from bot.rules.line import SharedFile
 from models.tables import Candidate
-
-if TYPE_CHECKING:
-    from bot.rules.line import SharedFile
 
 # The "Reply to candidate" button under a relayed message or a sent note, and the modal it opens.
 LINE_REPLY = "line_reply"

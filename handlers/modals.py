@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from blocks.line import reply_modal
 from blocks.rounds import review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
+from bot.rules.line import reply_target
 from bot.rules.pipeline import stage_index
 from bot.rules.roles import kit_for, require_role_recruiter
 from bot.rules.rounds import load_round, schedulable_stages, stage_variants
@@ -123,3 +125,10 @@ def scorecard_modal(services: Services, interview_id: int, user_id: str) -> dict
         recommendation=scorecard.recommendation if scorecard else None,
         notes=scorecard.notes if scorecard else None,
     ).to_dict()
+
+
+def reply_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
+    """The Reply to candidate modal (from the button or the message shortcut), or why not."""
+    with services.db.read() as session:
+        candidate, role = reply_target(session, services.permissions, candidate_id, user_id)
+    return reply_modal(candidate, role.title).to_dict()

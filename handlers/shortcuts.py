@@ -7,8 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.rules.commands import REPLY_TO_CANDIDATE
-from bot.rules.line import candidate_for_thread, reply_view
+from bot.rules.line import candidate_for_thread
 from handlers.context import services_of
+from handlers.modals import reply_view
 from handlers.respond import catch_for_later, open_view_later
 
 

@@ -33,7 +33,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.devtools.slack_requests import select_value, text_value
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.pipeline import change_stage
-from bot.rules.rounds import schedule_round
+from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import Answer, submit_scorecard
 from bot.wiring.db import Database
 from models.tables import Candidate, Interview, Scorecard, StageEvent

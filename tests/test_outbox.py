@@ -16,9 +16,10 @@ from sqlmodel import select
 
 import bot.delivery.dispatcher as dispatcher_module
 from bot.delivery.dispatcher import Dispatcher, PassResult
+from bot.delivery.kinds import RENDERERS
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.kits import inner_model
-from bot.rules.rounds import Kind, outbox_row
+from bot.rules.message_kinds import Kind, outbox_row
 from bot.slack.client import dispatcher_client
 from bot.wiring.db import Database
 from bot.wiring.scheduler import start_ticking
@@ -272,3 +273,10 @@ def test_two_instances_on_one_database_pace_a_channel_together(db: Database, sla
         assert all(b - a >= 0.99 for a, b in itertools.pairwise(sent))
     delivered = deliveries(slack)
     assert sorted(delivered) == sorted(i for group in ids.values() for i in group) and set(delivered.values()) == {1}
+
+
+def test_every_message_kind_has_one_renderer_and_a_name() -> None:
+    # bot/rules/message_kinds.py is the one list of kinds: one added without a renderer (a second
+    # one fails at import) or without a name in reports fails here.
+    assert sorted(RENDERERS) == sorted(Kind)
+    assert all(kind.report_name.strip() for kind in Kind)

@@ -22,7 +22,7 @@ from bot.rules.kits import load_kits
 from bot.rules.pipeline import change_stage
 from bot.rules.purge import find_for_purge, purge_candidate, purge_preview
 from bot.rules.roles import add_role
-from bot.rules.rounds import schedule_round
+from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import Answer, round_questions, submit_scorecard
 from bot.wiring.db import Database
 from bot.wiring.settings import SHIPPED_KITS

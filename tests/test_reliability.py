@@ -18,11 +18,13 @@ import pytest
 from sqlmodel import func, select
 
 import bot.delivery.dispatcher as dispatcher_module
-from bot.delivery.dispatcher import METADATA_TYPE, Dispatcher
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.posting import METADATA_TYPE
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
+from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.roles import add_role
-from bot.rules.rounds import Kind, outbox_row, schedule_round
+from bot.rules.scheduling import schedule_round
 from bot.slack.client import dispatcher_client
 from bot.wiring.db import Database
 from bot.wiring.services import Services

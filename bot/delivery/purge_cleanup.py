@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.common import to_dicts
 from blocks.purge import purged_card_blocks, purged_card_text
-from bot.delivery.dispatcher import METADATA_TYPE
+from bot.delivery.posting import METADATA_TYPE
 from bot.rules.purge import PurgeResult, SlackCleanup, SlackMessage
 
 log = logging.getLogger("interview_bot.purge")

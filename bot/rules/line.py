@@ -1,4 +1,4 @@
-"""The line between a candidate and the hiring team (issue 8, item 7).
+"""The line between a candidate and the hiring team.
 
 A candidate writes to the bot in its DM: the message, and any files sent with it, are relayed into
 their candidate thread, and a ✅ on their DM tells them it was passed on. A recruiter answers from
@@ -6,10 +6,10 @@ the thread (a button or the message shortcut, then a modal): the text goes to th
 from the bot and the thread records who sent what. Nothing else that is said in the thread ever
 reaches the candidate.
 
-Every message here is to someone other than the person acting, so each is an outbox row (SPEC 4),
+Every message here is to someone other than the person acting, so each is an outbox row,
 written in the transaction that decides it, with its text in the row's payload (a purge empties
-it). The rules are plain Python over the database; `reply_view` renders the modal and
-`render_line` a row, when the dispatcher sends it; bot/delivery/line_files.py makes the files follow.
+it). These are the rules, plain Python over the database; bot/delivery/renderers/line.py renders
+a row when the dispatcher sends it, and bot/delivery/line_files.py makes the files follow.
 """
 
 from __future__ import annotations
@@ -20,29 +20,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk.models.blocks import Block
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from blocks.line import (
-    relay_blocks,
-    relay_text,
-    reply_blocks,
-    reply_modal,
-    reply_note_blocks,
-    reply_note_text,
-    reply_text,
-)
 from bot.rules.candidates import OPEN_STATUSES
 from bot.rules.errors import NotFound, UserError
 from bot.rules.ids import is_row_id
+from bot.rules.message_kinds import LINE_KINDS, Kind, outbox_row
 from bot.rules.permissions import Permissions
-from bot.rules.rounds import Kind, outbox_row
-from bot.wiring.services import Services
 from models.tables import Candidate, Interview, OutboxMessage, OutboxState, Role, StageEvent
 
-LINE_KINDS = (Kind.line_relay, Kind.line_reply, Kind.line_reply_thread)
 REPLY_MAX = 3000
 # A candidate hired or rejected can still answer a recruiter who wrote to them (closing the loop)
 # for this long after that message; otherwise only open candidacies are relayed.
@@ -130,16 +118,6 @@ def relayed_dm(row: OutboxMessage) -> tuple[str, str] | None:
     if isinstance(dm, dict) and isinstance(dm.get("channel"), str) and isinstance(dm.get("ts"), str):
         return dm["channel"], dm["ts"]
     return None
-
-
-@dataclass(frozen=True)
-class LineMessage:
-    """An outbox row of the line, rendered for chat.postMessage."""
-
-    channel: str
-    text: str
-    blocks: list[Block]
-    thread_ts: str | None = None
 
 
 def line_candidacies(session: Session, user_id: str, now: datetime) -> list[tuple[Candidate, Role]]:
@@ -252,13 +230,6 @@ def reply_target(session: Session, permissions: Permissions, candidate_id: int, 
     return candidate, role
 
 
-def reply_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
-    """The Reply to candidate modal (from the button or the message shortcut), or why not."""
-    with services.db.read() as session:
-        candidate, role = reply_target(session, services.permissions, candidate_id, user_id)
-    return reply_modal(candidate, role.title).to_dict()
-
-
 def clean_reply(value: object) -> str:
     text = value.replace("\x00", "").strip() if isinstance(value, str) else ""
     if not text:
@@ -305,36 +276,3 @@ def candidate_for_thread(session: Session, channel_id: str | None, ts: str | Non
             "channel or a reply under it."
         )
     return found
-
-
-def render_line(services: Services, row: OutboxMessage) -> LineMessage | None:
-    """A line row as it is sent now; None once the candidate is purged (nothing left to say)."""
-    with services.db.read() as session:
-        candidate = session.get(Candidate, row.candidate_id) if row.candidate_id is not None else None
-        if candidate is None or candidate.purged_at is not None:
-            return None
-        role = session.get(Role, candidate.role_id)
-    payload = row.payload or {}
-    text = str(payload.get("text") or "")
-    files = relay_files(row) if row.kind == Kind.line_relay else []
-    if not (text or files) or role is None:
-        return None
-    if row.kind == Kind.line_reply:
-        kit = services.kits.kits.get(role.kit_key)
-        by = str(payload.get("by") or "")
-        blocks = reply_blocks(text, by, role.title, kit.company if kit else None)
-        return LineMessage(row.target, reply_text(text), blocks)
-    if not candidate.channel_id:
-        return None
-    if row.kind == Kind.line_relay:
-        others = [str(t) for t in payload.get("others") or []]
-        following = [f for f in files if not f.too_large]
-        too_large = [f for f in files if f.too_large]
-        blocks = relay_blocks(candidate, text, others, following, too_large, MAX_FILE_BYTES)
-        fallback = relay_text(candidate, text, len(files))
-        return LineMessage(candidate.channel_id, fallback, blocks, candidate.thread_ts)
-    if row.kind == Kind.line_reply_thread:
-        by = str(payload.get("by") or "")
-        note = reply_note_blocks(candidate, text, by)
-        return LineMessage(candidate.channel_id, reply_note_text(candidate, text, by), note, candidate.thread_ts)
-    return None

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.rules.assignments import take_home_state
 from bot.rules.candidates import OPEN_STATUSES, fold, get_candidate
 from bot.rules.checklists import ChecklistItem, checklist_state
 from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.promises import Promise, open_promise
 from bot.rules.roles import kit_for
-from models.kit import Kit, Stage, StageKind
+from models.kit import Kit, Stage
 from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, Role, StageEvent
 
 REASON_MAX = 1000
@@ -175,18 +176,6 @@ def status_phrase(kit: Kit, candidate: Candidate) -> str:
 
 def days_between(start: datetime, now: datetime) -> int:
     return max(0, (now - start).days)
-
-
-def take_home_state(session: Session, candidate: Candidate, stage: Stage) -> str | None:
-    # Imported here: bot.rules.take_home builds on bot.rules.rounds, which builds on this module.
-    from bot.rules.take_home import open_assignment, received_at
-
-    if stage.kind is not StageKind.take_home or candidate.id is None:
-        return None
-    assignment = open_assignment(session, candidate.id, stage.key)
-    if assignment is None:
-        return None
-    return "received" if received_at(session, assignment) else "open"
 
 
 def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> CandidateView:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.rules.candidates import fold
 from bot.rules.errors import NotFound, UserError
+from bot.rules.message_kinds import report_name
 from models.tables import (
     AuditLog,
     Candidate,
@@ -32,25 +33,6 @@ from models.tables import (
 
 ACTION = "candidate.purge"
 ACTOR_MAX = 64
-
-# How each kind of scheduled message is named in reports.
-MESSAGE_NAMES = {
-    "prep": "prep guide",
-    "prep_reminder": "prep reminder",
-    "briefing": "briefing",
-    "scorecard_request": "scorecard request",
-    "scorecard_reminder": "scorecard reminder",
-    "escalation": "feedback escalation",
-    "escalation_thread": "feedback escalation",
-    "round_cancelled": "cancellation notice",
-    "round_rescheduled": "reschedule notice",
-    "debrief_thread": "debrief",
-    "debrief": "debrief",
-    "dead_letter": "delivery failure notice",
-    "line_relay": "message from the candidate",
-    "line_reply": "message to the candidate",
-    "line_reply_thread": "message to the candidate (thread copy)",
-}
 
 
 @dataclass(frozen=True)
@@ -255,7 +237,7 @@ def _reasons(session: Session, candidate_id: int) -> list[StageEvent]:
 def _sent(row: OutboxMessage) -> SlackMessage | None:
     if row.state != OutboxState.sent or not row.sent_channel or not row.sent_ts:
         return None
-    return SlackMessage(row.sent_channel, row.sent_ts, MESSAGE_NAMES.get(row.kind, row.kind))
+    return SlackMessage(row.sent_channel, row.sent_ts, report_name(row.kind))
 
 
 def purge_preview(session: Session, candidate_id: int) -> PurgePreview:

@@ -13,7 +13,8 @@ from sqlmodel import Session, col, or_, select, update
 from bot.rules.candidates import find_one
 from bot.rules.errors import Forbidden, UserError
 from bot.rules.kits import KitCatalog
-from bot.rules.rounds import Kind, RoundContext, load_round, outbox_row
+from bot.rules.message_kinds import Kind, outbox_row
+from bot.rules.rounds import RoundContext, load_round
 from models.kit import Question
 from models.tables import (
     Candidate,

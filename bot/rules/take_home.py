@@ -1,5 +1,5 @@
-"""Take-home stages (issue 8 item 2): the brief and due date to the candidate, a reminder before
-it is due, the recruiter told if nothing arrived, then the reviewers' scorecards once it did.
+"""Take-home stages: the brief and due date to the candidate, a reminder before it is due, the
+recruiter told if nothing arrived, then the reviewers' scorecards once it did.
 
 An assignment is a round of the take-home stage (kind `assignment`) that starts when it is sent
 and "ends" at the due date, so the outbox, the panel (the reviewers) and the scorecards work as for interviews.
@@ -12,29 +12,20 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, update
 
+from bot.rules.assignments import RECEIVED, open_assignment, received_at
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog
+from bot.rules.message_kinds import Kind
+from bot.rules.message_plan import received_messages, take_home_messages
 from bot.rules.pipeline import stage_index
 from bot.rules.roles import kit_for
-from bot.rules.rounds import MAX_PANEL, Kind, RoundContext, add_round, load_round, outbox_row, parse_panel
+from bot.rules.rounds import RoundContext, load_round
+from bot.rules.scheduling import MAX_PANEL, add_round, parse_panel
 from models.kit import StageKind
-from models.tables import (
-    Interview,
-    InterviewKind,
-    InterviewStatus,
-    OutboxMessage,
-    OutboxState,
-    Role,
-    StageEvent,
-)
-
-RECEIVED = "received"
-# Nudges around the due date: the candidate a day before, the recruiter an hour after.
-REMIND_BEFORE = timedelta(hours=24)
-MISSING_AFTER = timedelta(hours=1)
+from models.tables import Interview, InterviewKind, InterviewStatus, OutboxMessage, OutboxState, Role, StageEvent
 
 
 def due_end(due: date, tz_name: str) -> datetime:
@@ -44,32 +35,6 @@ def due_end(due: date, tz_name: str) -> datetime:
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return datetime.combine(due, time(23, 59), tzinfo=zone).astimezone(ZoneInfo("UTC"))
-
-
-def open_assignment(session: Session, candidate_id: int, stage_key: str) -> Interview | None:
-    return session.exec(
-        select(Interview)
-        .where(
-            col(Interview.candidate_id) == candidate_id,
-            col(Interview.stage_key) == stage_key,
-            col(Interview.kind) == InterviewKind.assignment,
-            col(Interview.status) == InterviewStatus.scheduled,
-        )
-        .order_by(col(Interview.id).desc())
-    ).first()
-
-
-def received_at(session: Session, interview: Interview) -> datetime | None:
-    event = session.exec(
-        select(StageEvent)
-        .where(
-            col(StageEvent.candidate_id) == interview.candidate_id,
-            col(StageEvent.action) == RECEIVED,
-            col(StageEvent.at) >= interview.created_at,
-        )
-        .order_by(col(StageEvent.id))
-    ).first()
-    return event.at if event else None
 
 
 def send_take_home(
@@ -116,22 +81,11 @@ def send_take_home(
         created_at=now,
     )
     add_round(session, interview, panel)
-    if candidate.slack_user_id:
-        session.add(outbox_row(Kind.take_home_brief, candidate.slack_user_id, candidate_id, interview.id, now, now))
-        if ends - REMIND_BEFORE > now + timedelta(hours=1):
-            session.add(
-                outbox_row(
-                    Kind.take_home_reminder,
-                    candidate.slack_user_id,
-                    candidate_id,
-                    interview.id,
-                    ends - REMIND_BEFORE,
-                    now,
-                )
-            )
-    session.add(outbox_row(Kind.take_home_missing, actor, candidate_id, interview.id, ends + MISSING_AFTER, now))
+    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
+    for row in take_home_messages(ctx, actor, now):
+        session.add(row)
     session.flush()
-    return RoundContext(interview, candidate, role, kit, stage, panel)
+    return ctx
 
 
 def mark_received(session: Session, kits: KitCatalog, candidate_id: int, actor: str, now: datetime) -> RoundContext:
@@ -152,7 +106,6 @@ def mark_received(session: Session, kits: KitCatalog, candidate_id: int, actor: 
     session.add(interview)
     session.flush()
     ctx = load_round(session, kits, interview.id or 0)
-    kit = ctx.kit
     session.exec(
         update(OutboxMessage)
         .where(
@@ -162,19 +115,9 @@ def mark_received(session: Session, kits: KitCatalog, candidate_id: int, actor: 
         )
         .values(state=OutboxState.cancelled)
     )
-    timings = kit.timings_for(ctx.stage)
-    for user_id in ctx.panel:
-        session.add(outbox_row(Kind.scorecard_request, user_id, candidate_id, interview.id, now, now))
-        reminder = now + timedelta(hours=timings.reminder_after_hours)
-        session.add(outbox_row(Kind.scorecard_reminder, user_id, candidate_id, interview.id, reminder, now))
-    if ctx.panel:
-        escalate = now + timedelta(hours=kit.feedback_due_hours)
-        session.add(outbox_row(Kind.escalation, actor, candidate_id, interview.id, escalate, now))
-        if candidate.channel_id:
-            session.add(
-                outbox_row(Kind.escalation_thread, candidate.channel_id, candidate_id, interview.id, escalate, now)
-            )
-    else:
+    for row in received_messages(ctx, actor, now):
+        session.add(row)
+    if not ctx.panel:
         # Nothing to score here (it is scored at the presentation): the assignment is done.
         interview.status = InterviewStatus.debriefed
         interview.debriefed_at = now

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.rules.errors import UserError
-from bot.rules.line import reply_view
 from handlers.context import services_of
+from handlers.modals import reply_view
 from handlers.respond import catch_for_later
 
 

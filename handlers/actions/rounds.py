@@ -13,7 +13,8 @@ from blocks.candidate import parse_button_value
 from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
 from bot.rules.roles import require_role_recruiter
-from bot.rules.rounds import cancel_round, load_round
+from bot.rules.rounds import load_round
+from bot.rules.scheduling import cancel_round
 from bot.rules.take_home import mark_received
 from bot.wiring.services import Services
 from handlers.context import services_of

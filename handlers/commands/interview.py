@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from blocks.hiring import command_help_blocks, usage_error_blocks
 from blocks.rounds import cancel_confirmation
 from bot.rules.commands import INTERVIEW
-from bot.rules.rounds import load_round, upcoming_round
+from bot.rules.rounds import load_round
+from bot.rules.scheduling import upcoming_round
 from handlers.commands.lookup import candidate_for
 from handlers.context import services_of
 from handlers.modals import reschedule_view, schedule_view

@@ -15,7 +15,8 @@ from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.roles import require_role_recruiter
-from bot.rules.rounds import assign_reviewers, load_round, local_to_utc, reschedule_round, schedule_round
+from bot.rules.rounds import load_round
+from bot.rules.scheduling import assign_reviewers, local_to_utc, reschedule_round, schedule_round
 from bot.rules.take_home import send_take_home
 from handlers.context import services_of
 from handlers.views.forms import answer_form, form_values, submitted_once

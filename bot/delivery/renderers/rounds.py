@@ -1,0 +1,80 @@
+"""The messages around a meeting or review: prep and its reminder to the candidate, the panel's
+briefings and scorecard requests, the feedback escalation, and the notices of a move or cancellation.
+
+Each applies only while the round is on: none of them goes out for a cancelled round except the
+cancellation itself, and the nudges stop once their scorecards are in.
+"""
+
+from __future__ import annotations
+
+from blocks.messages import (
+    briefing_message,
+    cancelled_message,
+    escalation_message,
+    prep_message,
+    rescheduled_message,
+    scorecard_request,
+)
+from bot.delivery.rendering import Rendered, Rendering
+from bot.rules.message_kinds import Kind
+from models.tables import OutboxMessage
+
+
+def cancelled(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    state = r.round(row)
+    if state is None:
+        return None
+    ctx = state.ctx
+    to_candidate = row.target == ctx.candidate.slack_user_id
+    return r.message(row, state, f"Cancelled: {ctx.title}", lambda: cancelled_message(ctx, to_candidate=to_candidate))
+
+
+def rescheduled(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    state = r.round(row)
+    if state is None or state.cancelled:
+        return None
+    ctx = state.ctx
+    to_candidate = row.target == ctx.candidate.slack_user_id
+    return r.message(row, state, f"Moved: {ctx.title}", lambda: rescheduled_message(ctx, to_candidate=to_candidate))
+
+
+def prep(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    """The prep guide, and its reminder before the round."""
+    state = r.round(row)
+    if state is None or not state.scheduled:
+        return None
+    ctx = state.ctx
+    reminder = row.kind == Kind.prep_reminder
+    return r.message(row, state, f"Your {ctx.title}", lambda: prep_message(ctx, reminder=reminder))
+
+
+def briefing(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    state = r.round(row)
+    if state is None or not state.scheduled:
+        return None
+    ctx = state.ctx
+    return r.message(row, state, f"Briefing: {ctx.title} with {ctx.candidate.name}", lambda: briefing_message(ctx))
+
+
+def scorecard(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    """The request for a scorecard, and its reminder, until the interviewer's is in."""
+    state = r.round(row)
+    if state is None or not state.scheduled or row.target in state.done:
+        return None
+    ctx = state.ctx
+    reminder = row.kind == Kind.scorecard_reminder
+    return r.message(
+        row, state, f"Scorecard for {ctx.candidate.name}", lambda: scorecard_request(ctx, reminder=reminder)
+    )
+
+
+def escalation(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    """Feedback overdue, to the recruiter or in the thread, while any scorecard is missing."""
+    state = r.round(row)
+    if state is None:
+        return None
+    ctx = state.ctx
+    missing = [u for u in ctx.panel if u not in state.done]
+    if not state.scheduled or not missing:
+        return None
+    return r.message(row, state, f"Feedback overdue for {ctx.candidate.name}", lambda: escalation_message(ctx, missing))

@@ -1,0 +1,107 @@
+"""The kinds of outbox message: the one list of them, and one row of a kind.
+
+Each kind is the key its rows store, with what the rest of the code needs to know about it: how
+reports name it, whether it is posted in the candidate's thread, whether its due time follows the
+round when the round moves, and whether it is on the line between a candidate and the hiring team.
+The dispatcher renders each kind with the renderer bot/delivery/kinds.py registers for its key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum, StrEnum, unique
+
+from models.tables import OutboxMessage
+
+
+class Fact(Enum):
+    """What may be true of a kind."""
+
+    # Posted in the candidate's thread in the hiring channel, not to the row's target directly.
+    thread = "thread"
+    # Due relative to the round's times, so moved with the round when it is rescheduled.
+    timed = "timed"
+    # Between a candidate and the hiring team: about no round, its text in the row's payload.
+    line = "line"
+
+
+@unique
+class Kind(StrEnum):
+    """Outbox message kinds. A member is the key stored in `OutboxMessage.kind` (it compares equal
+    to that string), with its name in reports and its facts."""
+
+    report_name: str
+    thread: bool
+    timed: bool
+    line: bool
+
+    def __new__(cls, key: str, report_name: str, *facts: Fact) -> Kind:
+        kind = str.__new__(cls, key)
+        kind._value_ = key
+        kind.report_name = report_name
+        kind.thread = Fact.thread in facts
+        kind.timed = Fact.timed in facts
+        kind.line = Fact.line in facts
+        return kind
+
+    prep = "prep", "prep guide"
+    prep_reminder = "prep_reminder", "prep reminder", Fact.timed
+    briefing = "briefing", "briefing", Fact.timed
+    scorecard_request = "scorecard_request", "scorecard request", Fact.timed
+    scorecard_reminder = "scorecard_reminder", "scorecard reminder", Fact.timed
+    escalation = "escalation", "feedback escalation", Fact.timed
+    escalation_thread = "escalation_thread", "feedback escalation", Fact.thread, Fact.timed
+    cancelled = "round_cancelled", "cancellation notice"
+    rescheduled = "round_rescheduled", "reschedule notice"
+    debrief_thread = "debrief_thread", "debrief", Fact.thread
+    debrief = "debrief", "debrief"
+    # Posted at once when another row gives up, never queued itself.
+    dead_letter = "dead_letter", "delivery failure notice"
+    # To the recruiter, before a response-time promise to the candidate runs out.
+    promise = "promise_reminder", "response promise reminder", Fact.timed
+    # Take-home stages (bot/rules/take_home.py).
+    take_home_brief = "take_home_brief", "take-home brief"
+    take_home_reminder = "take_home_reminder", "take-home reminder"
+    take_home_missing = "take_home_missing", "missing take-home notice"
+    # The line between a candidate and the hiring team (bot/rules/line.py).
+    line_relay = "line_relay", "message from the candidate", Fact.thread, Fact.line
+    line_reply = "line_reply", "message to the candidate", Fact.line
+    line_reply_thread = "line_reply_thread", "message to the candidate (thread copy)", Fact.thread, Fact.line
+
+
+BY_KEY: dict[str, Kind] = {kind.value: kind for kind in Kind}
+# Kinds whose due time follows the round when it moves.
+TIMED_KINDS = tuple(kind for kind in Kind if kind.timed)
+THREAD_KINDS = tuple(kind for kind in Kind if kind.thread)
+LINE_KINDS = tuple(kind for kind in Kind if kind.line)
+
+
+def report_name(key: str) -> str:
+    """How reports name a row's kind; a key no longer known is shown as it is."""
+    kind = BY_KEY.get(key)
+    return kind.report_name if kind is not None else key
+
+
+def outbox_row(
+    kind: str,
+    target: str,
+    candidate_id: int | None,
+    interview_id: int | None,
+    due: datetime,
+    now: datetime,
+    tag: str = "",
+) -> OutboxMessage:
+    """One scheduled message. The idempotency key makes a second copy of the same message impossible;
+    `tag` tells apart messages of the same kind that may rightly repeat (each reschedule notice).
+    A message about no round is keyed by its candidate."""
+    scope = f"round:{interview_id}" if interview_id is not None else f"candidate:{candidate_id}"
+    key = f"{scope}:{kind}:{target}" + (f":{tag}" if tag else "")
+    return OutboxMessage(
+        kind=kind,
+        target=target,
+        candidate_id=candidate_id,
+        interview_id=interview_id,
+        due_at=max(due, now),
+        idempotency_key=key,
+        created_at=now,
+    )
