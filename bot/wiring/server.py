@@ -151,6 +151,11 @@ class HttpServer:
 
     def stop(self) -> None:
         self._closing = True
-        self.server.close()
+        if self._thread is not None and self._thread.is_alive() and isinstance(self.server, BaseWSGIServer):
+            # Close from waitress's own loop, woken through its trigger: sockets closed under its
+            # select() would leave it waiting out the loop's one-second timeout.
+            self.server.trigger.pull_trigger(self.server.close)
+        else:
+            self.server.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
