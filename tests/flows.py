@@ -63,7 +63,9 @@ def new_candidate_values(
 
 
 def views_opened(app: RunningApp, user_id: str) -> int:
-    return len(app.slack.calls_to("views.open"))
+    """How many times the app called views.open for `user_id` (by the trigger id minted for them)."""
+    calls = app.slack.calls_to("views.open")
+    return sum(1 for call in calls if app.slack.trigger_user(str(call.args.get("trigger_id", ""))) == user_id)
 
 
 def new_view(app: RunningApp, user_id: str, before: int) -> dict[str, Any]:
