@@ -16,12 +16,11 @@ import pytest
 
 from blocks.common import escape
 from bot.devtools.demo import CASEY, CHANNEL, INES, RECRUITER, Demo
-from bot.rules.kits import load_kits
 from bot.rules.rounds import stage_variants
-from bot.wiring.settings import SHIPPED_KITS
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
+from tests.conftest import shipped_kits
 
-KITS = load_kits([SHIPPED_KITS])
+KITS = shipped_kits()
 
 
 def interviewer_only(kit: Kit) -> list[str]:

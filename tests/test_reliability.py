@@ -18,14 +18,13 @@ import pytest
 from sqlmodel import func, select
 
 import bot.delivery.dispatcher as dispatcher_module
-from bot.delivery.dispatcher import METADATA_TYPE, Dispatcher
+from bot.delivery.dispatcher import METADATA_TYPE
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
 from bot.rules.roles import add_role
 from bot.rules.rounds import Kind, outbox_row, schedule_round
 from bot.slack.client import dispatcher_client
 from bot.wiring.db import Database
-from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS
 from models.tables import Candidate, Interview, OutboxMessage, ProcessedEvent
 from tests.conftest import (
@@ -38,6 +37,8 @@ from tests.conftest import (
     RECRUITER,
     RunningApp,
     make_settings,
+    services_for,
+    shipped_kits,
 )
 from tests.flows import (
     add_candidate,
@@ -46,6 +47,7 @@ from tests.flows import (
     new_candidate_values,
     open_new_candidate,
     reload,
+    unpaced_dispatcher,
 )
 
 BIN = Path(sys.executable).parent / "interview-bot"
@@ -58,7 +60,7 @@ def test_event_retries_take_effect_once(app: RunningApp) -> None:
         response = app.client.event(event, event_id="Ev0HOME1", retry_num=retry)
         assert response.status_code == 200
     app.slack.wait_for("views.publish")
-    time.sleep(0.3)
+    app.wait_idle()
     assert len(app.slack.calls_to("views.publish")) == 1
     app.client.event(event, event_id="Ev0HOME2")
     app.slack.wait_for(lambda: len(app.slack.calls_to("views.publish")) == 2)
@@ -115,7 +117,7 @@ def test_double_submitted_modal_and_replayed_click_change_state_once(app: Runnin
 
 def seed_messages(db: Database, slack: SlackStandIn, count: int, users: int = 50) -> list[int]:
     """A round and `count` due messages to `users` people, written as the app would."""
-    kits = Services.from_settings(make_settings(db.url, slack)).kits
+    kits = shipped_kits()
     now = datetime.now(UTC)
     people = [f"U0LOAD{i:04d}" for i in range(users)]
     for person in people:
@@ -171,8 +173,8 @@ def test_slack_faults_lose_nothing_and_retry_after_is_honoured(
 ) -> None:
     ids = seed_messages(db, slack, 120)
     monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
-    services = Services.from_settings(make_settings(db.url, slack))
-    dispatcher = Dispatcher(services, dispatcher_client(services.settings))
+    services = services_for(make_settings(db.url, slack))
+    dispatcher = unpaced_dispatcher(services, dispatcher_client(services.settings))
     slack.failure_rate("chat.postMessage", 0.15, seed=7)
     passes = 0
     while passes < 200:
