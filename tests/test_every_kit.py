@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from blocks.common import escape
-from bot.devtools.demo import CASEY, CHANNEL, INES, RECRUITER, Demo
+from bot.devtools.demo import Demo
+from bot.devtools.demo_loop import CASEY, CHANNEL, INES, RECRUITER
 from bot.rules.rounds import stage_variants
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
 from tests.conftest import shipped_kits
