@@ -1,15 +1,22 @@
 """Fixtures: a migrated database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
-the Slack Web API stand-in, and the real app serving HTTP on a free port."""
+the Slack Web API stand-in, and the real app serving HTTP on a free port.
+
+Each pytest-xdist worker is its own process with its own session: its own SQLite file (under
+its own temporary directory) or PostgreSQL database, and its own parsed kits."""
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,6 +26,7 @@ from sqlmodel import SQLModel
 from bot.devtools.slack_requests import SignedSlackClient
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.clock import ManualClock
+from bot.rules.kits import KitCatalog, load_kits
 from bot.wiring.app import build_app
 from bot.wiring.db import Database, normalize_url
 from bot.wiring.server import HttpServer, WebApp
@@ -34,6 +42,9 @@ INTERVIEWER_1 = "U0INTONE"
 INTERVIEWER_2 = "U0INTTWO"
 MEMBER = "U0MEMBER"
 CANDIDATE = "U0GUEST"
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -108,6 +119,51 @@ def make_settings(database_url: str, slack: SlackStandIn, **overrides: object) -
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+@functools.cache
+def shipped_kits() -> KitCatalog:
+    """The shipped kits, parsed once per test process: nothing changes a catalog once loaded."""
+    return load_kits([SHIPPED_KITS])
+
+
+def services_for(settings: Settings, *, clock: ManualClock | None = None) -> Services:
+    """`Services.from_settings`, with the shipped kits already parsed when those are the ones asked for."""
+    kits = shipped_kits() if settings.kits_path == SHIPPED_KITS else None
+    return Services.from_settings(settings, clock=clock, kits=kits)
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener executor, counting the work in flight so a test can wait for its lazy
+    listeners to finish (and then assert that something did not happen)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="lazy-listener")
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        with self._changed:
+            self._busy += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _: object) -> None:
+        with self._changed:
+            self._busy -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float = 10) -> None:
+        """Until everything submitted so far has finished. Bolt submits a request's lazy listeners
+        before it answers the request, so after an answer this covers that request's work."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._busy == 0, timeout):
+                raise AssertionError(f"{self._busy} listener(s) still running after {timeout} s")
+
+
 @dataclass
 class RunningApp:
     services: Services
@@ -115,10 +171,15 @@ class RunningApp:
     slack: SlackStandIn
     client: SignedSlackClient
     clock: ManualClock
+    listeners: ListenerPool
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
+
+    def wait_idle(self) -> None:
+        """Until every lazy listener started so far has finished, its Slack calls made."""
+        self.listeners.wait_idle()
 
 
 @pytest.fixture
@@ -131,14 +192,16 @@ def app(db: Database, slack: SlackStandIn) -> Iterator[RunningApp]:
 def running_app(db: Database, slack: SlackStandIn, **settings_overrides: object) -> Iterator[RunningApp]:
     """The real app on a free port, against the stand-in, with a clock the test moves."""
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    settings = make_settings(db.url, slack, **settings_overrides)
-    services = Services.from_settings(settings, clock=clock)
-    server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
+    services = services_for(make_settings(db.url, slack, **settings_overrides), clock=clock)
+    listeners = ListenerPool()
+    server = HttpServer(WebApp(build_app(services, listener_executor=listeners), services), host="127.0.0.1", port=0)
     server.start()
     client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET, trigger_ids=slack.trigger_id)
-    yield RunningApp(services, server, slack, client, clock)
+    yield RunningApp(services, server, slack, client, clock, listeners)
     client.close()
     server.stop()
+    # What a test left running finishes here, not during the next test.
+    listeners.shutdown(wait=True)
     services.db.dispose()
 
 

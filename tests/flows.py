@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot.delivery.dispatcher import Dispatcher
@@ -20,6 +21,7 @@ from bot.devtools.slack_requests import (
 )
 from bot.devtools.slack_standin import check_view
 from bot.rules.roles import add_role
+from bot.wiring.services import Services
 from models.tables import Candidate, Role
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, RunningApp
 
@@ -63,7 +65,9 @@ def new_candidate_values(
 
 
 def views_opened(app: RunningApp, user_id: str) -> int:
-    return len(app.slack.calls_to("views.open"))
+    """How many times the app called views.open for `user_id` (by the trigger id minted for them)."""
+    calls = app.slack.calls_to("views.open")
+    return sum(1 for call in calls if app.slack.trigger_user(str(call.args.get("trigger_id", ""))) == user_id)
 
 
 def new_view(app: RunningApp, user_id: str, before: int) -> dict[str, Any]:
@@ -247,9 +251,16 @@ def submit_scorecard_via_dm(app: RunningApp, user_id: str, **answers: Any) -> li
         view = body["view"]
 
 
+def unpaced_dispatcher(services: Services, client: WebClient | None = None) -> Dispatcher:
+    """The dispatcher tests use: posts to one channel are not held a real second apart (the stand-in
+    enforces Slack's limits only when a test asks; pacing has its own tests, with the real interval).
+    `client`: the app's Slack client unless given."""
+    return Dispatcher(services, client or services.slack, channel_interval=timedelta(0))
+
+
 def dispatch(app: RunningApp, until: datetime | None = None) -> str:
     """One dispatcher pass over what is due by `until` (default: the app's clock), as its summary."""
-    return str(Dispatcher(app.services, app.services.slack).run_once(until or app.clock.now()))
+    return str(unpaced_dispatcher(app.services).run_once(until or app.clock.now()))
 
 
 def dms(app: RunningApp, user: str) -> list[str]:

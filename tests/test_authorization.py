@@ -29,7 +29,6 @@ from blocks.rounds import SCHEDULE as SCHEDULE_FORM
 from blocks.scorecard import CALLBACK as SCORECARD_FORM
 from blocks.scorecard import SUBMIT, ScorecardPage, paginate
 from bot.cli import main
-from bot.delivery.dispatcher import Dispatcher
 from bot.devtools.slack_requests import select_value, text_value
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.pipeline import change_stage
@@ -48,7 +47,15 @@ from tests.conftest import (
     RunningApp,
     running_app,
 )
-from tests.flows import add_candidate, all_text, make_role, new_candidate_values, said, schedule_values
+from tests.flows import (
+    add_candidate,
+    all_text,
+    make_role,
+    new_candidate_values,
+    said,
+    schedule_values,
+    unpaced_dispatcher,
+)
 
 Verdict = Literal["allowed", "refused", "unclear"]
 Y: Verdict = "allowed"
@@ -260,7 +267,7 @@ class World:
         subject = self.witness_submitted()
         assert subject.interview is not None
         self.score(subject.interview, INTERVIEWER_1, f"{subject.marker}: vague on retries.")
-        Dispatcher(self.app.services, self.app.services.slack).run_once(self.app.clock.now())
+        unpaced_dispatcher(self.app.services).run_once(self.app.clock.now())
         return subject
 
     # ------------------------------------------------------------------ reading the database
@@ -378,17 +385,6 @@ class World:
         self.app.client.event({"type": "app_home_opened", "user": user, "tab": "home"})
         self.app.slack.wait_for(lambda: len(self.app.slack.calls_to("views.publish")) > before)
         return all_text(self.app.slack.home(user))
-
-    def settle(self) -> None:
-        """Let lazy listeners finish: no Slack call for 100 ms."""
-        last, since, deadline = -1, time.monotonic(), time.monotonic() + 5
-        while time.monotonic() < deadline:
-            count = len(self.app.slack.calls)
-            if count != last:
-                last, since = count, time.monotonic()
-            elif time.monotonic() - since >= 0.1:
-                return
-            time.sleep(0.01)
 
     # ------------------------------------------------------------------ form answers
 
@@ -751,7 +747,7 @@ def judge(
 def run_row(w: World, name: str, action: Action) -> list[str]:
     expected = dict(zip(ROLES, TABLE[name], strict=True))
     subject = action.setup(w)
-    w.settle()
+    w.app.wait_idle()
     problems = action.row_check(w, subject) if action.row_check else []
     fresh_needed = False
     # Refusals first: they must leave the subject exactly as it was for the allowed ones.
@@ -760,16 +756,16 @@ def run_row(w: World, name: str, action: Action) -> list[str]:
         if want == Y and action.kind == "change":
             if fresh_needed:
                 subject = action.setup(w)
-                w.settle()
+                w.app.wait_idle()
             fresh_needed = True
         before = snapshot(w.app.services.db)
         seen = action.probe(w, subject, USERS[role])
-        w.settle()
+        w.app.wait_idle()
         after = snapshot(w.app.services.db)
         problems += judge(f"{name} × {role}", action, want, seen, before, after)
         if want == N and before != after:
             subject = action.setup(w)  # what the refused person changed must not confuse the next one
-            w.settle()
+            w.app.wait_idle()
     return [f"[{name}] {p}" for p in problems]
 
 

@@ -97,7 +97,7 @@ def test_recruiter_ticks_the_reference_checklist(app: RunningApp) -> None:
 
     # The same click replayed (a double click, a retry) changes nothing.
     tick(app, RECRUITER, casey, [0, 2])
-    time.sleep(0.3)
+    app.wait_idle()
     assert len(ticks(app)) == 2 and len(replies(app, casey)) == before + 2
 
     # Unticking is a change too: its own event and reply.

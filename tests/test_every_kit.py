@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from blocks.common import escape
-from bot.devtools.demo import CASEY, CHANNEL, INES, RECRUITER, Demo
-from bot.rules.kits import load_kits
+from bot.devtools.demo import Demo
+from bot.devtools.demo_loop import CASEY, CHANNEL, INES, RECRUITER
 from bot.rules.rounds import stage_variants
-from bot.wiring.settings import SHIPPED_KITS
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
+from tests.conftest import shipped_kits
 
-KITS = load_kits([SHIPPED_KITS])
+KITS = shipped_kits()
 
 
 def interviewer_only(kit: Kit) -> list[str]:

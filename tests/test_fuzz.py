@@ -234,6 +234,7 @@ def test_any_command_text_is_answered_and_writes_nothing(app: RunningApp, spec: 
         else:
             # The answer comes after the ack: a modal, or the problem in an ephemeral message.
             app.slack.wait_for(lambda: lazy_effects(app) > effects)
+            app.wait_idle()  # every call the listener makes, made
             new = app.slack.calls[calls:]
             assert all(c.error is None for c in new), [(c.method, c.error) for c in new]
             answer = all_text([c.args for c in new])
@@ -427,8 +428,9 @@ def fuzz_modal(
         if outcome == "accepted":
             if written is not None:
                 written(before, row_counts(app))
-            # Let the lazy listener post to the thread before the next example.
+            # Let the lazy listener post to the thread, and finish, before the next example.
             app.slack.wait_for(lambda: len(app.slack.calls_to("chat.postMessage")) > posted)
+            app.wait_idle()
         assert app.slack.violations == []
 
     submission()

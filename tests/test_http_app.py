@@ -14,9 +14,8 @@ from bot.devtools.slack_standin import check_blocks
 from bot.rules.commands import COMMANDS
 from bot.wiring.db import Database
 from bot.wiring.server import HttpServer, WebApp
-from bot.wiring.services import Services
 from models.tables import Role
-from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, MEMBER, RECRUITER, RunningApp, make_settings
+from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, MEMBER, RECRUITER, RunningApp, make_settings, services_for
 
 
 def ack_text(response: httpx.Response) -> str:
@@ -133,18 +132,19 @@ def test_broken_kit_is_reported_not_fatal(db: Database, slack, tmp_path) -> None
 
     (tmp_path / "good.yaml").write_text(VALID)
     (tmp_path / "broken.yaml").write_text("key: broken\ntitle: [oops\n")
-    services = Services.from_settings(make_settings(db.url, slack, kits_dir=tmp_path))
+    services = services_for(make_settings(db.url, slack, kits_dir=tmp_path))
     from bot.devtools.slack_requests import SignedSlackClient
     from bot.wiring.app import build_app
 
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)
     server.start()
+    client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET)
     try:
-        client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET)
         text = ack_text(client.command(MEMBER, "/hiring", "kits"))
         assert "`backend-mid`" in text
         assert "1 kit file(s) did not load" in text and "broken.yaml" in text
     finally:
+        client.close()  # an open keep-alive connection would hold the server's loop for seconds
         server.stop()
 
 
@@ -162,7 +162,7 @@ def test_health_and_metrics(app: RunningApp) -> None:
 
 def test_healthz_503_when_database_unreachable(slack, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
-    services = Services.from_settings(make_settings(url, slack))
+    services = services_for(make_settings(url, slack))
     from bot.wiring.app import build_app
 
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0)

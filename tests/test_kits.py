@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.rules.kits import load_kits, parse_kit
 from bot.wiring.settings import SHIPPED_KITS
 from models.kit import Kit, StageKind
+from tests.conftest import shipped_kits
 
 VALID = textwrap.dedent(
     """\
@@ -231,7 +232,7 @@ def test_shipped_kits_all_valid(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("key", sorted(SHIPPED))
 def test_shipped_kit_is_complete(key: str) -> None:
-    kit = load_kits([SHIPPED_KITS]).kits[key]
+    kit = shipped_kits().kits[key]
     # Every kit takes a candidate from first contact to an offer, and every live round is scored.
     assert kit.stages[-1].kind is StageKind.offer
     for stage in kit.stages:
@@ -245,7 +246,7 @@ def test_shipped_kit_is_complete(key: str) -> None:
 
 
 def test_structured_kit_carries_levels_anchors_and_exercises() -> None:
-    kit = load_kits([SHIPPED_KITS]).kits["backend-mid"]
+    kit = shipped_kits().kits["backend-mid"]
     kinds = {q.kind.value for q in kit.questions}
     assert kinds == {"competency", "attitude", "criterion", "exercise"}
     assert any(q.levels and q.levels.junior and q.levels.principal for q in kit.questions)
@@ -258,7 +259,7 @@ def test_structured_kit_carries_levels_anchors_and_exercises() -> None:
 
 
 def test_take_home_kit_has_kickoff_brief_and_presentation() -> None:
-    kit = load_kits([SHIPPED_KITS]).kits["senior-backend-application"]
+    kit = shipped_kits().kits["senior-backend-application"]
     take_home = [s for s in kit.stages if s.kind is StageKind.take_home]
     assert take_home and take_home[0].take_home and take_home[0].take_home.compensation
     index = kit.stages.index(take_home[0])

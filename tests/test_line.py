@@ -6,7 +6,6 @@ modal) and only that reaches the candidate; everyone else is refused."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,7 +20,6 @@ from sqlmodel import func, select
 import bot.delivery.dispatcher as dispatcher_module
 from blocks.candidate import ADVANCE, PURGE, REJECT
 from blocks.line import LINE_REPLY, LINE_REPLY_VIEW, chunks, defang
-from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.line_files import RELAYED_REACTION, DownloadError, TooLarge, download, download_url
 from bot.rules.commands import REPLY_TO_CANDIDATE
 from bot.rules.line import MAX_FILE_BYTES
@@ -42,6 +40,7 @@ from tests.flows import (
     replies,
     submit_reason,
     text_input,
+    unpaced_dispatcher,
     views_opened,
     wait_replies,
 )
@@ -50,7 +49,7 @@ SECOND_CHANNEL = "C0FRONTEND"
 
 
 def dispatch(app: RunningApp) -> str:
-    return str(Dispatcher(app.services, dispatcher_client(app.services.settings)).run_once(app.clock.now()))
+    return str(unpaced_dispatcher(app.services, dispatcher_client(app.services.settings)).run_once(app.clock.now()))
 
 
 def candidate_says(app: RunningApp, text: str, user: str = CANDIDATE, **kw: Any) -> httpx.Response:
@@ -219,7 +218,7 @@ def test_edits_joins_and_bots_are_not_relayed(app: RunningApp) -> None:
         {**base, "subtype": "file_share", "user": CANDIDATE, "text": "", "files": [{"id": "../etc/passwd"}, "F0X"]},
     ):
         assert app.client.event(event).status_code == 200
-    time.sleep(0.3)  # room for a lazy listener that should not run
+    app.wait_idle()  # the listeners that ran have finished
     assert outbox_count(app) == rows
     assert len(app.slack.calls_to("chat.postMessage")) == posted
 
@@ -409,7 +408,7 @@ def test_someone_who_is_not_a_candidate_is_answered_once_with_nothing_revealed(a
         assert secret not in all_text(answer)
     candidate_says(app, "Hello?", user=MEMBER)
     candidate_says(app, "Anyone?", user=MEMBER)
-    time.sleep(0.3)  # room for a second answer that should not come
+    app.wait_idle()  # both answered, or not, by now
     assert outbox_count(app) == rows
     assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
     assert len(bot_dms(app, MEMBER)) == 1

@@ -23,7 +23,6 @@ from bot.rules.message_kinds import Kind, outbox_row
 from bot.slack.client import dispatcher_client
 from bot.wiring.db import Database
 from bot.wiring.scheduler import start_ticking
-from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS
 from models.kit import Kit, Stage, candidate_fields
 from models.tables import OutboxMessage
@@ -35,8 +34,18 @@ from tests.conftest import (
     RunningApp,
     make_settings,
     running_app,
+    services_for,
 )
-from tests.flows import add_candidate, all_text, click_card, make_role, replies, schedule_round_via_card, wait_replies
+from tests.flows import (
+    add_candidate,
+    all_text,
+    click_card,
+    make_role,
+    replies,
+    schedule_round_via_card,
+    unpaced_dispatcher,
+    wait_replies,
+)
 from tests.test_reliability import deliveries
 from tests.test_rounds import ENDS, dms, scheduled
 
@@ -62,7 +71,7 @@ def test_serve_ticks_the_dispatcher_and_sends_within_two_seconds(app: RunningApp
 def test_rate_limit_is_honoured_then_sent(app: RunningApp) -> None:
     scheduled(app)
     app.slack.fail_next("chat.postMessage", error="ratelimited", status=429, retry_after=1)
-    dispatcher = Dispatcher(app.services, dispatcher_client(app.services.settings))
+    dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings))
     assert str(dispatcher.run_once(app.clock.now())) == "sent 0, retried 1, gave up 0, skipped 0"
     # Retry-After is one second: nothing is claimed before then.
     assert str(dispatcher.run_once(app.clock.now())) == "sent 0, retried 0, gave up 0, skipped 0"
@@ -77,7 +86,7 @@ def test_failing_message_ends_dead_and_the_recruiter_is_told(app: RunningApp, mo
     candidate, _ = scheduled(app)
     monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
     app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=dispatcher_module.MAX_ATTEMPTS)
-    dispatcher = Dispatcher(app.services, dispatcher_client(app.services.settings))
+    dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings))
     results = [str(dispatcher.run_once(app.clock.now())) for _ in range(dispatcher_module.MAX_ATTEMPTS)]
     assert results[:-1] == ["sent 0, retried 1, gave up 0, skipped 0"] * (dispatcher_module.MAX_ATTEMPTS - 1)
     assert results[-1] == "sent 0, retried 0, gave up 1, skipped 0"
@@ -132,7 +141,7 @@ def test_no_interviewer_only_text_ever_reaches_a_candidate(db: Database, slack: 
         assert MARKER in kit.questions[0].prompt and MARKER in (kit.stages[1].interviewer_guide or MARKER)
         make_role(app)
         candidate = add_candidate(app, slack_user=CANDIDATE)
-        dispatcher = Dispatcher(app.services, app.services.slack)
+        dispatcher = unpaced_dispatcher(app.services)
         for number, stage in enumerate(kit.stages[1:], start=2):
             click_card(app, RECRUITER, candidate, "candidate_advance")
             wait_replies(app, candidate, len(replies(app, candidate)) + 1)
@@ -187,7 +196,7 @@ def test_round_too_big_for_one_modal_uses_pages_and_split_groups(
         candidate = add_candidate(app, slack_user=CANDIDATE)
         schedule_round_via_card(app, candidate, stage="marathon", interviewers=[INTERVIEWER_1])
         app.clock.set(ENDS + timedelta(hours=4))
-        Dispatcher(app.services, app.services.slack).run_once(app.clock.now())
+        unpaced_dispatcher(app.services).run_once(app.clock.now())
         responses = submit_scorecard_via_dm(app, INTERVIEWER_1, pick=2)
         assert [r.json().get("response_action") for r in responses] == ["push"] * (len(responses) - 1) + ["clear"]
         assert len(responses) == 2  # 20 questions of 7 blocks: 13 fit the first page
@@ -239,7 +248,7 @@ def test_sends_to_one_channel_are_a_second_apart_and_other_channels_are_not_held
     slack.rate_limits(per_channel=1.0)  # Slack's rule, enforced: a second post within 1 s gets a 429
     others = [f"U0OTHER{n}" for n in range(5)]
     ids = seed_burst(db, slack, {"U0BUSY": 5, **dict.fromkeys(others, 1)})
-    services = Services.from_settings(make_settings(db.url, slack))
+    services = services_for(make_settings(db.url, slack))
     started = time.time()
     result = Dispatcher(services, dispatcher_client(services.settings)).run_once(datetime.now(UTC))
     assert str(result) == "sent 10, retried 0, gave up 0, skipped 0"
@@ -257,7 +266,7 @@ def test_two_instances_on_one_database_pace_a_channel_together(db: Database, sla
     slack.rate_limits(per_channel=1.0)
     users = [f"U0PACE{n}" for n in range(3)]
     ids = seed_burst(db, slack, dict.fromkeys(users, 4))
-    services = Services.from_settings(make_settings(db.url, slack))
+    services = services_for(make_settings(db.url, slack))
     # Two dispatchers share nothing but the database, as two processes would.
     dispatchers = [Dispatcher(services, dispatcher_client(services.settings)) for _ in range(2)]
     results: list[PassResult] = []

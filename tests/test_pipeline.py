@@ -10,14 +10,13 @@ from sqlmodel import Session, select
 
 from bot.rules.candidates import CandidateForm, FormErrors, create_candidate, find_candidates, fold
 from bot.rules.errors import UserError
-from bot.rules.kits import load_kits
 from bot.rules.pipeline import change_stage, pipeline_boards, waiting_on_recruiters
 from bot.rules.roles import add_role
 from bot.wiring.db import Database
-from bot.wiring.settings import SHIPPED_KITS
 from models.tables import Candidate, Interview, InterviewStatus, StageEvent
+from tests.conftest import shipped_kits
 
-KITS = load_kits([SHIPPED_KITS])
+KITS = shipped_kits()
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 

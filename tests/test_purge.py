@@ -14,18 +14,15 @@ from sqlmodel import select
 
 from blocks.candidate import ADVANCE, PURGE
 from bot.cli import main
-from bot.delivery.dispatcher import Dispatcher
 from bot.reporting.export import export_all
 from bot.rules.candidates import CandidateForm, create_candidate, find_candidates
 from bot.rules.errors import NotFound, UserError
-from bot.rules.kits import load_kits
 from bot.rules.pipeline import change_stage
 from bot.rules.purge import find_for_purge, purge_candidate, purge_preview
 from bot.rules.roles import add_role
 from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import Answer, round_questions, submit_scorecard
 from bot.wiring.db import Database
-from bot.wiring.settings import SHIPPED_KITS
 from models.tables import (
     AuditLog,
     Candidate,
@@ -46,12 +43,14 @@ from tests.conftest import (
     MEMBER,
     RECRUITER,
     RunningApp,
+    shipped_kits,
 )
 from tests.flows import (
     add_candidate,
     all_text,
     card,
     click_card,
+    dispatch,
     reload,
     replies,
     said,
@@ -60,7 +59,7 @@ from tests.flows import (
     wait_replies,
 )
 
-KITS = load_kits([SHIPPED_KITS])
+KITS = shipped_kits()
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 STARTS = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
 ENDS = STARTS + timedelta(hours=1)
@@ -273,10 +272,6 @@ def test_same_slack_user_in_another_role_keeps_their_other_messages(db: Database
 
 
 # --------------------------------------------------------------------------- over HTTP
-
-
-def dispatch(app: RunningApp) -> str:
-    return str(Dispatcher(app.services, app.services.slack).run_once(app.clock.now()))
 
 
 def interviewed(app: RunningApp) -> Candidate:

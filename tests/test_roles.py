@@ -6,13 +6,12 @@ import pytest
 from sqlmodel import select
 
 from bot.rules.errors import UserError
-from bot.rules.kits import load_kits
 from bot.rules.roles import add_role, list_roles
 from bot.wiring.db import Database
-from bot.wiring.settings import SHIPPED_KITS
 from models.tables import Candidate, Role
+from tests.conftest import shipped_kits
 
-KITS = load_kits([SHIPPED_KITS])
+KITS = shipped_kits()
 
 
 def add(db: Database, **kw: object) -> Role:

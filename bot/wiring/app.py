@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,7 +16,7 @@ from bot.wiring.services import Services
 from models.tables import ProcessedEvent
 
 
-def build_app(services: Services, *, socket_mode: bool = False) -> App:
+def build_app(services: Services, *, socket_mode: bool = False, listener_executor: Executor | None = None) -> App:
     app = App(
         client=services.slack,
         signing_secret=None if socket_mode else services.settings.slack_signing_secret,
@@ -24,6 +25,8 @@ def build_app(services: Services, *, socket_mode: bool = False) -> App:
         # Web API calls run afterwards in lazy listeners.
         process_before_response=not socket_mode,
         logger=logging.getLogger("interview_bot.bolt"),
+        # None: Bolt's own thread pool. Tests pass one they can wait on.
+        listener_executor=listener_executor,
     )
     app.middleware(event_once(services))
     app.error(forget_failed_event(services))

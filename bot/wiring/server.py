@@ -151,6 +151,16 @@ class HttpServer:
 
     def stop(self) -> None:
         self._closing = True
+        if self._thread is not None and self._thread.is_alive() and isinstance(self.server, BaseWSGIServer):
+            # Close from waitress's own loop, woken through its trigger: sockets closed under its
+            # select() would leave it waiting out the loop's one-second timeout.
+            try:
+                self.server.trigger.pull_trigger(self.server.close)
+            except OSError:
+                pass  # its trigger is closed already: the close below is all there is
+            else:
+                self._thread.join(timeout=5)
+        # Closing twice is harmless; this covers a loop that was not running or did not wake.
         self.server.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

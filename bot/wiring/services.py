@@ -30,8 +30,12 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
-        kits = load_kits([settings.kits_path])
+    def from_settings(
+        cls, settings: Settings, *, clock: Clock | None = None, kits: KitCatalog | None = None
+    ) -> Services:
+        """`kits`: the catalog already parsed from `settings.kits_path` (tests parse it once)."""
+        if kits is None:
+            kits = load_kits([settings.kits_path])
         for problem in kits.problems:
             # A broken kit is skipped, never fatal: the others keep working.
             log.warning("kit skipped: %s", problem)

@@ -1,4 +1,5 @@
-"""The HTTP side of the stand-in: serving on loopback, reading requests, auth and fault injection.
+"""The HTTP side of the stand-in: serving on loopback, reading requests, auth, and the faults a
+test switched on (see :mod:`~bot.devtools.slack_standin.faults`).
 
 :class:`_HttpFront` turns each request into a recorded :class:`~bot.devtools.slack_standin.Call`
 and a reply, calling the handler registered for the API method in ``_methods``.
@@ -10,7 +11,6 @@ import contextlib
 import copy
 import json
 import math
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -19,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.devtools.slack_standin.faults import _Faults
 from bot.devtools.slack_standin.state import Call, Json, Violation
-from bot.devtools.slack_standin.workspace import _error, _Workspace
+from bot.devtools.slack_standin.workspace import _error
 
 # Arguments that form-encoded callers send as JSON strings.
 _JSON_ARGS = ("blocks", "view", "metadata", "attachments", "files")
@@ -43,45 +44,14 @@ _SCOPES = ",".join(
 
 
 @dataclass
-class _Fault:
-    error: str
-    status: int
-    retry_after: int | None
-    times: int = 1
-    # Calls let through before this fault applies.
-    after: int = 0
-
-
-@dataclass
-class _Rate:
-    rate: float
-    status: int
-    error: str
-    rng: random.Random
-
-
-@dataclass
-class _RateLimits:
-    """Slack's posting limits: per channel (a DM is a channel) and a workspace token bucket."""
-
-    per_channel: float | None
-    workspace_rate: float | None
-    workspace_burst: float
-    methods: frozenset[str]
-    tokens: float = 0.0
-    refilled: float = 0.0
-    last_post: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
 class _Reply:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _HttpFront(_Workspace):
-    """Lifecycle, request dispatch and faults on top of the workspace state."""
+class _HttpFront(_Faults):
+    """Lifecycle and request dispatch on top of the workspace state and its faults."""
 
     # API method name -> handler; filled in by SlackStandIn, which has every handler mixin.
     _methods: dict[str, Callable[[Json], Json]]
@@ -90,9 +60,6 @@ class _HttpFront(_Workspace):
         super().__init__(**identity)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._faults: dict[str, list[_Fault]] = {}
-        self._rates: dict[str | None, _Rate] = {}
-        self._limits: _RateLimits | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -136,92 +103,6 @@ class _HttpFront(_Workspace):
     def url(self) -> str:
         """Base URL for slack_sdk's ``base_url`` / ``SLACK_API_URL``, e.g. ``http://127.0.0.1:5123/api/``."""
         return f"http://127.0.0.1:{self.port}/api/"
-
-    # ------------------------------------------------------------------ faults
-
-    def fail_next(
-        self,
-        method: str,
-        *,
-        error: str = "ratelimited",
-        status: int = 429,
-        retry_after: int | None = 1,
-        times: int = 1,
-        after: int = 0,
-    ) -> None:
-        """Answer the next ``times`` calls to ``method`` with ``{"ok": false, "error": error}``,
-        once ``after`` calls have gone through as usual (``after=1``: the second call fails).
-
-        The HTTP status is ``status``; a 429 also carries ``Retry-After: retry_after``.
-        Queued faults for the same method are used in order.
-        """
-        if times < 1:
-            raise ValueError("times must be >= 1")
-        if after < 0:
-            raise ValueError("after must be >= 0")
-        with self._lock:
-            self._faults.setdefault(method, []).append(_Fault(error, status, retry_after, times, after))
-
-    def failure_rate(
-        self,
-        method: str | None,
-        rate: float,
-        *,
-        status: int = 500,
-        error: str = "internal_error",
-        seed: int | None = None,
-    ) -> None:
-        """Fail a random ``rate`` (0..1) of calls to ``method`` (None: every method).
-
-        ``seed`` makes the sequence reproducible; ``rate=0`` switches it off.
-        A method-specific rate takes precedence over the catch-all one.
-        """
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError("rate must be between 0 and 1")
-        with self._lock:
-            if rate == 0:
-                self._rates.pop(method, None)
-            else:
-                self._rates[method] = _Rate(rate, status, error, random.Random(seed))
-
-    def rate_limits(
-        self,
-        *,
-        per_channel: float | None = 1.0,
-        workspace_rate: float | None = None,
-        workspace_burst: float | None = None,
-        methods: tuple[str, ...] = ("chat.postMessage",),
-    ) -> None:
-        """Enforce Slack's posting limits on ``methods`` (off by default).
-
-        ``per_channel``: messages per second to one channel (a DM, a thread reply: its channel);
-        Slack's rule is about 1. ``workspace_rate`` / ``workspace_burst``: a workspace-wide token
-        bucket, ``workspace_burst`` calls at once (default: one second's worth) refilled at
-        ``workspace_rate`` per second. A call over either limit gets HTTP 429, ``ratelimited`` and
-        ``Retry-After`` in whole seconds (at least 1), as from Slack, and counts towards neither.
-        None switches a limit off; :meth:`clear_rate_limits` switches both off.
-        """
-        for name, value in (("per_channel", per_channel), ("workspace_rate", workspace_rate)):
-            if value is not None and value <= 0:
-                raise ValueError(f"{name} must be positive (None switches it off)")
-        burst = float(workspace_burst if workspace_burst is not None else max(1.0, workspace_rate or 1.0))
-        if burst < 1:
-            raise ValueError("workspace_burst must be at least 1")
-        with self._lock:
-            self._limits = _RateLimits(
-                per_channel, workspace_rate, burst, frozenset(methods), tokens=burst, refilled=time.monotonic()
-            )
-
-    def clear_rate_limits(self) -> None:
-        """Stop enforcing posting limits."""
-        with self._lock:
-            self._limits = None
-
-    def clear_faults(self) -> None:
-        """Drop every queued fault and failure rate."""
-        with self._lock:
-            self._faults.clear()
-            self._rates.clear()
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -276,46 +157,6 @@ class _HttpFront(_Workspace):
         if limits is not None and channel is not None and payload.get("ok"):
             limits.last_post[channel] = time.monotonic()
         return _json_reply(payload, headers={"X-OAuth-Scopes": _SCOPES})
-
-    def _limited_channel(self, args: Json) -> str | None:
-        conv = self._resolve_channel(args.get("channel"))
-        return conv.id if conv is not None else None
-
-    @staticmethod
-    def _over_limit(limits: _RateLimits, channel: str | None) -> float | None:
-        """Seconds until this call would be allowed, or None (and a token is spent) when it is."""
-        now = time.monotonic()
-        waits: list[float] = []
-        if limits.per_channel is not None and channel is not None and channel in limits.last_post:
-            free_at = limits.last_post[channel] + 1.0 / limits.per_channel
-            if now < free_at:
-                waits.append(free_at - now)
-        if limits.workspace_rate is not None:
-            limits.tokens = min(limits.workspace_burst, limits.tokens + (now - limits.refilled) * limits.workspace_rate)
-            limits.refilled = now
-            if limits.tokens < 1:
-                waits.append((1 - limits.tokens) / limits.workspace_rate)
-        if waits:
-            return max(waits)
-        if limits.workspace_rate is not None:
-            limits.tokens -= 1
-        return None
-
-    def _take_fault(self, method: str) -> _Fault | None:
-        queue = self._faults.get(method)
-        if queue:
-            fault = queue[0]
-            if fault.after > 0:
-                fault.after -= 1
-                return None
-            fault.times -= 1
-            if fault.times <= 0:
-                queue.pop(0)
-            return fault
-        rate = self._rates.get(method) or self._rates.get(None)
-        if rate is not None and rate.rng.random() < rate.rate:
-            return _Fault(rate.error, rate.status, 1)
-        return None
 
     def _receive_upload(self, file_id: str, body: bytes) -> _Reply:
         with self._lock:

@@ -14,8 +14,9 @@ class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods,
 
     Lifecycle: :meth:`start` / :meth:`stop` or ``with SlackStandIn() as slack``.
     Workspace: :meth:`add_user`, :meth:`add_usergroup`, :meth:`add_channel`,
-    :meth:`trigger_id` (mints the trigger ids views.open/push need), :meth:`add_file` (a file a
-    person uploads) and :meth:`user_message` (a person writes, maybe sharing files: the event).
+    :meth:`trigger_id` (mints the trigger ids views.open/push need; :meth:`trigger_user` tells for
+    whom), :meth:`add_file` (a file a person uploads) and :meth:`user_message` (a person writes,
+    maybe sharing files: the event).
     Inspection: :attr:`calls`, :meth:`calls_to`, :meth:`wait_for`, :meth:`reset_calls`,
     :attr:`violations`, :meth:`assert_no_violations`, :meth:`clear_violations`,
     :meth:`messages`, :meth:`thread`, :meth:`dm_messages`, :meth:`ephemerals`,

@@ -100,6 +100,11 @@ class _Workspace:
             self._triggers[trigger] = user_id
             return trigger
 
+    def trigger_user(self, trigger_id: str) -> str | None:
+        """Whom :meth:`trigger_id` minted ``trigger_id`` for; None for an id minted elsewhere."""
+        with self._lock:
+            return self._triggers.get(trigger_id)
+
     # ------------------------------------------------------------------ inspection
 
     @property

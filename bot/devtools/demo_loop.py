@@ -1,0 +1,338 @@
+"""The demo's cast and its hiring loop: every step a person takes, sent to the app over HTTP
+as Slack would send it, with simulated time passing between them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from blocks.candidate import CHECKLIST
+from bot.delivery.dispatcher import Dispatcher
+from bot.devtools.slack_requests import (
+    SignedSlackClient,
+    answer_scorecard,
+    date_value,
+    number_value,
+    select_value,
+    text_value,
+    time_value,
+    user_value,
+    users_value,
+)
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.clock import ManualClock
+from bot.rules.roles import add_role
+from bot.wiring.services import Services
+from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
+from models.tables import Interview
+
+CHANNEL = "C0HIRING"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: str
+    tz: str
+    offset: int
+    guest: bool = False
+
+
+RECRUITER = Person("U0RITA", "Rita (recruiter)", "recruiter", "Europe/London", 0)
+MANAGER = Person("U0HANK", "Hank (hiring manager)", "hiring manager", "America/New_York", -18000)
+INES = Person("U0INES", "Ines (interviewer)", "interviewer", "Europe/Paris", 3600)
+IVAN = Person("U0IVAN", "Ivan (interviewer)", "interviewer", "Asia/Tokyo", 32400)
+CASEY = Person("U0CASEY", "Casey (candidate)", "candidate, a Slack guest", "America/Chicago", -21600, guest=True)
+CAST = (RECRUITER, MANAGER, INES, IVAN, CASEY)
+
+
+class Loop:
+    """The hiring loop itself: every step goes through the app over HTTP; `say` reports each one."""
+
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        services: Services,
+        slack: SlackStandIn,
+        client: SignedSlackClient,
+        dispatcher: Dispatcher,
+        clock: ManualClock,
+        kit: Kit,
+    ) -> None:
+        self.say, self.services, self.slack, self.client = say, services, slack, client
+        self.dispatcher, self.clock, self.kit = dispatcher, clock, kit
+        self.thread_ts = ""
+        self.summary = ""
+
+    def wait(self, condition: Callable[[], bool], what: str) -> None:
+        try:
+            self.slack.wait_for(condition, timeout=10)
+        except AssertionError:
+            raise RuntimeError(f"the demo stalled waiting for {what}") from None
+
+    def dispatch(self) -> None:
+        self.dispatcher.run_once(self.clock.now())
+
+    def new_view(self, person: Person, action: Callable[[], Any], what: str) -> dict[str, Any]:
+        """The modal `action` makes the app open for `person`, as Slack stored it (with its id)."""
+        before = len(self.slack.calls_to("views.open"))
+        action()
+        self.wait(lambda: len(self.slack.calls_to("views.open")) > before, what)
+        return self.slack.open_views(person.id)[-1]
+
+    def card_button(self, action_id: str) -> str:
+        (card,) = [m for m in self.slack.messages(CHANNEL) if m["ts"] == self.thread_ts]
+        for block in card.get("blocks", []):
+            for element in block.get("elements", []):
+                if element.get("action_id") == action_id:
+                    return str(element["value"])
+        raise RuntimeError(f"the card has no {action_id} button")
+
+    def replies(self) -> int:
+        return len(self.slack.thread(CHANNEL, self.thread_ts))
+
+    def more_replies(self, before: int) -> bool:
+        return self.replies() > before
+
+    def click_card(self, user: Person, action_id: str) -> None:
+        self.client.block_action(
+            user.id, action_id, self.card_button(action_id), block_id="candidate_card", channel_id=CHANNEL,
+            message_ts=self.thread_ts,
+        )  # fmt: skip
+
+    def play(self) -> None:
+        kit = self.kit
+        self.say(f"Rita opens the role '{kit.title}' with the kit {kit.key} ({len(kit.stages)} stages)")
+        with self.services.db.transaction() as session:
+            add_role(
+                session, self.services.kits, title=kit.title, kit_key=kit.key, channel_id=CHANNEL,
+                hiring_manager_ids=[MANAGER.id], recruiter_ids=[RECRUITER.id],
+            )  # fmt: skip
+        self.say("Rita adds Casey with /candidate new")
+        view = self.new_view(
+            RECRUITER, lambda: self.client.command(RECRUITER.id, "/candidate", "new"), "the new-candidate form"
+        )
+        values = {
+            "name": text_value("Casey Candidate"),
+            "email": text_value("casey@example.org", "email_text_input"),
+            "role_id": select_value("1"),
+            "slack_user_id": user_value(CASEY.id),
+            "source": text_value("Referral from Ines"),
+            "link": text_value("https://example.org/casey-cv.pdf", "url_text_input"),
+            "notes": text_value(None),
+        }
+        self.client.view_submission(RECRUITER.id, view, values)
+        self.wait(lambda: bool(self.slack.messages(CHANNEL)), "the candidate card")
+        self.thread_ts = self.slack.messages(CHANNEL)[0]["ts"]
+        late_done = False
+        for index, stage in enumerate(kit.stages):
+            if index:
+                self.advance(f"to stage {index + 1}: {stage.name}")
+            if stage.kind in TIMED_STAGE_KINDS:
+                self.round(stage.key, stage.name, late=not late_done)
+                late_done = True
+            elif stage.kind is StageKind.review:
+                self.review(stage.name)
+            elif stage.kind is StageKind.take_home and stage.take_home is not None:
+                if stage.take_home.kickoff_minutes:
+                    self.kickoff(stage.key, stage.name)
+                self.take_home(stage.name, stage.take_home.due_days, scored=bool(stage.questions))
+            else:
+                self.clock.advance(timedelta(days=2))
+            if stage.checklist:
+                self.checklist(stage.name, len(stage.checklist))
+        self.advance("past the last stage: hired")
+        for person in (RECRUITER, INES):
+            self.client.event({"type": "app_home_opened", "user": person.id, "tab": "home"})
+        self.wait(lambda: bool(self.slack.home(RECRUITER.id)) and bool(self.slack.home(INES.id)), "the App Homes")
+        posted = len(self.slack.calls_to("chat.postMessage"))
+        self.summary = (
+            f"Casey went through all {len(kit.stages)} stages of '{kit.title}' to hired: "
+            f"{posted} messages, {len(self.slack.calls_to('views.open'))} forms, "
+            f"{len(self.slack.violations)} Block Kit problems."
+        )
+
+    def advance(self, what: str) -> None:
+        self.say(f"Rita advances Casey {what}")
+        before = self.replies()
+        self.click_card(RECRUITER, "candidate_advance")
+        self.wait(lambda: self.replies() > before, "the advance reply")
+        self.dispatch()
+
+    def review(self, stage_name: str) -> None:
+        self.say(f"Rita asks Ines and Ivan to review Casey for '{stage_name}'")
+        view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_review"), "the review form")
+        before = self.replies()
+        self.client.view_submission(RECRUITER.id, view, {"interviewers": users_value([INES.id, IVAN.id])})
+        self.wait(lambda: self.replies() > before, "the review request reply")
+        self.dispatch()  # the review requests go out at once
+        self.clock.advance(timedelta(hours=3))
+        self.score(INES, "exceeds", "yes", "Owned two services end to end; clear write-up.")
+        self.score(IVAN, "meets", "yes", "Good fit on the criteria; little on-call experience.")
+        self.dispatch()  # the tally
+        self.say(f"Review tally for '{stage_name}' posted")
+
+    def kickoff(self, stage_key: str, stage_name: str) -> None:
+        self.say(f"Rita schedules the '{stage_name}' kickoff with Ines (briefed, not scored)")
+        view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_schedule"), "the scheduling form")
+        duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]["initial_value"]
+        day = (self.clock.now() + timedelta(days=1)).astimezone(ZoneInfo(RECRUITER.tz)).strftime("%Y-%m-%d")
+        values = {
+            "stage": select_value(stage_key),
+            "interviewers": users_value([INES.id]),
+            "date": date_value(day),
+            "time": time_value("10:00"),
+            "duration": number_value(duration),
+            "location": text_value("https://meet.example.com/casey-kickoff"),
+        }
+        before = self.replies()
+        self.client.view_submission(RECRUITER.id, view, values)
+        self.wait(lambda: self.replies() > before, "the scheduled reply")
+        self.dispatch()
+        with self.services.db.read() as session:
+            interview = session.exec(select(Interview).order_by(col(Interview.id).desc())).first()
+        assert interview is not None
+        self.say("The kickoff: Casey gets the assignment live and asks questions")
+        self.clock.set(interview.ends_at + timedelta(minutes=15))
+        self.dispatch()
+
+    def take_home(self, stage_name: str, due_days: int, *, scored: bool) -> None:
+        self.say(f"Rita sends Casey the '{stage_name}', due in {due_days} days")
+        view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_take_home"), "the take-home form")
+        due = next(b for b in view["blocks"] if b.get("block_id") == "date")["element"]["initial_date"]
+        before = self.replies()
+        reviewers = [INES.id] if scored else []
+        self.client.view_submission(
+            RECRUITER.id, view, {"date": date_value(due), "interviewers": users_value(reviewers)}
+        )
+        self.wait(lambda: self.replies() > before, "the take-home reply")
+        self.dispatch()  # the brief goes out at once
+        self.say("Casey works on it; a reminder the day before it is due")
+        self.clock.advance(timedelta(days=max(due_days - 1, 0), hours=2))
+        self.dispatch()
+        self.say("The work arrives: Rita marks it received")
+        before = self.replies()
+        self.click_card(RECRUITER, "candidate_take_home_received")
+        self.wait(lambda: self.replies() > before, "the received reply")
+        self.dispatch()
+        if scored:
+            self.score(INES, "exceeds", "yes", "Thoughtful architecture; checked in twice with good questions.")
+            self.dispatch()  # the debrief
+
+    def checklist(self, stage_name: str, items: int) -> None:
+        self.say(f"Rita works through the {stage_name} checklist ({items} items) on the card")
+        for index in range(items):
+            before = self.replies()
+            self.client.interaction(
+                {
+                    "type": "block_actions",
+                    "user": {"id": RECRUITER.id, "username": "rita", "team_id": self.client.team_id},
+                    "trigger_id": self.client.trigger_id(RECRUITER.id),
+                    "channel": {"id": CHANNEL},
+                    "container": {"type": "message", "channel_id": CHANNEL, "message_ts": self.thread_ts},
+                    "message": {"ts": self.thread_ts},
+                    "actions": [
+                        {
+                            "type": "checkboxes",
+                            "action_id": CHECKLIST,
+                            "block_id": self.checklist_block(),
+                            "selected_options": [{"value": str(i)} for i in range(index + 1)],
+                            "action_ts": f"{time.time():.6f}",
+                        }
+                    ],
+                }
+            )
+            self.wait(partial(self.more_replies, before), "the checklist reply")
+            self.clock.advance(timedelta(hours=4))
+
+    def checklist_block(self) -> str:
+        card = next(m for m in self.slack.messages(CHANNEL) if m["ts"] == self.thread_ts)
+        for block in card.get("blocks", []):
+            if str(block.get("block_id", "")).startswith(CHECKLIST):
+                return str(block["block_id"])
+        raise RuntimeError("the card shows no checklist")
+
+    def round(self, stage_key: str, stage_name: str, *, late: bool) -> None:
+        self.say(f"Rita schedules '{stage_name}' with Ines and Ivan")
+        view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_schedule"), "the scheduling form")
+        duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]["initial_value"]
+        day = (self.clock.now() + timedelta(days=2)).astimezone(ZoneInfo(RECRUITER.tz)).strftime("%Y-%m-%d")
+        values = {
+            "stage": select_value(stage_key),
+            "interviewers": users_value([INES.id, IVAN.id]),
+            "date": date_value(day),
+            "time": time_value("15:00"),
+            "duration": number_value(duration),  # the kit's length for this stage
+            "location": text_value("https://meet.example.com/casey"),
+        }
+        variant = self.first_variant(view, stage_key)
+        if variant:
+            self.say(f"Rita picks the exercise variant '{variant[1]}' for this round")
+            values["variant"] = select_value(variant[0])
+        before = self.replies()
+        self.client.view_submission(RECRUITER.id, view, values)
+        self.wait(lambda: self.replies() > before, "the scheduled reply")
+        self.dispatch()  # the candidate's prep guide goes out at once
+        with self.services.db.read() as session:
+            interview = session.exec(select(Interview).order_by(col(Interview.id).desc())).first()
+        assert interview is not None
+        self.say("Time passes: prep reminder, briefings, the round, scorecard requests")
+        self.clock.set(interview.ends_at + timedelta(minutes=15))
+        self.dispatch()
+        self.score(INES, "exceeds" if not late else "meets", "yes", "Clear reasoning; asked good questions.")
+        if late:
+            self.say("Ivan is late: a reminder after 24 h, an escalation at the deadline")
+            self.clock.set(interview.ends_at + timedelta(hours=24, minutes=5))
+            self.dispatch()
+            self.clock.set(interview.ends_at + timedelta(hours=self.kit.feedback_due_hours, minutes=5))
+            self.dispatch()
+        self.score(IVAN, "meets", "yes", "Solid fundamentals; would like more depth on trade-offs.")
+        self.dispatch()  # the debrief
+        self.say(f"Debrief for '{stage_name}' posted")
+
+    @staticmethod
+    def first_variant(view: dict[str, Any], stage_key: str) -> tuple[str, str] | None:
+        """The form's first exercise variant for this stage, as (value, title), if it offers any."""
+        block = next((b for b in view["blocks"] if b.get("block_id") == "variant"), None)
+        for group in (block or {}).get("element", {}).get("option_groups", []):
+            for option in group["options"]:
+                if option["value"].startswith(f"{stage_key}:"):
+                    return option["value"], option["text"]["text"]
+        return None
+
+    def score(self, person: Person, rating: str, recommendation: str, notes: str) -> None:
+        self.say(f"{person.name.split()[0]} submits the scorecard")
+        button = None
+        for message in reversed(self.slack.dm_messages(person.id)):
+            for block in message.get("blocks", []):
+                for element in block.get("elements", []):
+                    if element.get("action_id") == "scorecard_open":
+                        button = element
+            if button:
+                break
+        if button is None:
+            raise RuntimeError(f"{person.name} has no Submit scorecard button")
+        view = self.new_view(
+            person,
+            lambda: self.client.block_action(
+                person.id, "scorecard_open", button["value"], block_id="scorecard", channel_id=f"D{person.id}"
+            ),
+            "the scorecard form",
+        )
+        before = self.replies()
+        while True:
+            values = answer_scorecard(view, rating=rating, pick=1, recommendation=recommendation, notes=notes)
+            response = self.client.view_submission(person.id, view, values)
+            body = response.json() if response.text else {}
+            if body.get("response_action") != "push":
+                break
+            view = body["view"]
+        self.wait(lambda: self.replies() > before, "the submitted reply")
