@@ -215,6 +215,8 @@ def test_scorecards_debrief_and_lock(app: RunningApp) -> None:
     ]
     assert "Great on idempotency" not in all_text(opened[-1])
     assert responses[-1].json() == {"response_action": "clear"}
+    # The "2 of 2 in" reply is posted after the answer: it must be in the thread before the debrief.
+    app.wait_idle()
 
     with app.services.db.read() as session:
         cards = session.exec(select(Scorecard)).all()
