@@ -18,7 +18,7 @@ from bot.rules.errors import UserError
 from bot.rules.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
 from bot.rules.purge import purge_preview
 from bot.rules.roles import open_roles
-from handlers.commands.lookup import candidate_for, require_member, with_roles
+from handlers.commands.lookup import candidate_for, require_member, subcommand, with_roles
 from handlers.context import services_of
 from handlers.respond import guarded, open_view_later
 from models.tables import Role
@@ -27,10 +27,8 @@ from models.tables import Role
 @guarded
 def candidate(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    text = (command.get("text") or "").strip()
+    text, sub, rest = subcommand(command)
     user_id = command["user_id"]
-    sub, _, rest = text.partition(" ")
-    sub, rest = sub.lower(), rest.strip()
     permissions = services.permissions
     if sub in ("", "help"):
         ack(text="/candidate help", blocks=command_help_blocks(CANDIDATE))
@@ -98,4 +96,4 @@ def open_candidate_view(client: WebClient, context: BoltContext, body: dict[str,
 
 
 def opens_a_modal(command: dict[str, Any]) -> bool:
-    return (command.get("text") or "").strip().split(" ")[0].lower() in ("new", "hold", "reject", "reopen")
+    return subcommand(command)[1] in ("new", "hold", "reject", "reopen")

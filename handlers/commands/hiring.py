@@ -12,7 +12,7 @@ from blocks.hiring import help_blocks, kits_blocks, roles_blocks, usage_error_bl
 from bot.delivery.report_dm import ReportRequest, request_report, send_report
 from bot.rules.commands import HIRING
 from bot.rules.roles import list_roles
-from handlers.commands.lookup import require_member
+from handlers.commands.lookup import require_member, subcommand
 from handlers.context import services_of
 from handlers.respond import guarded
 
@@ -52,4 +52,4 @@ def deliver_report(client: WebClient, context: BoltContext, body: dict[str, Any]
 
 
 def asks_for_report(command: dict[str, Any]) -> bool:
-    return (command.get("text") or "").strip().lower().partition(" ")[0] == "report"
+    return subcommand(command)[1] == "report"

@@ -12,7 +12,7 @@ from blocks.rounds import cancel_confirmation
 from bot.rules.commands import INTERVIEW
 from bot.rules.rounds import load_round
 from bot.rules.scheduling import upcoming_round
-from handlers.commands.lookup import candidate_for
+from handlers.commands.lookup import candidate_for, subcommand
 from handlers.context import services_of
 from handlers.modals import reschedule_view, schedule_view
 from handlers.respond import catch_for_later, guarded, open_view_later
@@ -21,10 +21,8 @@ from handlers.respond import catch_for_later, guarded, open_view_later
 @guarded
 def interview(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    text = (command.get("text") or "").strip()
+    _, sub, rest = subcommand(command)
     user_id = command["user_id"]
-    sub, _, rest = text.partition(" ")
-    sub, rest = sub.lower(), rest.strip()
     if sub in ("", "help"):
         ack(text="/interview help", blocks=command_help_blocks(INTERVIEW))
         return

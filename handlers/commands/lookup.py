@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack
 from sqlmodel import Session, select
 
@@ -11,6 +13,13 @@ from bot.rules.errors import Forbidden
 from bot.rules.roles import require_role_recruiter
 from bot.wiring.services import Services
 from models.tables import Candidate, Role
+
+
+def subcommand(command: dict[str, Any]) -> tuple[str, str, str]:
+    """A command's text, its first word (the subcommand, lowercased) and the rest, all stripped."""
+    text = (command.get("text") or "").strip()
+    sub, _, rest = text.partition(" ")
+    return text, sub.lower(), rest.strip()
 
 
 def candidate_for(
