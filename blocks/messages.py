@@ -1,4 +1,4 @@
-"""Scheduled messages (SPEC 4): what the outbox sends, rendered from the state when sent.
+"""Scheduled messages: what the outbox sends, rendered from the state when sent.
 
 Candidate-facing messages use only the kit's candidate-facing fields (`models.kit.candidate_fields`).
 """
