@@ -20,7 +20,6 @@ from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HISTORY_DAYS = 730
 RECRUITER = "U0REC001"  # the person whose App Home is measured: a recruiter on every role who screens too
-RECRUITERS = ["U0REC001", "U0REC002", "U0REC003"]
 INTERVIEWERS = [f"U0INT{i:03d}" for i in range(60)]
 # (title, kit, share of candidates, recruiter)
 ROLES = [

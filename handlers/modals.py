@@ -87,8 +87,6 @@ def zone(tz: str) -> ZoneInfo:
 
 
 def reschedule_view(services: Services, interview_id: int, user_id: str) -> dict[str, Any]:
-    from zoneinfo import ZoneInfo
-
     with services.db.read() as session:
         ctx = load_round(session, services.kits, interview_id)
         services.permissions.require_recruiter(user_id, "reschedule interviews", ctx.role.recruiter_ids)

@@ -28,7 +28,7 @@ from bot.reporting.types import (
     percentile,
 )
 from models.kit import Kit
-from models.tables import Candidate, CandidateStatus, InterviewStatus, Rating, Role, StageEvent
+from models.tables import CandidateStatus, InterviewStatus, Rating, Role, StageEvent
 
 
 def build_section(
@@ -50,8 +50,8 @@ def build_section(
         totals=_totals(data),
         stages=_stages(kit, data) if kit else [],
         turnaround=_turnaround(data, deadline, now),
-        calibration=_calibration(data, everyone),
-        questions=_questions(kit, data, everyone) if kit else [],
+        calibration=_calibration(data),
+        questions=_questions(kit, data) if kit else [],
         feedback_due_hours=kit.feedback_due_hours if kit else None,
     )
 
@@ -152,7 +152,7 @@ def _turnaround(data: ReportData, deadline: dict[int | None, timedelta], now: da
     ]
 
 
-def _calibration(data: ReportData, everyone: dict[int, Candidate]) -> list[Calibration]:
+def _calibration(data: ReportData) -> list[Calibration]:
     """Each person against the rest of the panel, per candidate. The panel's side is the candidate's
     totals minus the person's own, computed for every (person, candidate) pair at once with numpy:
     linear in scorecards and out of the Python loop (bench/scale.py). Counts are columns in
@@ -233,7 +233,7 @@ def _labelled(counts: Any, index: dict[str, int]) -> dict[str, int]:
     return {label: int(counts[i]) for label, i in index.items() if counts[i]}
 
 
-def _questions(kit: Kit, data: ReportData, everyone: dict[int, Candidate]) -> list[QuestionSignal]:
+def _questions(kit: Kit, data: ReportData) -> list[QuestionSignal]:
     """Per question, and per indicator observed, from the aggregated ratings."""
     asked: Counter[str] = Counter()
     rated: Counter[str] = Counter()

@@ -47,10 +47,6 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 @dataclass(frozen=True)
 class Spread:
     """Median and 90th percentile of `n` values."""

@@ -20,9 +20,6 @@ def submitted_once(session: Session, view: dict[str, Any], now: datetime) -> Non
     once(session, f"view:{view.get('id', '')}", now)
 
 
-MULTI_KINDS = ("multi_users_select", "checkboxes")
-
-
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """`state.values` as {block_id: value}: a string or None, or for multi-selects and checkboxes
     a list of strings. An element of another type than the view's own input for that block, or of
