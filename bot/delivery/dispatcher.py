@@ -80,9 +80,9 @@ class Dispatcher:
         self.services = services
         self.client = client
         self.batch = batch
-        # Zero only where nothing enforces Slack's limits and nobody waits on the wall clock (a demo).
-        self.channel_interval = channel_interval
         self.lease = timedelta(seconds=services.settings.dispatch_lease_seconds)
+        # `channel_interval` zero only where nothing enforces Slack's limits and nobody waits on the
+        # wall clock (a demo, tests not about pacing).
         self.pacing = Pacing(channel_interval)
         self._stop = threading.Event()
         self.poster = Poster(client, self.pacing, self.lease, self._stop)
@@ -236,7 +236,8 @@ class Dispatcher:
                 select(func.min(OutboxMessage.claimed_until)).where(
                     *due,
                     col(OutboxMessage.claimed_until) > wall,
-                    col(OutboxMessage.claimed_until) <= wall + max(self.channel_interval, timedelta(seconds=POLL)),
+                    col(OutboxMessage.claimed_until)
+                    <= wall + max(self.pacing.channel_interval, timedelta(seconds=POLL)),
                 )
             ).one()
         if not left:
@@ -275,7 +276,7 @@ class Dispatcher:
     def _record(self, outcomes: list[Outcome], result: PassResult, next_pass: set[int]) -> None:
         sent = [o for o in outcomes if o.kind == "sent"]
         if sent:
-            recording.mark_sent(self.services.db, sent, self.channel_interval)
+            recording.mark_sent(self.services.db, sent, self.pacing.channel_interval)
             result.sent += len(sent)
         released = [o.job.row for o in outcomes if o.kind == "released"]
         if released:

@@ -18,7 +18,7 @@ from bot.wiring.db import Database
 from bot.wiring.services import Services
 from handlers.context import put_services
 from models.tables import Candidate, Role
-from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, make_settings
+from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, make_settings, services_for
 
 
 class FakeAck:
@@ -39,9 +39,7 @@ class FakeAck:
 
 @pytest.fixture
 def services(db: Database, slack: SlackStandIn) -> Iterator[Services]:
-    built = Services.from_settings(
-        make_settings(db.url, slack), clock=ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    )
+    built = services_for(make_settings(db.url, slack), clock=ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))
     yield built
     built.db.dispose()
 
