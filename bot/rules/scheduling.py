@@ -158,6 +158,20 @@ def schedule_round(
     return context
 
 
+def active_at_stage(
+    session: Session, kits: KitCatalog, candidate_id: int, doing: str
+) -> tuple[Candidate, Role, Kit, Stage]:
+    """The candidate (locked for the change), their role, kit and current stage; refused unless
+    they are active, naming what `doing` needs that for."""
+    candidate = get_candidate(session, candidate_id, lock=True)
+    if candidate.status != "active":
+        raise UserError(f"{candidate.name} is {candidate.status}; reopen them before {doing}.")
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    kit = kit_for(kits, role)
+    return candidate, role, kit, kit.stages[stage_index(kit, candidate.stage_key)]
+
+
 def assign_reviewers(
     session: Session,
     kits: KitCatalog,
@@ -170,13 +184,7 @@ def assign_reviewers(
     """A review of the candidate's current stage (a resume screen): no meeting, the reviewers rate
     every criterion like a scorecard. It is a round that starts and ends now, so requests,
     reminders, escalation, blind feedback and the debrief all work as for interviews."""
-    candidate = get_candidate(session, candidate_id, lock=True)
-    if candidate.status != "active":
-        raise UserError(f"{candidate.name} is {candidate.status}; reopen them before asking for a review.")
-    role = session.get(Role, candidate.role_id)
-    assert role is not None
-    kit = kit_for(kits, role)
-    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    candidate, role, kit, stage = active_at_stage(session, kits, candidate_id, "asking for a review")
     if stage.kind is not StageKind.review:
         raise UserError(f"{stage.name} is not a review stage; schedule a round for it instead.")
     panel = parse_panel(reviewer_ids)

@@ -20,10 +20,8 @@ from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.message_kinds import Kind
 from bot.rules.message_plan import received_messages, take_home_messages
-from bot.rules.pipeline import stage_index
-from bot.rules.roles import kit_for
 from bot.rules.rounds import RoundContext, load_round
-from bot.rules.scheduling import MAX_PANEL, add_round, parse_panel
+from bot.rules.scheduling import MAX_PANEL, active_at_stage, add_round, parse_panel
 from models.kit import StageKind
 from models.tables import Interview, InterviewKind, InterviewStatus, OutboxMessage, OutboxState, Role, StageEvent
 
@@ -48,13 +46,7 @@ def send_take_home(
     actor: str,
     now: datetime,
 ) -> RoundContext:
-    candidate = get_candidate(session, candidate_id, lock=True)
-    if candidate.status != "active":
-        raise UserError(f"{candidate.name} is {candidate.status}; reopen them before sending a take-home.")
-    role = session.get(Role, candidate.role_id)
-    assert role is not None
-    kit = kit_for(kits, role)
-    stage = kit.stages[stage_index(kit, candidate.stage_key)]
+    candidate, role, kit, stage = active_at_stage(session, kits, candidate_id, "sending a take-home")
     if stage.kind is not StageKind.take_home or stage.take_home is None:
         raise UserError(f"{stage.name} is not a take-home stage.")
     ends = due_end(due, tz)
