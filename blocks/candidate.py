@@ -186,10 +186,6 @@ def card_buttons(c: Candidate, stage: Stage | None, take_home: str | None = None
     return []
 
 
-def card_metadata(candidate: Candidate) -> dict[str, object]:
-    return {"event_type": "candidate_card", "event_payload": {"candidate_id": candidate.id}}
-
-
 def advance_confirmation_blocks(view: CandidateView) -> list[Block]:
     c = view.candidate
     if view.kit is not None and view.stage_number < view.stage_count:

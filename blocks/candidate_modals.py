@@ -6,10 +6,13 @@ import json
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
+    Block,
     EmailInputElement,
     InputBlock,
     Option,
     PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
     StaticSelectElement,
     UrlInputElement,
     UserSelectElement,
@@ -17,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
-from blocks.common import clip, escape, section
+from blocks.common import clip, context, escape, section
 from models.tables import Candidate, Role
 
 
@@ -77,9 +80,34 @@ def new_candidate_modal(roles: Sequence[Role], *, origin_channel: str | None) ->
     )
 
 
-def reason_modal(candidate: Candidate, action: str, expected: tuple[str, str], origin: dict[str, str | None]) -> View:
+# The hold form's choice for the candidate's upcoming rounds.
+KEEP_ROUNDS, CANCEL_ROUNDS = "keep", "cancel"
+
+
+def reason_modal(
+    candidate: Candidate, action: str, expected: tuple[str, str], origin: dict[str, str | None], upcoming: int = 0
+) -> View:
+    """`upcoming`: how many rounds the candidate has still to come. A hold asks whether to keep
+    them (the default) or cancel them; a rejection says they will be cancelled."""
     verb = {"hold": "Put on hold", "reject": "Reject", "reopen": "Reopen"}[action]
     required = action in ("hold", "reject")
+    rounds = f"{upcoming} upcoming round{'s' if upcoming != 1 else ''}"
+    extra: list[Block] = []
+    if upcoming and action == "reject":
+        extra.append(context(f"Their {rounds} will be cancelled; the panel and the candidate are told."))
+    if upcoming and action == "hold":
+        keep = Option(text=PlainTextObject(text=f"Keep the {rounds}"), value=KEEP_ROUNDS)
+        cancel = Option(
+            text=PlainTextObject(text=f"Cancel the {rounds} (the panel and the candidate are told)"),
+            value=CANCEL_ROUNDS,
+        )
+        extra.append(
+            InputBlock(
+                block_id="rounds",
+                label="Upcoming rounds",
+                element=RadioButtonsElement(action_id="value", options=[keep, cancel], initial_option=keep),
+            )
+        )
     return View(
         type="modal",
         callback_id=STAGE_REASON,
@@ -97,5 +125,6 @@ def reason_modal(candidate: Candidate, action: str, expected: tuple[str, str], o
                 optional=not required,
                 element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
             ),
+            *extra,
         ],
     )

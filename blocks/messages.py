@@ -203,9 +203,28 @@ def escalation_message(ctx: RoundContext, missing: Sequence[str]) -> list[Block]
     ]
 
 
-def cancelled_message(ctx: RoundContext, *, to_candidate: bool) -> list[Block]:
+# Why a round was cancelled with the candidate's stage (bot/rules/lifecycle.py), as the panel hears it.
+CANCELLED_BECAUSE = {
+    "rejected": "The candidate was rejected.",
+    "hired": "The candidate was hired.",
+    "on_hold": "The candidate is on hold.",
+    "purged": "The candidate's data was erased.",
+}
+
+
+def cancelled_message(ctx: RoundContext, *, to_candidate: bool, why: str | None = None) -> list[Block]:
+    """`why`: the candidate left the process (a key of CANCELLED_BECAUSE); they are told only that the
+    round will not take place, the panel why."""
     who = f"Hi {escape(first_name(ctx.candidate.name))}, " if to_candidate else ""
     with_whom = "" if to_candidate else f" with *{escape(ctx.candidate.name)}*"
+    if why is not None:
+        if to_candidate:
+            return [section(f"{who}the round {round_line(ctx)} will not take place.")]
+        because = CANCELLED_BECAUSE.get(why, "")
+        return [
+            section(f"The round {round_line(ctx)}{with_whom} is cancelled."),
+            context(f"{because} Nothing to prepare.".strip()),
+        ]
     return [
         section(f"{who}the round {round_line(ctx)}{with_whom} is cancelled."),
         context("Your recruiter will be in touch about next steps." if to_candidate else "Nothing to prepare."),
@@ -319,11 +338,14 @@ def promise_message(ctx: RoundContext, hours: int, due_at: datetime) -> list[Blo
     return blocks
 
 
-def dead_letter_message(kind: str, target: str, attempts: int, error: str | None) -> list[Block]:
+def dead_letter_message(what: str, target: str, candidate: Candidate, attempts: int, error: str | None) -> list[Block]:
+    """To a recruiter: a message about a candidate (`what`, as reports name its kind) never arrived."""
     who = user(target) if target.startswith(("U", "W")) else "the thread"
+    link = thread_link(candidate.channel_id, candidate.thread_ts)
+    about = f"*{escape(candidate.name)}*" + (f" (<{link}|thread>)" if link else "")
     return [
         section(
-            f":warning: I could not deliver the {kind.replace('_', ' ')} to {who} after {attempts} attempts"
+            f":warning: I could not deliver the {escape(what)} about {about} to {who} after {attempts} attempts"
             + (f" (last error: `{escape(clip(error, 200))}`)" if error else "")
             + ". Please follow up by hand."
         )

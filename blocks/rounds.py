@@ -246,15 +246,26 @@ def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
     return [section(f":calendar: {user(actor)} scheduled {round_line(ctx)}"), panel]
 
 
-def rescheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
+def rescheduled_reply(
+    ctx: RoundContext, actor: str, old_starts_at: datetime | None = None, old_panel: Sequence[str] = ()
+) -> list[Block]:
+    """The move, with where it was (time and panel) when that changed."""
+    was = f" from {slack_date(old_starts_at)}" if old_starts_at and old_starts_at != ctx.interview.starts_at else ""
+    panel = f"Panel: {users(ctx.panel)}"
+    if old_panel and list(old_panel) != list(ctx.panel):
+        panel += f" (was {users(old_panel)})"
     return [
-        section(f":arrows_counterclockwise: {user(actor)} moved the round to {round_line(ctx)}"),
-        context(f"Panel: {users(ctx.panel)}"),
+        section(f":arrows_counterclockwise: {user(actor)} moved the round{was} to {round_line(ctx)}"),
+        context(panel),
     ]
 
 
-def cancelled_reply(ctx: RoundContext, actor: str) -> list[Block]:
-    return [section(f":no_entry_sign: {user(actor)} cancelled {round_line(ctx)}")]
+def cancelled_reply(ctx: RoundContext, actor: str, because: str | None = None) -> list[Block]:
+    """`because`: why, when the round went with the candidate's stage (rejected, hired, on hold)."""
+    blocks: list[Block] = [section(f":no_entry_sign: {user(actor)} cancelled {round_line(ctx)}")]
+    if because:
+        blocks.append(context(f"{because} The panel and the candidate are told."))
+    return blocks
 
 
 def submitted_reply(ctx: RoundContext, interviewer: str, done: Sequence[str], edited: bool) -> list[Block]:

@@ -63,8 +63,3 @@ def candidate_stage_message(candidate: Candidate, stage: Stage, company: str | N
         blocks.append(section(stage.prep))
     blocks.append(context("Questions about this step? Your recruiter is happy to help."))
     return blocks
-
-
-def candidate_message_metadata(candidate: Candidate) -> dict[str, object]:
-    """On messages sent to a candidate outside the outbox, so a purge finds exactly theirs."""
-    return {"event_type": "candidate_message", "event_payload": {"candidate_id": candidate.id}}

@@ -173,7 +173,8 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.require_bot_token()
     services = _services(settings)
-    result = Dispatcher(services, dispatcher_client(settings)).run_once(args.until)
+    # A 429 is waited out (Slack's Retry-After), then the pass goes on until nothing is due by --until.
+    result = Dispatcher(services, dispatcher_client(settings)).run_until_idle(args.until)
     print(result)
     return 0
 

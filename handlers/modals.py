@@ -11,8 +11,8 @@ from blocks.rounds import review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
+from bot.rules.kits import stage_index
 from bot.rules.line import reply_target
-from bot.rules.pipeline import stage_index
 from bot.rules.roles import kit_for, require_role_recruiter
 from bot.rules.rounds import load_round, schedulable_stages, stage_variants
 from bot.rules.scorecards import check_can_score, existing_answers, round_questions

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from bot.delivery.dispatcher import Dispatcher
 from bot.devtools.slack_requests import SignedSlackClient
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.clock import ManualClock
@@ -178,8 +179,20 @@ class RunningApp:
         return f"http://127.0.0.1:{self.server.port}"
 
     def wait_idle(self) -> None:
-        """Until every lazy listener started so far has finished, its Slack calls made."""
-        self.listeners.wait_idle()
+        """Until every lazy listener started so far has finished and what they and the acks queued
+        for Slack now (cards, thread notes, DMs due by the app's clock) has been delivered."""
+        while True:
+            self.listeners.wait_idle()
+            if not self.deliver():
+                return
+
+    def deliver(self) -> int:
+        """One unpaced dispatcher pass over what is due by the app's clock; how many went out."""
+        return (
+            Dispatcher(self.services, self.services.slack, channel_interval=timedelta(0))
+            .run_once(self.clock.now())
+            .sent
+        )
 
 
 @pytest.fixture
@@ -197,7 +210,11 @@ def running_app(db: Database, slack: SlackStandIn, **settings_overrides: object)
     server = HttpServer(WebApp(build_app(services, listener_executor=listeners), services), host="127.0.0.1", port=0)
     server.start()
     client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET, trigger_ids=slack.trigger_id)
-    yield RunningApp(services, server, slack, client, clock, listeners)
+    running = RunningApp(services, server, slack, client, clock, listeners)
+    # Cards, thread notes and DMs go through the outbox: waiting for one delivers what is due.
+    slack.while_waiting = running.deliver
+    yield running
+    slack.while_waiting = None
     client.close()
     server.stop()
     # What a test left running finishes here, not during the next test.

@@ -60,7 +60,9 @@ def test_add_candidate_posts_card_and_thread(app: RunningApp) -> None:
     candidate = add_candidate(app, name="Casey Candidate", slack_user=CANDIDATE)
     assert candidate.channel_id == HIRING_CHANNEL and candidate.stage_key == "resume-screen"
     parent = card(app, candidate)
-    assert parent["metadata"] == {"event_type": "candidate_card", "event_payload": {"candidate_id": candidate.id}}
+    # One metadata scheme for every message the bot posts: its outbox row, and the candidate it is about.
+    assert parent["metadata"]["event_type"] == "interview_bot_outbox"
+    assert parent["metadata"]["event_payload"]["candidate_id"] == candidate.id
     text = all_text(parent["blocks"])
     for expected in ["Casey Candidate", "Backend Developer · mid", "1 of 6: Resume screening", "active", "0 days"]:
         assert expected in text

@@ -30,6 +30,7 @@ from bot.delivery.kinds import RENDERERS
 from bot.delivery.posting import Job, Outcome, Pacing, Poster, retry_after, status, wall_clock
 from bot.delivery.rendering import Rendered, Rendering
 from bot.rules.errors import UserError
+from bot.rules.message_kinds import Kind
 from bot.wiring.services import Services
 from models.tables import OutboxMessage, OutboxState
 
@@ -37,6 +38,7 @@ log = logging.getLogger("interview_bot.dispatcher")
 
 MAX_ATTEMPTS = 5
 BASE_BACKOFF = timedelta(seconds=5)
+MAX_BACKOFF = timedelta(minutes=5)
 # Slack: "one message per second per channel"; sends to one channel are spaced at least this far.
 CHANNEL_INTERVAL = timedelta(seconds=1)
 # PostgreSQL advisory lock taken by every claim, so two instances never both find a channel free.
@@ -302,8 +304,9 @@ class Dispatcher:
                 )
                 result.retried += 1
                 return
-            if row.attempts < MAX_ATTEMPTS:
-                backoff = BASE_BACKOFF * (2 ** (row.attempts - 1))
+            if row.attempts < MAX_ATTEMPTS or row.kind == Kind.dead_letter:
+                # A notice that something gave up is itself never given up on: while Slack fails it waits.
+                backoff = min(BASE_BACKOFF * (2 ** min(row.attempts - 1, 16)), MAX_BACKOFF)
                 session.exec(
                     update(OutboxMessage)
                     .where(col(OutboxMessage.id) == row.id)
@@ -321,7 +324,7 @@ class Dispatcher:
             "outbox %s (%s to %s) is dead after %s attempts: %s", row.id, row.kind, row.target, row.attempts, error
         )
         row.last_error = error  # as recorded: the notice says why
-        recording.tell_dead(self.services, self.poster, row)
+        recording.tell_dead(self.services, row, self.services.clock.now())
 
     def render(self, row: OutboxMessage, rendering: Rendering | None = None) -> Rendered | None:
         """The message as it should read now, or None when it no longer applies.
@@ -331,7 +334,10 @@ class Dispatcher:
         if renderer is None:
             log.warning("outbox %s has unknown kind %s", row.id, row.kind)
             return None
-        return renderer(rendering or Rendering(self.services), row)
+        rendering = rendering or Rendering(self.services)
+        if rendering.out_of_process(row):
+            return None
+        return renderer(rendering, row)
 
 
 def _take(done: queue.SimpleQueue[Outcome], *, block: bool) -> list[Outcome]:

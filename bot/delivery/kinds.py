@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.delivery.renderers import line, rounds
+from bot.delivery.renderers import line, rounds, thread
 from bot.delivery.renderers.dead_letter import dead_letter
 from bot.delivery.renderers.debrief import debrief
 from bot.delivery.renderers.promise import promise
@@ -45,4 +45,7 @@ RENDERERS = _one_each(
     (Kind.line_relay, line.relay),
     (Kind.line_reply, line.reply),
     (Kind.line_reply_thread, line.reply_thread),
+    (Kind.card, thread.card),
+    (Kind.thread_note, thread.thread_note),
+    (Kind.next_step, thread.next_step),
 )

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,6 +25,8 @@ from models.tables import OutboxMessage
 log = logging.getLogger("interview_bot.dispatcher")
 
 METADATA_TYPE = "interview_bot_outbox"
+# Follow-ups (downloads, uploads, deletions) running at once, beside the posts.
+FOLLOW_UP_THREADS = 2
 
 
 def wall_clock() -> datetime:
@@ -94,7 +97,9 @@ class Pacing:
 
 
 class Poster:
-    """Posts jobs one at a time, so a 429 stops the very next one."""
+    """Posts jobs one at a time, so a 429 stops the very next one. What follows a message (a relayed
+    DM's files, a purge's deletions, a report's upload) runs on a follow-up thread, off the posting
+    lock: a 25 MB download never holds up the other posts."""
 
     def __init__(self, client: WebClient, pacing: Pacing, lease: timedelta, stop: threading.Event) -> None:
         self.client = client
@@ -106,12 +111,24 @@ class Poster:
     def post_all(
         self, todo: queue.SimpleQueue[Job | None], done: queue.SimpleQueue[Outcome], wait_out_pauses: bool
     ) -> None:
-        while (job := todo.get()) is not None:
-            try:
-                outcome = self._post(job, wait_out_pauses)
-            except Exception as exc:  # never lose track of a job: the loop waits for its outcome
-                outcome = Outcome(job, "failed", wall_clock(), error=exc)
-            done.put(outcome)
+        with ThreadPoolExecutor(max_workers=FOLLOW_UP_THREADS, thread_name_prefix="dispatch-follow-up") as pool:
+            while (job := todo.get()) is not None:
+                try:
+                    outcome = self._post(job, wait_out_pauses)
+                except Exception as exc:  # never lose track of a job: the loop waits for its outcome
+                    outcome = Outcome(job, "failed", wall_clock(), error=exc)
+                if outcome.kind == "sent" and job.rendered.follow_up is not None:
+                    pool.submit(self._finish_follow_up, outcome, done)
+                else:
+                    done.put(outcome)
+            # Leaving the pool waits for the follow-ups still running: their outcomes are recorded too.
+
+    def _finish_follow_up(self, sent: Outcome, done: queue.SimpleQueue[Outcome]) -> None:
+        try:
+            outcome = self._follow_up(sent, sent.job.lease_until - self.lease / 4)
+        except Exception as exc:
+            outcome = Outcome(sent.job, "failed", wall_clock(), error=exc)
+        done.put(outcome)
 
     def _post(self, job: Job, wait_out_pauses: bool) -> Outcome:
         row, rendered = job.row, job.rendered
@@ -129,21 +146,15 @@ class Poster:
             # Too close to the end of the lease: another instance may take the row over, so leave it.
             if wall_clock() >= safe_until:
                 return Outcome(job, "expired", wall_clock())
-            if row.attempts > 1:
+            if not rendered.post:
+                return Outcome(job, "sent", wall_clock())
+            if rendered.update_ts is None and row.attempts > 1:
                 # An earlier attempt may have reached Slack before its process died: look before resending.
                 found = self.already_sent(row, rendered)
                 if found is not None:
-                    sent = Outcome(job, "sent", wall_clock(), channel=found[0], ts=found[1])
-                    return self._follow_up(sent, safe_until)
+                    return Outcome(job, "sent", wall_clock(), channel=found[0], ts=found[1])
             try:
-                response = self.client.chat_postMessage(
-                    channel=rendered.channel,
-                    thread_ts=rendered.thread_ts,
-                    text=rendered.text,
-                    blocks=rendered.blocks,
-                    metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row.id}},
-                    unfurl_links=False,
-                )
+                response = self._send(row, rendered)
             except Exception as exc:  # Slack and network errors alike: recorded and retried by the loop
                 at = wall_clock()
                 if status(exc) == 429:
@@ -151,9 +162,22 @@ class Poster:
                 return Outcome(job, "failed", at, error=exc)
             at = wall_clock()
             self.pacing.posted(row.target, at)
-            return self._follow_up(
-                Outcome(job, "sent", at, channel=response.get("channel"), ts=response.get("ts")), safe_until
+            return Outcome(job, "sent", at, channel=response.get("channel"), ts=response.get("ts"))
+
+    def _send(self, row: OutboxMessage, rendered: Rendered) -> Any:
+        if rendered.update_ts is not None:
+            # Editing in place is idempotent: a retry only writes the same state again.
+            return self.client.chat_update(
+                channel=rendered.channel, ts=rendered.update_ts, text=rendered.text, blocks=rendered.blocks
             )
+        return self.client.chat_postMessage(
+            channel=rendered.channel,
+            thread_ts=rendered.thread_ts,
+            text=rendered.text,
+            blocks=rendered.blocks,
+            metadata={"event_type": METADATA_TYPE, "event_payload": metadata_payload(row, rendered)},
+            unfurl_links=False,
+        )
 
     def _follow_up(self, sent: Outcome, safe_until: datetime) -> Outcome:
         """Once a message is in, what has to follow it (a relayed DM's files, then a ✅ on the DM). A
@@ -199,12 +223,15 @@ class Poster:
                 return channel, message["ts"]
         return None
 
-    def say(self, rendered: Rendered) -> None:
-        """Post a message that is no outbox row (a notice that one gave up) between the others."""
-        with self._lock:
-            self.client.chat_postMessage(
-                channel=rendered.channel, thread_ts=rendered.thread_ts, text=rendered.text, blocks=rendered.blocks
-            )
+
+def metadata_payload(row: OutboxMessage, rendered: Rendered) -> Json:
+    """The one metadata scheme of the bot's messages: the outbox row it came from (to find it again
+    on a retry) and, where there is one, the candidate it is about (to find their messages on a purge)."""
+    payload: Json = {"outbox_id": row.id}
+    candidate_id = rendered.candidate_id if rendered.candidate_id is not None else row.candidate_id
+    if candidate_id is not None:
+        payload["candidate_id"] = candidate_id
+    return payload
 
 
 def status(exc: Exception) -> int | None:

@@ -9,13 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_
 from sqlmodel import col, update
 
-from bot.delivery.kinds import RENDERERS
-from bot.delivery.posting import Outcome, Poster, wall_clock
-from bot.delivery.rendering import Rendering
-from bot.rules.message_kinds import Kind
+from bot.delivery.posting import Outcome, wall_clock
+from bot.delivery.renderers.dead_letter import dead_letter_targets
+from bot.rules.message_kinds import BY_KEY, Kind, outbox_row
 from bot.wiring.db import Database
 from bot.wiring.services import Services
-from models.tables import OutboxMessage, OutboxState
+from models.tables import Candidate, OutboxMessage, OutboxState
 
 log = logging.getLogger("interview_bot.dispatcher")
 
@@ -39,6 +38,18 @@ def mark_sent(db: Database, sent: list[Outcome], channel_interval: timedelta) ->
         session.connection().execute(
             mark, [{"row_id": o.job.row.id, "channel": o.channel, "ts": o.ts, "at": o.at} for o in sent]
         )
+        transient = [o.job.row.id for o in sent if (k := BY_KEY.get(o.job.row.kind)) is not None and k.transient]
+        if transient:
+            # What the row needed only until it was done (report figures, a purge's Slack ids) goes now.
+            session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(transient)).values(payload={}))
+        for o in sent:
+            if o.job.rendered.starts_thread and o.channel and o.ts and o.job.row.candidate_id is not None:
+                # A card posted for the first time heads the candidate's thread from now on.
+                session.exec(
+                    update(Candidate)
+                    .where(col(Candidate.id) == o.job.row.candidate_id, col(Candidate.thread_ts).is_(None))
+                    .values(channel_id=o.channel, thread_ts=o.ts)
+                )
         session.exec(
             update(OutboxMessage)
             .where(
@@ -69,11 +80,19 @@ def finish(db: Database, row: OutboxMessage, state: str, *, channel: str | None 
         )
 
 
-def tell_dead(services: Services, poster: Poster, row: OutboxMessage) -> None:
-    """A row gave up (`row.last_error` says why): tell whoever should follow up by hand."""
+def tell_dead(services: Services, row: OutboxMessage, now: datetime) -> None:
+    """A row gave up (`row.last_error` says why): its notice is queued to whoever should follow up
+    by hand, one row each, retried like any row until Slack takes it."""
+    if row.kind == Kind.dead_letter:
+        return  # never given up on, so never here; and a notice about a notice is never sent
     try:
-        notice = RENDERERS[Kind.dead_letter](Rendering(services), row)
-        if notice is not None:
-            poster.say(notice)
+        with services.db.transaction() as session:
+            for target in dead_letter_targets(session, services, row):
+                session.add(
+                    outbox_row(
+                        Kind.dead_letter, target, row.candidate_id, row.interview_id, now, now,
+                        tag=f"outbox:{row.id}", payload={"dead": row.id},
+                    )
+                )  # fmt: skip
     except Exception:
-        log.exception("could not tell anyone about dead outbox row %s", row.id)
+        log.exception("could not queue the notice about dead outbox row %s", row.id)

@@ -19,11 +19,11 @@ from sqlmodel import col, select
 
 from blocks.common import to_dicts
 from bot.rules.errors import UserError
-from bot.rules.message_kinds import THREAD_KINDS
+from bot.rules.message_kinds import BY_KEY, THREAD_KINDS
 from bot.rules.rounds import RoundContext, load_round
 from bot.rules.scorecards import Debrief, debrief_for, submitted_by
 from bot.wiring.services import Services
-from models.tables import Candidate, Interview, InterviewStatus, OutboxMessage, Role, Scorecard
+from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, OutboxMessage, Role, Scorecard
 
 Json = dict[str, Any]
 # What has to follow a message once it is posted, before its row counts as sent (the files of a
@@ -33,11 +33,22 @@ FollowUp = Callable[[WebClient, datetime], bool]
 
 @dataclass(frozen=True)
 class Rendered:
+    """What one outbox row does in Slack: a message posted to `channel` (in the thread `thread_ts`),
+    or, with `update_ts`, that message edited in place; then its `follow_up`, if any. A row with
+    `post` False is work without a message of its own (a purge clean-up, a report's upload):
+    only its follow-up runs."""
+
     channel: str
-    text: str
-    blocks: list[Json]
+    text: str = ""
+    blocks: list[Json] = field(default_factory=list)
     thread_ts: str | None = None
     follow_up: FollowUp | None = None
+    update_ts: str | None = None
+    post: bool = True
+    # Carried in the message's metadata beside its outbox id (which candidate it is about).
+    candidate_id: int | None = None
+    # A new card: its channel and ts become the candidate's thread once it is posted.
+    starts_thread: bool = False
 
 
 @dataclass
@@ -64,6 +75,7 @@ class Rendering:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._rounds: dict[int, _Round] = {}
+        self._candidates: dict[int, Candidate | None] = {}
 
     def load(self, ids: set[int]) -> None:
         """Every round a claim needs, in a handful of queries rather than several per round."""
@@ -90,6 +102,29 @@ class Rendering:
                 except UserError:
                     continue  # round() meets the same error for each of its rows
                 self._rounds[interview_id] = _Round(ctx, done.get(interview_id, []))
+
+    def candidate(self, candidate_id: int) -> Candidate | None:
+        """The candidate (read once per claim); None when there is no such row."""
+        for state in self._rounds.values():
+            if state.ctx.candidate.id == candidate_id:
+                return state.ctx.candidate
+        if candidate_id not in self._candidates:
+            with self.services.db.read() as session:
+                self._candidates[candidate_id] = session.get(Candidate, candidate_id)
+        return self._candidates[candidate_id]
+
+    def out_of_process(self, row: OutboxMessage) -> bool:
+        """A kind sent only while its candidate is in the process, whose candidate is rejected,
+        hired or purged: it no longer applies, whatever its round says."""
+        kind = BY_KEY.get(row.kind)
+        if kind is None or not kind.in_process or row.candidate_id is None:
+            return False
+        candidate = self.candidate(row.candidate_id)
+        return (
+            candidate is None
+            or candidate.purged_at is not None
+            or candidate.status in (CandidateStatus.rejected, CandidateStatus.hired)
+        )
 
     def round(self, row: OutboxMessage) -> _Round | None:
         """The round `row` is about (read now unless the claim read it), or None for a row about none."""
@@ -118,8 +153,7 @@ class Rendering:
         if row.kind in THREAD_KINDS:
             built = self._blocks(state, row.kind, False, text, build)
             return _thread_post(state.ctx.candidate, *built)
-        to_candidate = row.target == state.ctx.candidate.slack_user_id
-        return Rendered(row.target, *self._blocks(state, row.kind, to_candidate, text, build))
+        return Rendered(row.target, *self._blocks(state, row.kind, to_candidate(row, state.ctx.candidate), text, build))
 
     @staticmethod
     def _blocks(
@@ -130,6 +164,14 @@ class Rendering:
         if key not in state.blocks:
             state.blocks[key] = (text, to_dicts(build()))
         return state.blocks[key]
+
+
+def to_candidate(row: OutboxMessage, candidate: Candidate) -> bool:
+    """Whether `row` is addressed to the candidate: by their Slack user, or (once a purge erased it)
+    by the audience the row was written for."""
+    return (row.payload or {}).get("audience") == "candidate" or (
+        candidate.slack_user_id is not None and row.target == candidate.slack_user_id
+    )
 
 
 def _thread_post(candidate: Candidate, text: str, blocks: list[Json]) -> Rendered | None:

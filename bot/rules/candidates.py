@@ -18,6 +18,7 @@ from bot.rules.errors import NotFound, UserError
 from bot.rules.ids import is_row_id
 from bot.rules.kits import KitCatalog
 from bot.rules.roles import USER_ID, get_role, kit_for
+from bot.rules.thread_notes import stage_note
 from models.tables import Candidate, CandidateStatus, StageEvent
 
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -174,17 +175,19 @@ def create_candidate(session: Session, kits: KitCatalog, form: CandidateForm, ac
     )
     session.add(candidate)
     session.flush()
-    session.add(
-        StageEvent(
-            candidate_id=candidate.id,  # type: ignore[arg-type]
-            at=now,
-            actor_id=actor,
-            action="created",
-            to_stage=candidate.stage_key,
-            to_status=candidate.status,
-            reason=form.source,
-        )
+    event = StageEvent(
+        candidate_id=candidate.id,  # type: ignore[arg-type]
+        at=now,
+        actor_id=actor,
+        action="created",
+        to_stage=candidate.stage_key,
+        to_status=candidate.status,
+        reason=form.source,
     )
+    session.add(event)
+    session.flush()
+    # The card opens the candidate's thread, with this as its first reply.
+    stage_note(session, candidate, event, now)
     return candidate
 
 

@@ -17,6 +17,7 @@ from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.roles import kit_for
+from bot.rules.thread_notes import tick_notes
 from models.kit import Stage
 from models.tables import CandidateStatus, Role, StageEvent
 
@@ -121,4 +122,5 @@ def set_checklist(
         session.add(event)
         events.append(event)
     session.flush()
+    tick_notes(session, candidate, events, now)
     return events

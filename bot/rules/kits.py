@@ -262,3 +262,11 @@ def load_kits(paths: Iterable[Path]) -> KitCatalog:
         catalog.kits[kit.key] = kit
         catalog.files[kit.key] = name
     return catalog
+
+
+def stage_index(kit: Kit, stage_key: str) -> int:
+    try:
+        return kit.stage_index(stage_key)
+    except KeyError:
+        # The kit was edited and the stage removed: keep the candidate visible at the start.
+        return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum, StrEnum, unique
+from typing import Any
 
 from models.tables import OutboxMessage
 
@@ -23,6 +24,10 @@ class Fact(Enum):
     timed = "timed"
     # Between a candidate and the hiring team: about no round, its text in the row's payload.
     line = "line"
+    # Only while the candidate is in the process: never sent once they are rejected, hired or purged.
+    in_process = "in_process"
+    # The payload is needed only until the row is sent, then erased (report figures, purge ids).
+    transient = "transient"
 
 
 @unique
@@ -34,6 +39,8 @@ class Kind(StrEnum):
     thread: bool
     timed: bool
     line: bool
+    in_process: bool
+    transient: bool
 
     def __new__(cls, key: str, report_name: str, *facts: Fact) -> Kind:
         kind = str.__new__(cls, key)
@@ -42,31 +49,43 @@ class Kind(StrEnum):
         kind.thread = Fact.thread in facts
         kind.timed = Fact.timed in facts
         kind.line = Fact.line in facts
+        kind.in_process = Fact.in_process in facts
+        kind.transient = Fact.transient in facts
         return kind
 
-    prep = "prep", "prep guide"
-    prep_reminder = "prep_reminder", "prep reminder", Fact.timed
-    briefing = "briefing", "briefing", Fact.timed
-    scorecard_request = "scorecard_request", "scorecard request", Fact.timed
-    scorecard_reminder = "scorecard_reminder", "scorecard reminder", Fact.timed
-    escalation = "escalation", "feedback escalation", Fact.timed
-    escalation_thread = "escalation_thread", "feedback escalation", Fact.thread, Fact.timed
+    prep = "prep", "prep guide", Fact.in_process
+    prep_reminder = "prep_reminder", "prep reminder", Fact.timed, Fact.in_process
+    briefing = "briefing", "briefing", Fact.timed, Fact.in_process
+    scorecard_request = "scorecard_request", "scorecard request", Fact.timed, Fact.in_process
+    scorecard_reminder = "scorecard_reminder", "scorecard reminder", Fact.timed, Fact.in_process
+    escalation = "escalation", "feedback escalation", Fact.timed, Fact.in_process
+    escalation_thread = "escalation_thread", "feedback escalation", Fact.thread, Fact.timed, Fact.in_process
     cancelled = "round_cancelled", "cancellation notice"
-    rescheduled = "round_rescheduled", "reschedule notice"
-    debrief_thread = "debrief_thread", "debrief", Fact.thread
-    debrief = "debrief", "debrief"
-    # Posted at once when another row gives up, never queued itself.
+    rescheduled = "round_rescheduled", "reschedule notice", Fact.in_process
+    debrief_thread = "debrief_thread", "debrief", Fact.thread, Fact.in_process
+    debrief = "debrief", "debrief", Fact.in_process
+    # To the role's recruiters when another row gives up; retried until Slack takes it, never given up.
     dead_letter = "dead_letter", "delivery failure notice"
-    # To the recruiter, before a response-time promise to the candidate runs out.
-    promise = "promise_reminder", "response promise reminder", Fact.timed
+    # To the recruiters, before a response-time promise to the candidate runs out.
+    promise = "promise_reminder", "response promise reminder", Fact.timed, Fact.in_process
     # Take-home stages (bot/rules/take_home.py).
-    take_home_brief = "take_home_brief", "take-home brief"
-    take_home_reminder = "take_home_reminder", "take-home reminder"
-    take_home_missing = "take_home_missing", "missing take-home notice"
+    take_home_brief = "take_home_brief", "take-home brief", Fact.in_process
+    take_home_reminder = "take_home_reminder", "take-home reminder", Fact.in_process
+    take_home_missing = "take_home_missing", "missing take-home notice", Fact.in_process
     # The line between a candidate and the hiring team (bot/rules/line.py).
     line_relay = "line_relay", "message from the candidate", Fact.thread, Fact.line
     line_reply = "line_reply", "message to the candidate", Fact.line
     line_reply_thread = "line_reply_thread", "message to the candidate (thread copy)", Fact.thread, Fact.line
+    # The candidate's thread (bot/rules/thread_notes.py): the card that heads it, kept to the latest
+    # state (one pending row per card), and the notes replied under it, in order.
+    card = "card", "candidate card"
+    thread_note = "thread_note", "thread note", Fact.thread
+    # To the candidate when they move on: what the next stage is, with its prep guide.
+    next_step = "next_step", "next step", Fact.in_process
+    # A hiring report to the person who asked (bot/delivery/report_dm.py), built before it is queued.
+    report = "report", "hiring report", Fact.transient
+    # The Slack clean-up after a purge (bot/delivery/purge_cleanup.py): the ids it needs until it is done.
+    purge_cleanup = "purge_cleanup", "purge clean-up", Fact.transient
 
 
 BY_KEY: dict[str, Kind] = {kind.value: kind for kind in Kind}
@@ -90,6 +109,7 @@ def outbox_row(
     due: datetime,
     now: datetime,
     tag: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> OutboxMessage:
     """One scheduled message. The idempotency key makes a second copy of the same message impossible;
     `tag` tells apart messages of the same kind that may rightly repeat (each reschedule notice).
@@ -103,5 +123,6 @@ def outbox_row(
         interview_id=interview_id,
         due_at=max(due, now),
         idempotency_key=key,
+        payload=payload or {},
         created_at=now,
     )

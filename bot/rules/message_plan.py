@@ -7,13 +7,18 @@ are rendered when they are sent, from the state at that moment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.rules.message_kinds import Kind, outbox_row
+from sqlmodel import Session, col, select, update
+
+from bot.rules.message_kinds import TIMED_KINDS, Kind, outbox_row
+from bot.rules.round_events import RoundEvent
 from bot.rules.rounds import RoundContext
 from models.kit import StageKind
-from models.tables import InterviewKind, OutboxMessage
+from models.tables import InterviewKind, OutboxMessage, OutboxState
 
 # The recruiter hears when this share of a promised response time has gone by with no decision.
 PROMISE_WARNING = 0.75
@@ -61,12 +66,22 @@ class _Plan:
     now: datetime
     rows: list[OutboxMessage] = field(default_factory=list)
 
-    def add(self, kind: Kind, target: str, *, at_once: bool = False) -> None:
+    def add(self, kind: Kind, target: str, *, at_once: bool = False, tag: str = "", **payload: Any) -> None:
         due = self.now if at_once else due_time(self.ctx, kind)
-        self.rows.append(outbox_row(kind, target, self.ctx.candidate.id, self.ctx.interview.id, due, self.now))
+        if target == self.ctx.candidate.slack_user_id:
+            payload["audience"] = "candidate"  # still known to be theirs if a purge erases their user
+        row = outbox_row(kind, target, self.ctx.candidate.id, self.ctx.interview.id, due, self.now, tag, payload)
+        self.rows.append(row)
 
 
-def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
+def deciders(ctx: RoundContext, recruiters: Sequence[str]) -> list[str]:
+    """The recruiters who hear about the round's feedback: `recruiters` (the role's, or the RECRUITERS
+    list), else whoever added the candidate or scheduled the round."""
+    fallback = ctx.candidate.created_by or ctx.interview.scheduled_by
+    return list(recruiters) or ([fallback] if fallback else [])
+
+
+def round_messages(ctx: RoundContext, now: datetime, recruiters: Sequence[str] = ()) -> list[OutboxMessage]:
     """Every message a scheduled round implies, with its due time."""
     interview, candidate = ctx.interview, ctx.candidate
     plan = _Plan(ctx, now)
@@ -86,8 +101,7 @@ def round_messages(ctx: RoundContext, now: datetime) -> list[OutboxMessage]:
     for user_id in ctx.panel:
         plan.add(Kind.scorecard_request, user_id)
         plan.add(Kind.scorecard_reminder, user_id)
-    recruiter = candidate.created_by or interview.scheduled_by
-    if recruiter:
+    for recruiter in deciders(ctx, recruiters):
         plan.add(Kind.escalation, recruiter)
         if promise_hours(ctx) is not None:
             plan.add(Kind.promise, recruiter)
@@ -109,16 +123,115 @@ def take_home_messages(ctx: RoundContext, actor: str, now: datetime) -> list[Out
     return plan.rows
 
 
-def received_messages(ctx: RoundContext, actor: str, now: datetime) -> list[OutboxMessage]:
+def received_messages(
+    ctx: RoundContext, actor: str, now: datetime, recruiters: Sequence[str] = ()
+) -> list[OutboxMessage]:
     """What an assignment's work arriving implies, once its round ends then: each reviewer asked for
-    a scorecard and reminded, and `actor` (who marked it received) and the thread told if feedback
-    is overdue."""
+    a scorecard and reminded, and the recruiters (else `actor`, who marked it received) and the
+    thread told if feedback is overdue."""
     plan = _Plan(ctx, now)
     for user_id in ctx.panel:
         plan.add(Kind.scorecard_request, user_id)
         plan.add(Kind.scorecard_reminder, user_id)
     if ctx.panel:
-        plan.add(Kind.escalation, actor)
+        for recruiter in list(recruiters) or [actor]:
+            plan.add(Kind.escalation, recruiter)
         if ctx.candidate.channel_id:
             plan.add(Kind.escalation_thread, ctx.candidate.channel_id)
     return plan.rows
+
+
+def on_round_event(session: Session, event: RoundEvent) -> None:
+    """The messages' side of a round's life (subscribed in bot/rules/lifecycle.py)."""
+    ctx, now = event.ctx, event.now
+    rows: list[OutboxMessage] = []
+    if event.what == "scheduled":
+        if ctx.interview.kind == InterviewKind.assignment:
+            rows = take_home_messages(ctx, event.actor, now)
+        else:
+            rows = round_messages(ctx, now, event.recruiters)
+    elif event.what == "moved":
+        rows = _moved(session, event)
+    elif event.what == "cancelled":
+        _close(session, ctx, None)
+        if ctx.interview.ends_at > now:
+            plan = _Plan(ctx, now)
+            why = {"why": event.why} if event.why else {}
+            for target in _told(ctx):
+                plan.add(Kind.cancelled, target, at_once=True, **why)
+            rows = plan.rows
+    elif event.what == "received":
+        _close(session, ctx, [Kind.take_home_reminder, Kind.take_home_missing])
+        rows = received_messages(ctx, event.actor, now, event.recruiters)
+    elif event.what == "ended":
+        _close(session, ctx, [Kind.scorecard_reminder, Kind.escalation, Kind.escalation_thread])
+        if ctx.panel:
+            rows = _debrief(ctx, now, event.recruiters)
+    for row in rows:
+        session.add(row)
+
+
+def _told(ctx: RoundContext) -> list[str]:
+    """Who hears of a change to the round: the panel and the candidate."""
+    return [*ctx.panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]
+
+
+def _close(session: Session, ctx: RoundContext, kinds: list[Kind] | None) -> None:
+    """The round's pending messages of `kinds` (all, for None) no longer go out."""
+    query = update(OutboxMessage).where(
+        col(OutboxMessage.interview_id) == ctx.interview.id, col(OutboxMessage.state) == OutboxState.pending
+    )
+    if kinds is not None:
+        query = query.where(col(OutboxMessage.kind).in_(kinds))
+    session.exec(query.values(state=OutboxState.cancelled))
+
+
+def _debrief(ctx: RoundContext, now: datetime, recruiters: Sequence[str]) -> list[OutboxMessage]:
+    """Every scorecard is in: the thread, the hiring managers and the recruiters get the debrief."""
+    plan = _Plan(ctx, now)
+    if ctx.candidate.channel_id:
+        plan.add(Kind.debrief_thread, ctx.candidate.channel_id, at_once=True)
+    for person in dict.fromkeys([*ctx.role.hiring_manager_ids, *deciders(ctx, recruiters)]):
+        plan.add(Kind.debrief, person, at_once=True)
+    return plan.rows
+
+
+def _moved(session: Session, event: RoundEvent) -> list[OutboxMessage]:
+    """Pending messages follow the round's new time; who left the panel is told it is off for them,
+    who joined gets their messages, everyone else (and the candidate) hears of the move."""
+    ctx, now = event.ctx, event.now
+    removed, added = set(event.removed), event.added
+    pending = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.interview_id == ctx.interview.id, OutboxMessage.state == OutboxState.pending
+        )
+    )
+    for row in pending:
+        if row.target in removed:
+            row.state = OutboxState.cancelled
+        elif row.kind in TIMED_KINDS:
+            row.due_at = max(due_time(ctx, row.kind), now)
+            row.claimed_until = None
+        else:
+            continue
+        session.add(row)
+    existing = set(
+        session.exec(select(OutboxMessage.idempotency_key).where(OutboxMessage.interview_id == ctx.interview.id))
+    )
+    # New panel members get their messages; the candidate a prep reminder for the new time.
+    rows = [
+        r
+        for r in round_messages(ctx, now, event.recruiters)
+        if r.idempotency_key not in existing and (r.target in added or r.kind == Kind.prep_reminder)
+    ]
+    # Each move's notices are new messages: tell them apart by time and by how many moves came
+    # before (two moves within one clock tick must not collide on the idempotency key).
+    moves = sum(1 for key in existing if f":{Kind.rescheduled}:" in key or f":{Kind.cancelled}:" in key)
+    plan = _Plan(ctx, now)
+    stamp = f"{now:%Y%m%dT%H%M%S%f}.{moves}"
+    for target in _told(ctx):
+        if target not in added:
+            plan.add(Kind.rescheduled, target, at_once=True, tag=stamp)
+    for user_id in event.removed:
+        plan.add(Kind.cancelled, user_id, at_once=True, tag=stamp)
+    return rows + plan.rows

@@ -17,9 +17,11 @@ from bot.rules.assignments import take_home_state
 from bot.rules.candidates import OPEN_STATUSES, fold, get_candidate
 from bot.rules.checklists import ChecklistItem, checklist_state
 from bot.rules.errors import NotFound, UserError
-from bot.rules.kits import KitCatalog
+from bot.rules.kits import KitCatalog, stage_index
+from bot.rules.lifecycle import cancel_open_rounds
 from bot.rules.promises import Promise, open_promise
 from bot.rules.roles import kit_for
+from bot.rules.thread_notes import stage_note
 from models.kit import Kit, Stage
 from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, Role, StageEvent
 
@@ -92,8 +94,12 @@ def change_stage(
     *,
     reason: str | None = None,
     expected: tuple[str, str] | None = None,
+    cancel_rounds: bool = False,
 ) -> StageChange:
-    """Advance, hold, reject or reopen. `expected` (stage, status) guards against double clicks."""
+    """Advance, hold, reject or reopen. `expected` (stage, status) guards against double clicks.
+
+    Rejected or hired, the candidate's rounds still to come are cancelled (the panel and the
+    candidate told); put on hold, only with `cancel_rounds` (the hold form asks; kept by default)."""
     if action not in ACTIONS:
         raise UserError(f"'{action}' is not a stage change; use one of {', '.join(ACTIONS)}.")
     candidate = get_candidate(session, candidate_id, lock=True)
@@ -130,6 +136,10 @@ def change_stage(
     session.add(candidate)
     session.add(event)
     session.flush()
+    stage_note(session, candidate, event, now)
+    left = candidate.status in (CandidateStatus.rejected, CandidateStatus.hired)
+    if left or (candidate.status == CandidateStatus.on_hold and cancel_rounds):
+        cancel_open_rounds(session, kits, candidate, actor=actor, now=now, why=candidate.status)
     return StageChange(candidate, role, kit, event, event.action, from_stage, to_stage)
 
 
@@ -155,14 +165,6 @@ def next_state(kit: Kit, candidate: Candidate, action: str) -> tuple[Stage, str]
     if status not in (CandidateStatus.on_hold, CandidateStatus.rejected):
         raise UserError(f"{name} is {status_word(status)}; only held or rejected candidates can be reopened.")
     return stage, CandidateStatus.active
-
-
-def stage_index(kit: Kit, stage_key: str) -> int:
-    try:
-        return kit.stage_index(stage_key)
-    except KeyError:
-        # The kit was edited and the stage removed: keep the candidate visible at the start.
-        return 0
 
 
 def status_word(status: str) -> str:

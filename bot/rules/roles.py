@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
@@ -133,3 +134,9 @@ def get_role(session: Session, role_id: int) -> Role:
 
 def open_roles(session: Session) -> list[Role]:
     return list(session.exec(select(Role).where(col(Role.active)).order_by(col(Role.title))).all())
+
+
+def role_recruiters(role: Role, fallback: Iterable[str] = ()) -> list[str]:
+    """Who hears what a role's recruiters decide on (debriefs, escalations, promise reminders,
+    delivery failures): the role's recruiters, or `fallback` (the RECRUITERS list) when it names none."""
+    return list(dict.fromkeys(role.recruiter_ids or sorted(fallback)))

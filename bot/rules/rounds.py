@@ -15,8 +15,7 @@ from sqlmodel import Session, col, select
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import NotFound
 from bot.rules.ids import is_row_id
-from bot.rules.kits import KitCatalog
-from bot.rules.pipeline import stage_index
+from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.roles import kit_for
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind, Variant
 from models.tables import Candidate, Interview, InterviewKind, PanelMember, Role

@@ -1,23 +1,21 @@
-"""Scheduling, moving and cancelling rounds.
-
-Scheduling, moving or cancelling a round writes its outbox rows in the same transaction,
-so a message is never promised without being recorded, nor recorded without its round.
+"""Scheduling, moving and cancelling rounds: what a recruiter may ask for, checked here, then done
+by bot/rules/lifecycle.py, which writes the round and everything that follows from it in the same
+transaction, so a message is never promised without being recorded, nor recorded without its round.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
+from bot.rules import lifecycle
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import NotFound, UserError
-from bot.rules.kits import KitCatalog
-from bot.rules.message_kinds import TIMED_KINDS, Kind, outbox_row
-from bot.rules.message_plan import due_time, round_messages
-from bot.rules.pipeline import stage_index
-from bot.rules.roles import USER_ID, kit_for
+from bot.rules.kits import KitCatalog, stage_index
+from bot.rules.roles import USER_ID, kit_for, role_recruiters
 from bot.rules.rounds import RoundContext, load_round, stage_variants
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
 from models.tables import (
@@ -25,9 +23,6 @@ from models.tables import (
     Interview,
     InterviewKind,
     InterviewStatus,
-    OutboxMessage,
-    OutboxState,
-    PanelMember,
     Role,
     Scorecard,
 )
@@ -125,9 +120,11 @@ def schedule_round(
     actor: str,
     now: datetime,
     variant: str | None = None,
+    recruiters: Collection[str] = (),
 ) -> RoundContext:
     """A meeting for a stage: a scored round, or the kickoff of a take-home (briefed, not scored).
-    `variant` is the form's `<stage key>:<variant key>` pick, if any."""
+    `variant` is the form's `<stage key>:<variant key>` pick, if any; `recruiters` the RECRUITERS
+    list, for a role that names none."""
     candidate = get_candidate(session, candidate_id, lock=True)
     if candidate.status not in ("active", "on_hold"):
         raise UserError(f"{candidate.name} is {candidate.status}; reopen them before scheduling.", field="stage")
@@ -150,12 +147,15 @@ def schedule_round(
         scheduled_by=actor,
         created_at=now,
     )
-    add_round(session, interview, panel)
-    context = RoundContext(interview, candidate, role, kit, stage, panel)
-    for row in round_messages(context, now):
-        session.add(row)
-    session.flush()
-    return context
+    return lifecycle.open_round(
+        session,
+        interview,
+        lambda p: RoundContext(interview, candidate, role, kit, stage, p),
+        panel,
+        actor=actor,
+        now=now,
+        recruiters=role_recruiters(role, recruiters),
+    )
 
 
 def active_at_stage(
@@ -180,6 +180,7 @@ def assign_reviewers(
     reviewer_ids: list[str],
     actor: str,
     now: datetime,
+    recruiters: Collection[str] = (),
 ) -> RoundContext:
     """A review of the candidate's current stage (a resume screen): no meeting, the reviewers rate
     every criterion like a scorecard. It is a round that starts and ends now, so requests,
@@ -206,20 +207,15 @@ def assign_reviewers(
     interview = Interview(
         candidate_id=candidate_id, stage_key=stage.key, starts_at=now, ends_at=now, scheduled_by=actor, created_at=now
     )
-    add_round(session, interview, panel)
-    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
-    for row in round_messages(ctx, now):
-        session.add(row)
-    session.flush()
-    return ctx
-
-
-def add_round(session: Session, interview: Interview, panel: list[str]) -> None:
-    """Store a new round and its panel (the panel's rows need the round's id)."""
-    session.add(interview)
-    session.flush()
-    for user_id in panel:
-        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    return lifecycle.open_round(
+        session,
+        interview,
+        lambda p: RoundContext(interview, candidate, role, kit, stage, p),
+        panel,
+        actor=actor,
+        now=now,
+        recruiters=role_recruiters(role, recruiters),
+    )
 
 
 def upcoming_round(session: Session, candidate_id: int, now: datetime) -> Interview:
@@ -248,6 +244,7 @@ def reschedule_round(
     interviewer_ids: list[str] | None,
     actor: str,
     now: datetime,
+    recruiters: Collection[str] = (),
 ) -> RoundContext:
     ctx = load_round(session, kits, interview_id, lock=True)
     interview = ctx.interview
@@ -257,74 +254,24 @@ def reschedule_round(
     _validate(ctx.candidate, ctx.kit, interview.stage_key, panel, starts_at, duration_minutes, now, interview.kind)
     if has_scorecards(session, interview_id):
         raise UserError("Scorecards are already in for this round; schedule a new round instead.", field="time")
-    interview.starts_at = starts_at
-    interview.ends_at = starts_at + timedelta(minutes=duration_minutes)
-    if location is not None:
-        interview.location = location.strip() or None
-    session.add(interview)
-    removed = set(ctx.panel) - set(panel)
-    added = [u for u in panel if u not in ctx.panel]
-    for user_id in removed:
-        member = session.get(PanelMember, (interview_id, user_id))
-        if member is not None:
-            session.delete(member)
-    for user_id in added:
-        session.add(PanelMember(interview_id=interview_id, interviewer_id=user_id))
-    session.flush()
-    ctx = RoundContext(interview, ctx.candidate, ctx.role, ctx.kit, ctx.stage, panel)
-    pending = list(
-        session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.interview_id == interview_id, OutboxMessage.state == OutboxState.pending
-            )
-        )
+    return lifecycle.move_round(
+        session,
+        ctx,
+        starts_at=starts_at,
+        minutes=duration_minutes,
+        location=location,
+        panel=panel,
+        actor=actor,
+        now=now,
+        recruiters=role_recruiters(ctx.role, recruiters),
     )
-    for row in pending:
-        if row.target in removed or row.kind not in TIMED_KINDS:
-            if row.target in removed:
-                row.state = OutboxState.cancelled
-                session.add(row)
-            continue
-        row.due_at = max(due_time(ctx, row.kind), now)
-        row.claimed_until = None
-        session.add(row)
-    existing = {
-        r.idempotency_key for r in session.exec(select(OutboxMessage).where(OutboxMessage.interview_id == interview_id))
-    }
-    for row in round_messages(ctx, now):
-        # New panel members get their messages; everyone affected hears about the move.
-        if row.idempotency_key not in existing and (row.target in added or row.kind == Kind.prep_reminder):
-            session.add(row)
-    # Each move's notices are new messages: tell them apart by time and by how many moves came
-    # before (two moves within one clock tick must not collide on the idempotency key).
-    moves = sum(1 for key in existing if f":{Kind.rescheduled}:" in key or f":{Kind.cancelled}:" in key)
-    stamp = f"{now:%Y%m%dT%H%M%S%f}.{moves}"
-    for target in [*panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]:
-        if target not in added:
-            session.add(outbox_row(Kind.rescheduled, target, ctx.candidate.id, interview_id, now, now, stamp))
-    for user_id in removed:
-        session.add(outbox_row(Kind.cancelled, user_id, ctx.candidate.id, interview_id, now, now, stamp))
-    session.flush()
-    return ctx
 
 
 def cancel_round(session: Session, kits: KitCatalog, interview_id: int, *, actor: str, now: datetime) -> RoundContext:
     ctx = load_round(session, kits, interview_id, lock=True)
     if ctx.interview.status != InterviewStatus.scheduled:
         raise UserError(f"This round is already {ctx.interview.status}.")
-    ctx.interview.status = InterviewStatus.cancelled
-    session.add(ctx.interview)
-    session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.interview_id) == interview_id, col(OutboxMessage.state) == OutboxState.pending)
-        .values(state=OutboxState.cancelled)
-    )
-    if ctx.interview.ends_at > now:
-        targets = [*ctx.panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]
-        for target in targets:
-            session.add(outbox_row(Kind.cancelled, target, ctx.candidate.id, interview_id, now, now))
-    session.flush()
-    return ctx
+    return lifecycle.cancel(session, ctx, actor=actor, now=now)
 
 
 def has_scorecards(session: Session, interview_id: int) -> bool:

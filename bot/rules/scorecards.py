@@ -4,16 +4,19 @@ blind until submitted. The last scorecard of a round triggers the debrief."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, or_, select, update
 
+from bot.rules import lifecycle, thread_notes
 from bot.rules.candidates import find_one
 from bot.rules.errors import Forbidden, UserError
 from bot.rules.kits import KitCatalog
-from bot.rules.message_kinds import Kind, outbox_row
+from bot.rules.message_kinds import Kind
+from bot.rules.roles import role_recruiters
 from bot.rules.rounds import RoundContext, load_round
 from models.kit import Question
 from models.tables import (
@@ -64,7 +67,9 @@ def submit_scorecard(
     recommendation: str,
     notes: str,
     now: datetime,
+    recruiters: Collection[str] = (),
 ) -> Submitted:
+    """`recruiters`: the RECRUITERS list, who get the debrief when the role names no recruiters."""
     # The round row is locked so the last two submissions cannot both miss the debrief.
     ctx = load_round(session, kits, interview_id, lock=True)
     check_can_score(ctx, interviewer_id, now)
@@ -119,8 +124,10 @@ def submit_scorecard(
     )
     submitted = set(session.exec(select(Scorecard.interviewer_id).where(Scorecard.interview_id == interview_id)).all())
     complete = set(ctx.panel) <= submitted
+    thread_notes.scorecard_note(session, ctx.candidate, interview_id, interviewer_id, edited, now)
     if complete:
-        queue_debrief(session, ctx, now)
+        # Every scorecard is in: the round ends, and its debrief goes out.
+        lifecycle.end(session, ctx, actor=interviewer_id, now=now, recruiters=role_recruiters(ctx.role, recruiters))
     session.flush()
     return Submitted(scorecard, ctx, edited, complete)
 
@@ -161,28 +168,6 @@ def validate_answers(questions: list[Question], answers: dict[str, Answer]) -> d
     if extra:
         raise UserError(f"'{sorted(extra)[0]}' is not a question of this round.")
     return clean
-
-
-def queue_debrief(session: Session, ctx: RoundContext, now: datetime) -> None:
-    interview = ctx.interview
-    interview.status = InterviewStatus.debriefed
-    interview.debriefed_at = now
-    session.add(interview)
-    session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.interview_id) == interview.id,
-            col(OutboxMessage.kind).in_([Kind.scorecard_reminder, Kind.escalation, Kind.escalation_thread]),
-            col(OutboxMessage.state) == OutboxState.pending,
-        )
-        .values(state=OutboxState.cancelled)
-    )
-    targets = [(Kind.debrief_thread, ctx.candidate.channel_id)] if ctx.candidate.channel_id else []
-    people = [*ctx.role.hiring_manager_ids, *([ctx.candidate.created_by] if ctx.candidate.created_by else [])]
-    targets += [(Kind.debrief, person) for person in dict.fromkeys(people)]
-    for kind, target in targets:
-        if target:
-            session.add(outbox_row(kind, target, ctx.candidate.id, interview.id, now, now))
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,22 @@ are asked for their scorecards and the feedback deadline counts from then.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, col, update
+from sqlmodel import Session
 
+from bot.rules import lifecycle
 from bot.rules.assignments import RECEIVED, open_assignment, received_at
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog
-from bot.rules.message_kinds import Kind
-from bot.rules.message_plan import received_messages, take_home_messages
+from bot.rules.roles import role_recruiters
 from bot.rules.rounds import RoundContext, load_round
-from bot.rules.scheduling import MAX_PANEL, active_at_stage, add_round, parse_panel
+from bot.rules.scheduling import MAX_PANEL, active_at_stage, parse_panel
 from models.kit import StageKind
-from models.tables import Interview, InterviewKind, InterviewStatus, OutboxMessage, OutboxState, Role, StageEvent
+from models.tables import Interview, InterviewKind, Role, StageEvent
 
 
 def due_end(due: date, tz_name: str) -> datetime:
@@ -45,6 +46,7 @@ def send_take_home(
     reviewer_ids: list[str],
     actor: str,
     now: datetime,
+    recruiters: Collection[str] = (),
 ) -> RoundContext:
     candidate, role, kit, stage = active_at_stage(session, kits, candidate_id, "sending a take-home")
     if stage.kind is not StageKind.take_home or stage.take_home is None:
@@ -72,15 +74,20 @@ def send_take_home(
         scheduled_by=actor,
         created_at=now,
     )
-    add_round(session, interview, panel)
-    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
-    for row in take_home_messages(ctx, actor, now):
-        session.add(row)
-    session.flush()
-    return ctx
+    return lifecycle.open_round(
+        session,
+        interview,
+        lambda p: RoundContext(interview, candidate, role, kit, stage, p),
+        panel,
+        actor=actor,
+        now=now,
+        recruiters=role_recruiters(role, recruiters),
+    )
 
 
-def mark_received(session: Session, kits: KitCatalog, candidate_id: int, actor: str, now: datetime) -> RoundContext:
+def mark_received(
+    session: Session, kits: KitCatalog, candidate_id: int, actor: str, now: datetime, recruiters: Collection[str] = ()
+) -> RoundContext:
     """The work arrived: a stage event, the candidate's nudges stop, the reviewers are asked."""
     candidate = get_candidate(session, candidate_id, lock=True)
     role = session.get(Role, candidate.role_id)
@@ -94,25 +101,5 @@ def mark_received(session: Session, kits: KitCatalog, candidate_id: int, actor: 
             to_stage=candidate.stage_key, from_status=candidate.status, to_status=candidate.status,
         )
     )  # fmt: skip
-    interview.ends_at = max(now, interview.starts_at)
-    session.add(interview)
-    session.flush()
     ctx = load_round(session, kits, interview.id or 0)
-    session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.interview_id) == interview.id,
-            col(OutboxMessage.kind).in_([Kind.take_home_reminder, Kind.take_home_missing]),
-            col(OutboxMessage.state) == OutboxState.pending,
-        )
-        .values(state=OutboxState.cancelled)
-    )
-    for row in received_messages(ctx, actor, now):
-        session.add(row)
-    if not ctx.panel:
-        # Nothing to score here (it is scored at the presentation): the assignment is done.
-        interview.status = InterviewStatus.debriefed
-        interview.debriefed_at = now
-        session.add(interview)
-    session.flush()
-    return ctx
+    return lifecycle.receive(session, ctx, actor=actor, now=now, recruiters=role_recruiters(role, recruiters))

@@ -22,20 +22,20 @@ from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from handlers.actions import checklist, line, purge, report, rounds, stage
-from handlers.respond import open_view_later
+from handlers.respond import open_view_later, tell_later
 
 
 def register(app: App) -> None:
-    app.action(ADVANCE)(ack=stage.advance, lazy=[stage.announce])
+    app.action(ADVANCE)(ack=stage.advance, lazy=[tell_later])
     for action_id in (HOLD, REJECT, REOPEN):
         app.action(action_id)(ack=stage.ask_reason, lazy=[open_view_later])
     app.action(SCHEDULE)(ack=rounds.ack_only, lazy=[rounds.open_schedule])
     app.action(REVIEW)(ack=rounds.ack_only, lazy=[rounds.open_review])
     app.action(TAKE_HOME_SEND)(ack=rounds.ack_only, lazy=[rounds.open_take_home])
-    app.action(TAKE_HOME_RECEIVED)(ack=rounds.take_home_received, lazy=[rounds.announce_received])
-    app.action(CANCEL)(ack=rounds.cancel, lazy=[rounds.cancelled])
+    app.action(TAKE_HOME_RECEIVED)(ack=rounds.take_home_received, lazy=[tell_later])
+    app.action(CANCEL)(ack=rounds.cancel, lazy=[tell_later])
     app.action(SUBMIT)(ack=rounds.open_scorecard, lazy=[open_view_later])
     app.action(PURGE)(ack=purge.purge, lazy=[purge.purged])
-    app.action(CHECKLIST)(ack=checklist.tick_checklist, lazy=[checklist.ticked])
+    app.action(CHECKLIST)(ack=checklist.tick_checklist, lazy=[tell_later])
     app.action(REPORT_SEND)(ack=report.ask_for_report, lazy=[report.deliver_report])
     app.action(LINE_REPLY)(ack=line.reply_to_candidate, lazy=[open_view_later])

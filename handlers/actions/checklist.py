@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
 from blocks.candidate import checklist_group, parse_checklist_block_id
-from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
 from bot.rules.checklists import set_checklist
 from bot.rules.errors import UserError
 from bot.rules.roles import require_role_recruiter
+from bot.rules.thread_notes import refresh_card
 from handlers.context import services_of
-from handlers.respond import catch_for_later, tell_later
+from handlers.respond import catch_for_later
 
 
 def tick_checklist(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
@@ -28,13 +27,20 @@ def tick_checklist(ack: Ack, body: dict[str, Any], action: dict[str, Any], conte
             ticked = {int(str(o.get("value"))) for o in action.get("selected_options") or []}
         except (ValueError, TypeError, AttributeError):
             raise UserError("This checklist is out of date; open the candidate's card again.") from None
+        try:
+            tick(candidate_id, stage_key, group, ticked)
+        except UserError:
+            # A refused tick must not stay ticked on screen: the card is redrawn as it is.
+            with services.db.transaction() as session:
+                refresh_card(session, get_candidate(session, candidate_id), services.clock.now())
+            raise
+
+    def tick(candidate_id: int, stage_key: str, group: int, ticked: set[int]) -> None:
         with services.db.transaction() as session:
             candidate = get_candidate(session, candidate_id)
-            # Whatever happens next, the card is redrawn: a refused tick must not stay ticked on screen.
-            context["checklist_card"] = candidate_id
             verb = "tick checklists for candidates"
             require_role_recruiter(session, services.permissions, user_id, candidate.role_id, verb)
-            events = set_checklist(
+            set_checklist(
                 session,
                 services.kits,
                 candidate_id,
@@ -44,13 +50,5 @@ def tick_checklist(ack: Ack, body: dict[str, Any], action: dict[str, Any], conte
                 user_id,
                 services.clock.now(),
             )
-            context["ticks"] = [e.id for e in events]
 
     catch_for_later(context, work)
-
-
-def ticked(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
-    if context.get("checklist_card"):
-        threads = CandidateThreads(services_of(context), client)
-        threads.checklist_ticks(context["checklist_card"], context.get("ticks") or [])
-    tell_later(client, context, body)

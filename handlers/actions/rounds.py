@@ -10,7 +10,6 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from blocks.candidate import parse_button_value
-from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
 from bot.rules.roles import require_role_recruiter
 from bot.rules.rounds import load_round
@@ -19,7 +18,7 @@ from bot.rules.take_home import mark_received
 from bot.wiring.services import Services
 from handlers.context import services_of
 from handlers.modals import review_view, schedule_view, scorecard_modal, take_home_view
-from handlers.respond import catch_for_later, open_view_later, tell_later
+from handlers.respond import catch_for_later, open_view_later
 
 
 def ack_only(ack: Ack) -> None:
@@ -66,18 +65,16 @@ def take_home_received(ack: Ack, body: dict[str, Any], action: dict[str, Any], c
         with services.db.transaction() as session:
             role_id = get_candidate(session, candidate_id).role_id
             require_role_recruiter(session, services.permissions, user_id, role_id, "mark take-homes for candidates")
-            context["round"] = mark_received(
-                session, services.kits, candidate_id, user_id, services.clock.now()
-            ).interview.id
+            mark_received(
+                session,
+                services.kits,
+                candidate_id,
+                user_id,
+                services.clock.now(),
+                services.permissions.recruiter_ids,
+            )
 
     catch_for_later(context, work)
-
-
-def announce_received(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
-    if context.get("round"):
-        threads = CandidateThreads(services_of(context), client)
-        threads.round_event(context["round"], "take_home_received", body["user"]["id"])
-    tell_later(client, context, body)
 
 
 def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
@@ -90,15 +87,8 @@ def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bolt
             ctx = load_round(session, services.kits, int(action["value"]))
             services.permissions.require_recruiter(user_id, "cancel interviews", ctx.role.recruiter_ids)
             cancel_round(session, services.kits, int(action["value"]), actor=user_id, now=services.clock.now())
-        context["round"] = int(action["value"])
 
     catch_for_later(context, work)
-
-
-def cancelled(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
-    if context.get("round"):
-        CandidateThreads(services_of(context), client).round_event(context["round"], "cancelled", body["user"]["id"])
-    tell_later(client, context, body)
 
 
 def open_scorecard(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:

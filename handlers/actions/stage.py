@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
 from blocks.candidate import BUTTON_ACTIONS, parse_button_value
 from blocks.candidate_modals import reason_modal
-from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
+from bot.rules.lifecycle import open_rounds
 from bot.rules.pipeline import change_stage
 from bot.rules.roles import require_role_recruiter
 from handlers.context import services_of
-from handlers.respond import catch_for_later, tell_later
+from handlers.respond import catch_for_later
 
 
 def advance(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
@@ -27,18 +26,11 @@ def advance(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bol
         with services.db.transaction() as session:
             role_id = get_candidate(session, candidate_id).role_id
             require_role_recruiter(session, services.permissions, user_id, role_id, "advance candidates")
-            change = change_stage(
+            change_stage(
                 session, services.kits, candidate_id, "advance", user_id, services.clock.now(), expected=expected
             )
-            context["event_id"] = change.event.id
 
     catch_for_later(context, work)
-
-
-def announce(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
-    if context.get("event_id"):
-        CandidateThreads(services_of(context), client).announce(context["event_id"])
-    tell_later(client, context, body)
 
 
 def ask_reason(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
@@ -52,7 +44,8 @@ def ask_reason(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: 
         with services.db.read() as session:
             candidate = get_candidate(session, candidate_id)
             require_role_recruiter(session, services.permissions, user_id, candidate.role_id, f"{verb} candidates")
+            upcoming = len(open_rounds(session, services.kits, candidate, services.clock.now()))
         origin = {"channel": (body.get("channel") or {}).get("id")}
-        context["open_view"] = reason_modal(candidate, verb, expected, origin).to_dict()
+        context["open_view"] = reason_modal(candidate, verb, expected, origin, upcoming).to_dict()
 
     catch_for_later(context, work)

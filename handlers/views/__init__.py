@@ -12,11 +12,11 @@ from handlers.views import candidate, line, rounds, scorecard
 
 
 def register(app: App) -> None:
-    app.view(NEW_CANDIDATE)(ack=candidate.new_candidate, lazy=[candidate.post_card])
-    app.view(STAGE_REASON)(ack=candidate.stage_reason, lazy=[candidate.announce])
-    app.view(SCHEDULE)(ack=rounds.schedule, lazy=[rounds.announce_round])
-    app.view(RESCHEDULE)(ack=rounds.schedule, lazy=[rounds.announce_round])
-    app.view(REVIEW)(ack=rounds.review, lazy=[rounds.announce_round])
-    app.view(TAKE_HOME)(ack=rounds.take_home, lazy=[rounds.announce_take_home])
-    app.view(SCORECARD)(ack=scorecard.scorecard, lazy=[scorecard.announce_scorecard])
+    app.view(NEW_CANDIDATE)(candidate.new_candidate)
+    app.view(STAGE_REASON)(candidate.stage_reason)
+    app.view(SCHEDULE)(rounds.schedule)
+    app.view(RESCHEDULE)(rounds.schedule)
+    app.view(REVIEW)(rounds.review)
+    app.view(TAKE_HOME)(rounds.take_home)
+    app.view(SCORECARD)(scorecard.scorecard)
     app.view(LINE_REPLY_VIEW)(line.reply)

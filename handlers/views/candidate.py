@@ -6,13 +6,12 @@ import json
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
-from bot.delivery.threads import CandidateThreads
+from blocks.candidate_modals import CANCEL_ROUNDS
 from bot.rules.candidates import CandidateForm, FormErrors, create_candidate, get_candidate
 from bot.rules.errors import UserError
 from bot.rules.idempotency import AlreadyDone
-from bot.rules.pipeline import change_stage, stage_events
+from bot.rules.pipeline import change_stage
 from bot.rules.roles import get_role, require_role_recruiter
 from handlers.context import services_of
 from handlers.views.forms import OUT_OF_DATE, error_field, form_values, submitted_once
@@ -27,8 +26,7 @@ def new_candidate(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
             submitted_once(session, view, services.clock.now())
             role = get_role(session, form.role_id)
             services.permissions.require_recruiter(user_id, "add candidates", role.recruiter_ids)
-            candidate = create_candidate(session, services.kits, form, user_id, services.clock.now())
-            context["candidate_id"] = candidate.id
+            create_candidate(session, services.kits, form, user_id, services.clock.now())
     except AlreadyDone:
         ack()
         return
@@ -39,16 +37,6 @@ def new_candidate(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
         ack(response_action="errors", errors={error_field(view, exc.field, "role_id"): exc.message})
         return
     ack()
-
-
-def post_card(client: WebClient, context: BoltContext) -> None:
-    services = services_of(context)
-    candidate_id = context.get("candidate_id")
-    if candidate_id is None:
-        return
-    with services.db.read() as session:
-        created = stage_events(session, candidate_id)[0]
-    CandidateThreads(services, client).announce(created.id or 0)
 
 
 def stage_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -68,17 +56,18 @@ def stage_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
             submitted_once(session, view, services.clock.now())
             role_id = get_candidate(session, candidate_id).role_id
             require_role_recruiter(session, services.permissions, user_id, role_id, f"{action} candidates")
-            change = change_stage(
+            values = form_values(view)
+            change_stage(
                 session,
                 services.kits,
                 candidate_id,
                 action,
                 user_id,
                 services.clock.now(),
-                reason=form_values(view).get("reason"),
+                reason=values.get("reason"),
                 expected=expected,
+                cancel_rounds=values.get("rounds") == CANCEL_ROUNDS,
             )
-            context["event_id"] = change.event.id
     except AlreadyDone:
         ack()
         return
@@ -86,9 +75,3 @@ def stage_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
         ack(response_action="errors", errors={error_field(view, exc.field, "reason"): exc.message})
         return
     ack()
-
-
-def announce(client: WebClient, context: BoltContext) -> None:
-    services = services_of(context)
-    if context.get("event_id"):
-        CandidateThreads(services, client).announce(context["event_id"])

@@ -7,11 +7,9 @@ from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 from sqlmodel import Session
 
 from blocks.rounds import RESCHEDULE
-from bot.delivery.threads import CandidateThreads
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.roles import require_role_recruiter
@@ -55,7 +53,7 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
             verb = "reschedule interviews" if moving else "schedule interviews"
             require_role_recruiter(session, services.permissions, user_id, candidate.role_id, verb)
             if moving:
-                ctx = reschedule_round(
+                reschedule_round(
                     session,
                     services.kits,
                     int(meta["interview_id"]),
@@ -65,9 +63,10 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
                     interviewer_ids=values.get("interviewers") or [],
                     actor=user_id,
                     now=services.clock.now(),
+                    recruiters=services.permissions.recruiter_ids,
                 )
             else:
-                ctx = schedule_round(
+                schedule_round(
                     session,
                     services.kits,
                     candidate_id=candidate.id or 0,
@@ -79,17 +78,10 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
                     actor=user_id,
                     now=services.clock.now(),
                     variant=values.get("variant"),
+                    recruiters=services.permissions.recruiter_ids,
                 )
-            context["round"] = ctx.interview.id
 
     answer_form(ack, view, "date", work)
-
-
-def announce_round(client: WebClient, context: BoltContext, body: dict[str, Any], view: dict[str, Any]) -> None:
-    services = services_of(context)
-    if context.get("round"):
-        event = "rescheduled" if view.get("callback_id") == RESCHEDULE else "scheduled"
-        CandidateThreads(services, client).round_event(context["round"], event, body["user"]["id"])
 
 
 def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -102,15 +94,15 @@ def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
             submitted_once(session, view, services.clock.now())
             candidate = stage_candidate(session, meta)
             require_role_recruiter(session, services.permissions, user_id, candidate.role_id, "ask for reviews")
-            ctx = assign_reviewers(
+            assign_reviewers(
                 session,
                 services.kits,
                 candidate_id=candidate.id or 0,
                 reviewer_ids=form_values(view).get("interviewers") or [],
                 actor=user_id,
                 now=services.clock.now(),
+                recruiters=services.permissions.recruiter_ids,
             )
-            context["round"] = ctx.interview.id
 
     answer_form(ack, view, "interviewers", work)
 
@@ -130,7 +122,7 @@ def take_home(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
             submitted_once(session, view, services.clock.now())
             candidate = stage_candidate(session, meta)
             require_role_recruiter(session, services.permissions, user_id, candidate.role_id, "send take-homes")
-            ctx = send_take_home(
+            send_take_home(
                 session,
                 services.kits,
                 candidate_id=candidate.id or 0,
@@ -139,13 +131,7 @@ def take_home(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
                 reviewer_ids=values.get("interviewers") or [],
                 actor=user_id,
                 now=services.clock.now(),
+                recruiters=services.permissions.recruiter_ids,
             )
-            context["round"] = ctx.interview.id
 
     answer_form(ack, view, "date", work)
-
-
-def announce_take_home(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
-    services = services_of(context)
-    if context.get("round"):
-        CandidateThreads(services, client).round_event(context["round"], "take_home_sent", body["user"]["id"])

@@ -6,10 +6,8 @@ import json
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
 
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
-from bot.delivery.threads import CandidateThreads
 from bot.rules.errors import UserError
 from bot.rules.idempotency import AlreadyDone
 from bot.rules.rounds import load_round
@@ -70,7 +68,7 @@ def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
     try:
         with services.db.transaction() as session:
             submitted_once(session, view, services.clock.now())
-            result = submit_scorecard(
+            submit_scorecard(
                 session,
                 services.kits,
                 interview_id,
@@ -79,8 +77,8 @@ def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
                 recommendation or "",
                 notes or "",
                 services.clock.now(),
+                services.permissions.recruiter_ids,
             )
-            context["submitted"] = {"round": interview_id, "edited": result.edited}
     except AlreadyDone:
         ack(response_action="clear")
         return
@@ -88,12 +86,3 @@ def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
         ack(response_action="errors", errors={error_field(view, exc.field, "notes"): exc.message})
         return
     ack(response_action="clear")
-
-
-def announce_scorecard(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
-    services = services_of(context)
-    submitted = context.get("submitted")
-    if submitted:
-        CandidateThreads(services, client).round_event(
-            submitted["round"], "submitted", body["user"]["id"], edited=submitted["edited"]
-        )

@@ -1,49 +1,53 @@
-"""The notice that a message gave up after its last attempt, to whoever should follow up by hand.
+"""The notice that a message gave up after its last attempt, to each of the role's recruiters.
 
-Rendered from the row that gave up (its `last_error` says why), and posted at once rather than
-queued: a notice about a notice is never sent.
+A notice is a row of its own (queued by bot/delivery/recording.py, one per recruiter), rendered
+from the row that gave up (its `last_error` says why). It goes by DM, since the candidate's thread
+may be what failed, and it is retried until Slack takes it: a notice about a notice is never sent.
 """
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from blocks.common import to_dicts
 from blocks.messages import dead_letter_message, line_dead_letter_message
 from bot.delivery.rendering import Rendered, Rendering
-from bot.rules.message_kinds import LINE_KINDS, Kind
-from bot.rules.rounds import load_round
-from models.tables import Candidate, OutboxMessage
+from bot.rules.message_kinds import LINE_KINDS, Kind, report_name
+from bot.rules.roles import role_recruiters
+from bot.wiring.services import Services
+from models.tables import Candidate, OutboxMessage, Role
+
+
+def dead_letter_targets(session: Session, services: Services, dead: OutboxMessage) -> list[str]:
+    """Who hears that `dead` gave up: the recruiter who wrote a line message; otherwise every
+    recruiter of the candidate's role (the RECRUITERS list when it names none), else whoever added them."""
+    by = (dead.payload or {}).get("by")
+    if dead.kind in LINE_KINDS and isinstance(by, str) and by:
+        return [by]
+    candidate = session.get(Candidate, dead.candidate_id) if dead.candidate_id is not None else None
+    if candidate is None or candidate.purged_at is not None:
+        return []
+    role = session.get(Role, candidate.role_id)
+    people = role_recruiters(role, services.permissions.recruiter_ids) if role else []
+    if not people and candidate.created_by:
+        people = [candidate.created_by]
+    return [p for p in people if p != dead.target]
 
 
 def dead_letter(r: Rendering, row: OutboxMessage) -> Rendered | None:
-    """About a round: to the candidate's thread, else to their recruiter. On the line: see `_line`."""
-    if row.kind in LINE_KINDS:
-        return _line(r, row)
-    if row.kind == Kind.dead_letter or row.interview_id is None:
-        return None
+    dead_id = (row.payload or {}).get("dead")
     with r.services.db.read() as session:
-        ctx = load_round(session, r.services.kits, row.interview_id)
-    recruiter = ctx.candidate.created_by or ctx.interview.scheduled_by
-    blocks = to_dicts(dead_letter_message(row.kind, row.target, row.attempts, row.last_error))
-    text = f"{'<@' + recruiter + '> ' if recruiter else ''}a message could not be delivered"
-    if ctx.candidate.channel_id and ctx.candidate.thread_ts:
-        return Rendered(ctx.candidate.channel_id, text, blocks, ctx.candidate.thread_ts)
-    if recruiter:
-        return Rendered(recruiter, text, blocks)
-    return None
-
-
-def _line(r: Rendering, row: OutboxMessage) -> Rendered | None:
-    """A message on the line to a candidate gave up: the recruiter who wrote it (or, for a
-    candidate's DM that never reached the thread, the candidate's recruiter) hears it by DM,
-    since the thread may be what failed."""
-    with r.services.db.read() as session:
-        candidate = session.get(Candidate, row.candidate_id) if row.candidate_id is not None else None
+        dead = session.get(OutboxMessage, dead_id) if isinstance(dead_id, int) else None
+        if dead is None or dead.kind == Kind.dead_letter:
+            return None
+        candidate = session.get(Candidate, dead.candidate_id) if dead.candidate_id is not None else None
     if candidate is None or candidate.purged_at is not None:
         return None
-    by = (row.payload or {}).get("by")
-    recruiter = by if isinstance(by, str) and by else candidate.created_by
-    if not recruiter:
-        return None
-    what = "the candidate's message" if row.kind == Kind.line_relay else "your message"
-    blocks = line_dead_letter_message(what, candidate, row.attempts, row.last_error)
-    return Rendered(recruiter, f"{what.capitalize()} could not be delivered", to_dicts(blocks))
+    if dead.kind in LINE_KINDS:
+        what = "the candidate's message" if dead.kind == Kind.line_relay else "your message"
+        blocks = line_dead_letter_message(what, candidate, dead.attempts, dead.last_error)
+        return Rendered(row.target, f"{what.capitalize()} could not be delivered", to_dicts(blocks))
+    blocks = dead_letter_message(report_name(dead.kind), dead.target, candidate, dead.attempts, dead.last_error)
+    return Rendered(
+        row.target, f"A {report_name(dead.kind)} about {candidate.name} could not be delivered", to_dicts(blocks)
+    )

@@ -15,7 +15,7 @@ from blocks.messages import (
     rescheduled_message,
     scorecard_request,
 )
-from bot.delivery.rendering import Rendered, Rendering
+from bot.delivery.rendering import Rendered, Rendering, to_candidate
 from bot.rules.message_kinds import Kind
 from models.tables import OutboxMessage
 
@@ -25,8 +25,13 @@ def cancelled(r: Rendering, row: OutboxMessage) -> Rendered | None:
     if state is None:
         return None
     ctx = state.ctx
-    to_candidate = row.target == ctx.candidate.slack_user_id
-    return r.message(row, state, f"Cancelled: {ctx.title}", lambda: cancelled_message(ctx, to_candidate=to_candidate))
+    for_candidate = to_candidate(row, ctx.candidate)
+    return r.message(
+        row,
+        state,
+        f"Cancelled: {ctx.title}",
+        lambda: cancelled_message(ctx, to_candidate=for_candidate, why=str(row.payload.get("why") or "") or None),
+    )
 
 
 def rescheduled(r: Rendering, row: OutboxMessage) -> Rendered | None:
@@ -34,8 +39,8 @@ def rescheduled(r: Rendering, row: OutboxMessage) -> Rendered | None:
     if state is None or state.cancelled:
         return None
     ctx = state.ctx
-    to_candidate = row.target == ctx.candidate.slack_user_id
-    return r.message(row, state, f"Moved: {ctx.title}", lambda: rescheduled_message(ctx, to_candidate=to_candidate))
+    for_candidate = to_candidate(row, ctx.candidate)
+    return r.message(row, state, f"Moved: {ctx.title}", lambda: rescheduled_message(ctx, to_candidate=for_candidate))
 
 
 def prep(r: Rendering, row: OutboxMessage) -> Rendered | None:

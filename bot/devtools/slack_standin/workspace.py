@@ -36,6 +36,9 @@ class _Workspace:
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
+        # Run on every poll of wait_for: what the app does between polls, e.g. a dispatcher pass
+        # delivering the outbox, so a test waits for a message whichever way it is sent.
+        self.while_waiting: Callable[[], object] | None = None
         # One re-entrant lock guards all state; handlers run on server threads.
         self._lock = threading.RLock()
         self._calls: list[Call] = []
@@ -143,6 +146,8 @@ class _Workspace:
             description = getattr(condition, "__name__", repr(condition))
         deadline = time.monotonic() + timeout
         while True:
+            if self.while_waiting is not None:
+                self.while_waiting()
             if check():
                 return self.calls_to(condition) if isinstance(condition, str) else self.calls
             if time.monotonic() >= deadline:

@@ -1,0 +1,168 @@
+"""A round's whole life: the only writer of rounds and their panels.
+
+Every change (scheduled, moved, cancelled, a take-home's work received, ended) is written here and
+emitted, inside the caller's transaction, to the subscribers below: the messages around the round
+(bot/rules/message_plan.py) and the notes in the candidate's thread (bot/rules/round_notes.py).
+What follows from a change is thereby committed with it, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.rules import message_plan, round_notes
+from bot.rules.assignments import received_at
+from bot.rules.kits import KitCatalog
+from bot.rules.round_events import RoundEvent
+from bot.rules.rounds import RoundContext, load_round
+from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
+
+Subscriber = Callable[[Session, RoundEvent], None]
+# In this order: the thread's card and note are queued before the messages they precede.
+SUBSCRIBERS: tuple[Subscriber, ...] = (round_notes.on_round_event, message_plan.on_round_event)
+
+
+def emit(session: Session, event: RoundEvent) -> None:
+    for subscriber in SUBSCRIBERS:
+        subscriber(session, event)
+    session.flush()
+
+
+def open_round(
+    session: Session,
+    interview: Interview,
+    ctx: Callable[[list[str]], RoundContext],
+    panel: list[str],
+    *,
+    actor: str,
+    now: datetime,
+    recruiters: Sequence[str] = (),
+) -> RoundContext:
+    """Store a new round and its panel, and emit `scheduled`. `ctx` builds the round's context once
+    the round has its id."""
+    session.add(interview)
+    session.flush()
+    for user_id in panel:
+        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    context = ctx(panel)
+    emit(session, RoundEvent("scheduled", context, actor, now, tuple(recruiters)))
+    return context
+
+
+def move_round(
+    session: Session,
+    ctx: RoundContext,
+    *,
+    starts_at: datetime,
+    minutes: int,
+    location: str | None,
+    panel: list[str],
+    actor: str,
+    now: datetime,
+    recruiters: Sequence[str] = (),
+) -> RoundContext:
+    """New time, length, place or panel for a scheduled round; emits `moved` with where it was."""
+    interview = ctx.interview
+    old_starts_at, old_ends_at, old_panel = interview.starts_at, interview.ends_at, tuple(ctx.panel)
+    interview.starts_at = starts_at
+    interview.ends_at = starts_at + timedelta(minutes=minutes)
+    if location is not None:
+        interview.location = location.strip() or None
+    session.add(interview)
+    for user_id in set(old_panel) - set(panel):
+        member = session.get(PanelMember, (interview.id, user_id))
+        if member is not None:
+            session.delete(member)
+    for user_id in panel:
+        if user_id not in old_panel:
+            session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    session.flush()
+    moved = RoundContext(interview, ctx.candidate, ctx.role, ctx.kit, ctx.stage, panel)
+    emit(
+        session,
+        RoundEvent(
+            "moved", moved, actor, now, tuple(recruiters),
+            old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_panel=old_panel,
+        ),
+    )  # fmt: skip
+    return moved
+
+
+def cancel(
+    session: Session,
+    ctx: RoundContext,
+    *,
+    actor: str,
+    now: datetime,
+    why: str | None = None,
+    quiet: bool = False,
+) -> RoundContext:
+    """Cancel a scheduled round; emits `cancelled`. `why`: it went with the candidate's stage."""
+    ctx.interview.status = InterviewStatus.cancelled
+    session.add(ctx.interview)
+    session.flush()
+    emit(session, RoundEvent("cancelled", ctx, actor, now, why=why, quiet=quiet))
+    return ctx
+
+
+def receive(
+    session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Sequence[str] = ()
+) -> RoundContext:
+    """A take-home's work came in: its round ends now; emits `received`, and `ended` when nobody
+    scores it here (it is scored at the presentation)."""
+    ctx.interview.ends_at = max(now, ctx.interview.starts_at)
+    session.add(ctx.interview)
+    session.flush()
+    emit(session, RoundEvent("received", ctx, actor, now, tuple(recruiters)))
+    if not ctx.panel:
+        end(session, ctx, actor=actor, now=now, recruiters=recruiters)
+    return ctx
+
+
+def end(session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Sequence[str] = ()) -> None:
+    """The round is closed (every scorecard in, or nothing to score); emits `ended`."""
+    ctx.interview.status = InterviewStatus.debriefed
+    ctx.interview.debriefed_at = now
+    session.add(ctx.interview)
+    session.flush()
+    emit(session, RoundEvent("ended", ctx, actor, now, tuple(recruiters)))
+
+
+def open_rounds(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> list[RoundContext]:
+    """The candidate's rounds still to come: scheduled meetings and reviews not yet over, and
+    take-homes whose work has not come in."""
+    rounds = session.exec(
+        select(Interview)
+        .where(col(Interview.candidate_id) == candidate.id, col(Interview.status) == InterviewStatus.scheduled)
+        .order_by(col(Interview.starts_at), col(Interview.id))
+    ).all()
+    found = []
+    for interview in rounds:
+        if interview.kind == InterviewKind.assignment:
+            if received_at(session, interview) is not None:
+                continue
+        elif interview.ends_at <= now:
+            continue
+        found.append(load_round(session, kits, interview.id or 0))
+    return found
+
+
+def cancel_open_rounds(
+    session: Session,
+    kits: KitCatalog,
+    candidate: Candidate,
+    *,
+    actor: str,
+    now: datetime,
+    why: str,
+    quiet: bool = False,
+) -> int:
+    """The candidate left the process (`why`): every round still to come is cancelled, the panel and
+    the candidate told. Returns how many."""
+    rounds = open_rounds(session, kits, candidate, now)
+    for ctx in rounds:
+        cancel(session, ctx, actor=actor, now=now, why=why, quiet=quiet)
+    return len(rounds)
