@@ -348,7 +348,7 @@ class World:
             return Reply(text="\n".join(body.get("errors", {}).values()), body=body)
         if action == "push":
             return Reply(view=body["view"], body=body)
-        took = waited(effect)
+        took = waited(effect, self.app.deliver)
         return Reply(
             text="" if took else f"accepted ({action or 'closed'}) but nothing changed", body=body, effect=took
         )
@@ -414,11 +414,14 @@ class World:
         return {str(i): ["meets", [], []] for i, _ in self.pages[0].questions}
 
 
-def waited(effect: Callable[[], bool] | None, timeout: float = 5) -> bool:
+def waited(effect: Callable[[], bool] | None, deliver: Callable[[], object] | None = None, timeout: float = 5) -> bool:
+    """Whether `effect` came about within `timeout`, delivering the outbox (`deliver`) meanwhile."""
     if effect is None:
         return False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if deliver is not None:
+            deliver()
         if effect():
             return True
         time.sleep(0.01)

@@ -675,7 +675,7 @@ def test_a_relay_that_never_reaches_the_thread_is_told_to_the_recruiter(
     candidate_says(app, "Can we move Friday's call?")
     app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=dispatcher_module.MAX_ATTEMPTS)
     results = [dispatch(app) for _ in range(dispatcher_module.MAX_ATTEMPTS)]
-    assert results[-1] == "sent 0, retried 0, gave up 1, skipped 0"
+    assert results[-1] == "sent 1, retried 0, gave up 1, skipped 0"  # the notice, queued when it gave up
     notice = dms(app, RECRUITER)[-1]
     assert "could not deliver the candidate's message into *Casey Candidate*'s thread after 5 attempts" in notice
     assert "internal_error" in notice and candidate.email in notice

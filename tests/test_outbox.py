@@ -38,7 +38,6 @@ from tests.conftest import (
 )
 from tests.flows import (
     add_candidate,
-    all_text,
     click_card,
     make_role,
     replies,
@@ -83,18 +82,23 @@ def test_rate_limit_is_honoured_then_sent(app: RunningApp) -> None:
 
 
 def test_failing_message_ends_dead_and_the_recruiter_is_told(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
-    candidate, _ = scheduled(app)
+    scheduled(app)
     monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
     app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=dispatcher_module.MAX_ATTEMPTS)
     dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings))
     results = [str(dispatcher.run_once(app.clock.now())) for _ in range(dispatcher_module.MAX_ATTEMPTS)]
     assert results[:-1] == ["sent 0, retried 1, gave up 0, skipped 0"] * (dispatcher_module.MAX_ATTEMPTS - 1)
-    assert results[-1] == "sent 0, retried 0, gave up 1, skipped 0"
+    # The notice is a row of its own, queued when the prep gave up and sent in the same pass.
+    assert results[-1] == "sent 1, retried 0, gave up 1, skipped 0"
     with app.services.db.read() as session:
         (prep,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "prep")).all()
+        (notice_row,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "dead_letter")).all()
     assert (prep.state, prep.attempts, prep.last_error) == ("dead", 5, "internal_error")
-    notice = all_text(replies(app, candidate)[-1])
-    assert f"<@{RECRUITER}>" in notice and "could not deliver the prep to" in notice and "after 5 attempts" in notice
+    assert (notice_row.target, notice_row.state) == (RECRUITER, "sent")
+    # By DM to the role's recruiter: the thread may be what failed.
+    notice = dms(app, RECRUITER)[-1]
+    assert "could not deliver the prep guide about *Casey Candidate*" in notice and "after 5 attempts" in notice
+    assert f"<@{CANDIDATE}>" in notice
 
 
 MARKER = "ZQX-INTERNAL"

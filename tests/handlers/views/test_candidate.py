@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import BoltContext
-from sqlmodel import select
+from sqlmodel import col, select
 
 from blocks.candidate_modals import new_candidate_modal
 from bot.wiring.services import Services
 from handlers.views.candidate import new_candidate
-from models.tables import Candidate, Role
+from models.tables import Candidate, OutboxMessage, Role
 from tests.conftest import HIRING_CHANNEL, MEMBER, RECRUITER
 from tests.flows import new_candidate_values
 from tests.handlers.conftest import FakeAck
@@ -40,17 +40,22 @@ def test_a_bad_email_is_answered_on_the_email_field_and_nothing_is_stored(
         "errors": {"email": "'casey at example' is not an email address; enter one like name@example.com."},
     }
     assert candidates(services) == []
-    assert "candidate_id" not in context
 
 
-def test_a_good_form_is_accepted_and_the_card_left_for_the_lazy_half(
+def test_a_good_form_is_accepted_and_the_card_queued_with_it(
     ack: FakeAck, context: BoltContext, services: Services, role: Role
 ) -> None:
     submit(ack, context, RECRUITER, submitted(role))
     assert ack.answer == {}
     (stored,) = candidates(services)
     assert (stored.name, stored.email, stored.role_id) == ("Casey Candidate", "casey@example.org", role.id)
-    assert context["candidate_id"] == stored.id
+    with services.db.read() as session:
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    # The card and its first note, for the dispatcher: nothing is posted from the listener.
+    assert [(r.kind, r.target, r.candidate_id) for r in rows] == [
+        ("card", role.channel_id, stored.id),
+        ("thread_note", role.channel_id, stored.id),
+    ]
 
 
 def test_the_same_submission_twice_stores_one_candidate(
