@@ -15,6 +15,7 @@ from blocks.purge import purge_confirmation_blocks
 from bot.rules.candidates import find_one
 from bot.rules.commands import CANDIDATE
 from bot.rules.errors import UserError
+from bot.rules.lifecycle import open_rounds
 from bot.rules.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
 from bot.rules.purge import purge_preview
 from bot.rules.roles import open_roles
@@ -68,13 +69,15 @@ def candidate(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
                 return
             found, _ = match
             view = candidate_view(session, services.kits, found, services.clock.now())
+            upcoming = len(open_rounds(session, services.kits, found, services.clock.now()))
         if view.kit is not None:
             next_state(view.kit, found, sub)  # refuse now rather than after the confirmation
         if sub == "advance":
             ack(text=f"Advance {found.name}?", blocks=advance_confirmation_blocks(view))
         else:
             origin = {"channel": command.get("channel_id")}
-            context["open_view"] = reason_modal(found, sub, (found.stage_key, found.status), origin).to_dict()
+            expected = (found.stage_key, found.status)
+            context["open_view"] = reason_modal(found, sub, expected, origin, upcoming).to_dict()
             ack()
     else:
         require_member(services, user_id)
