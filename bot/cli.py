@@ -146,12 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     server = HttpServer(WebApp(bolt, services), host=args.host, port=port)
     scheduler = None if args.no_dispatcher else _start_dispatcher(services, settings)
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        # Leave waitress's select loop by raising; closing sockets under it fails with EBADF.
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, _interrupt)
     log.info("listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics)", args.host, server.port)
     print(f"interview-bot listening on http://{args.host}:{server.port}", flush=True)
     try:
@@ -190,20 +185,24 @@ def cmd_socket(args: argparse.Namespace) -> int:
     bolt = build_app(services, socket_mode=True)
     # Scheduled messages (prep guides, briefings, reminders) go out in Socket Mode as under `serve`.
     scheduler = None if args.no_dispatcher else _start_dispatcher(services, settings)
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, _interrupt)
+    handler = SocketModeHandler(bolt, settings.slack_app_token)
     try:
-        SocketModeHandler(bolt, settings.slack_app_token).start()
+        handler.start()
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
+        handler.close()  # the WebSocket first: Slack then sends nothing more to a process that is going
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         services.db.dispose()
     return 0
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM stops as Ctrl-C does. Raising leaves waitress's select loop (closing sockets under it
+    fails with EBADF) and the Socket Mode handler's wait."""
+    raise KeyboardInterrupt
 
 
 def _start_dispatcher(services: Services, settings: Settings) -> DispatchScheduler:

@@ -14,20 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from blocks.candidate import ADVANCE
 from bot.devtools.slack_requests import SignedSlackClient
 from bot.devtools.slack_standin import SlackStandIn
 from bot.wiring.db import Database
-from tests.conftest import (
-    BOT_TOKEN,
-    CANDIDATE,
-    HIRING_MANAGER,
-    INTERVIEWER_1,
-    MEMBER,
-    RECRUITER,
-    SIGNING_SECRET,
-    RunningApp,
-)
+from tests.conftest import BOT_TOKEN, HIRING_MANAGER, MEMBER, SIGNING_SECRET
 
 BIN = Path(sys.executable).parent / "interview-bot"
 
@@ -171,42 +161,3 @@ def test_demo_refuses_an_unknown_kit(tmp_path: Path) -> None:
     assert (
         result.stderr.strip().splitlines()[-1].startswith("error: Unknown kit 'nope'. Shipped kits: backend-developer")
     )
-
-
-def test_socket_mode_sends_scheduled_messages_too(
-    app: RunningApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`interview-bot socket` runs the dispatcher as `serve` does: prep guides and reminders go out
-    without a public URL. Slack's socket is stood in for; the dispatcher and the Web API are real."""
-    from bot import cli
-    from tests.flows import add_candidate, click_card, make_role, schedule_round_via_card, wait_replies
-
-    make_role(app)
-    candidate = add_candidate(app, slack_user=CANDIDATE)
-    click_card(app, RECRUITER, candidate, ADVANCE)
-    wait_replies(app, candidate, 2)
-    assert schedule_round_via_card(app, candidate, interviewers=[INTERVIEWER_1]).status_code == 200
-    assert not any("is scheduled" in str(m) for m in app.slack.dm_messages(CANDIDATE))  # nothing dispatched yet
-
-    class Socket:
-        """Holds the connection open until the candidate's prep guide has arrived, then stops."""
-
-        def __init__(self, bolt: object, app_token: str) -> None:
-            assert app_token == "xapp-1-test"
-
-        def start(self) -> None:
-            app.slack.wait_for(lambda: any("is scheduled" in str(m) for m in app.slack.dm_messages(CANDIDATE)))
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr("slack_bolt.adapter.socket_mode.SocketModeHandler", Socket)
-    for name, value in base_env(tmp_path, app.services.db.url).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-test")
-    monkeypatch.setenv("SLACK_API_URL", app.slack.url)
-    previous = signal.getsignal(signal.SIGTERM)
-    try:
-        assert cli.main(["socket"]) == 0
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    assert any("is scheduled" in str(m) for m in app.slack.dm_messages(CANDIDATE))

@@ -121,10 +121,11 @@ def test_missing_token_is_not_authed(standin: SlackStandIn) -> None:
     assert exc.value.response.status_code == 200
 
 
-def test_token_of_the_wrong_kind_is_invalid_auth(standin: SlackStandIn) -> None:
-    with pytest.raises(SlackApiError) as exc:
-        WebClient(token="xapp-1-abc", base_url=standin.url).chat_postMessage(channel="C1", text="hi")
-    assert error_of(exc) == "invalid_auth"
+def test_token_of_the_wrong_kind_is_refused(standin: SlackStandIn) -> None:
+    for token, error in [("xapp-1-abc", "not_allowed_token_type"), ("abc", "invalid_auth")]:
+        with pytest.raises(SlackApiError) as exc:
+            WebClient(token=token, base_url=standin.url).chat_postMessage(channel="C1", text="hi")
+        assert error_of(exc) == error
     assert standin.messages("C1") == []
 
 

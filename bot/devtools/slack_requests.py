@@ -1,6 +1,8 @@
-"""Plays Slack's side of the HTTP contract: signed slash commands, interactions and events.
+"""Plays Slack's side: slash commands, interactions and events, as Slack sends them.
 
-Used by the end-to-end tests and the offline demo to drive the real app over HTTP.
+:class:`SlackSender` builds each payload once; :class:`SignedSlackClient` sends them as signed HTTP
+requests, the Socket Mode stand-in (:mod:`bot.devtools.slack_standin.socket_mode`) as envelopes.
+Used by the end-to-end tests and the offline demo to drive the real app.
 """
 
 from __future__ import annotations
@@ -8,8 +10,9 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -17,50 +20,34 @@ from slack_sdk.signature import SignatureVerifier
 
 _ids = itertools.count(1)
 
+# What a delivery answers: an HTTP response, or a Socket Mode envelope's ack.
+R = TypeVar("R")
+# Socket Mode's envelope types, one per way Slack reaches an app.
+Kind = Literal["slash_commands", "interactive", "events_api"]
 
-class SignedSlackClient:
+
+class SlackSender(ABC, Generic[R]):
+    """The payloads Slack sends an app; :meth:`deliver` is how they travel."""
+
     def __init__(
         self,
-        base_url: str,
-        signing_secret: str,
         *,
+        response_urls: str,
         team_id: str = "T0TEAM",
         app_id: str = "A0APP",
         trigger_ids: Callable[[str], str] | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
         # Slack mints a trigger id per interaction; a stand-in can mint them to tie modals to people.
         self.trigger_id: Callable[[str], str] = trigger_ids or (lambda _user: trigger_id())
-        self.verifier = SignatureVerifier(signing_secret)
         self.team_id = team_id
         self.app_id = app_id
-        self.http = httpx.Client(base_url=self.base_url, timeout=30)
+        self.response_urls = response_urls.rstrip("/")
 
-    def close(self) -> None:
-        self.http.close()
+    @abstractmethod
+    def deliver(self, kind: Kind, payload: dict[str, Any], **kw: Any) -> R:
+        """Send one payload of `kind` to the app and return its answer."""
 
-    def post(
-        self,
-        body: str,
-        content_type: str,
-        *,
-        timestamp: int | None = None,
-        signature: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        sig = signature if signature is not None else str(self.verifier.generate_signature(timestamp=ts, body=body))
-        all_headers: dict[str, str] = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": sig,
-            **(headers or {}),
-        }
-        return self.http.post("/slack/events", content=body.encode("utf-8"), headers=all_headers)
-
-    def command(
-        self, user_id: str, command: str, text: str = "", *, channel_id: str = "C0GENERAL", **kw: Any
-    ) -> httpx.Response:
+    def command(self, user_id: str, command: str, text: str = "", *, channel_id: str = "C0GENERAL", **kw: Any) -> R:
         form = {
             "token": "legacy-token-unused",
             "team_id": self.team_id,
@@ -72,14 +59,14 @@ class SignedSlackClient:
             "command": command,
             "text": text,
             "api_app_id": self.app_id,
-            "response_url": f"{self.base_url}/response/{next(_ids)}",
+            "response_url": f"{self.response_urls}/response/{next(_ids)}",
             "trigger_id": self.trigger_id(user_id),
         }
-        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+        return self.deliver("slash_commands", form, **kw)
 
-    def interaction(self, payload: dict[str, Any], **kw: Any) -> httpx.Response:
+    def interaction(self, payload: dict[str, Any], **kw: Any) -> R:
         payload = {"team": {"id": self.team_id, "domain": "acme"}, "api_app_id": self.app_id, **payload}
-        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw)
+        return self.deliver("interactive", payload, **kw)
 
     def block_action(
         self,
@@ -92,7 +79,7 @@ class SignedSlackClient:
         message_ts: str | None = None,
         view: dict[str, Any] | None = None,
         **kw: Any,
-    ) -> httpx.Response:
+    ) -> R:
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
@@ -118,13 +105,13 @@ class SignedSlackClient:
 
     def message_shortcut(
         self, user_id: str, callback_id: str, channel_id: str, message: dict[str, Any], **kw: Any
-    ) -> httpx.Response:
+    ) -> R:
         """A message shortcut (`message_action`) used on `message` (as the stand-in recorded it)."""
         payload = {
             "type": "message_action",
             "callback_id": callback_id,
             "trigger_id": self.trigger_id(user_id),
-            "response_url": f"{self.base_url}/response/{next(_ids)}",
+            "response_url": f"{self.response_urls}/response/{next(_ids)}",
             "action_ts": f"{time.time():.6f}",
             "message_ts": message.get("ts"),
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
@@ -133,9 +120,7 @@ class SignedSlackClient:
         }
         return self.interaction(payload, **kw)
 
-    def view_submission(
-        self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any
-    ) -> httpx.Response:
+    def view_submission(self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kw: Any) -> R:
         """Submit `view` (as the app opened it) with `values` as Slack's state.values."""
         # Slack gives every opened view its own id; a view without one gets a fresh id here, in a
         # range of its own so it never equals an id the stand-in gave a view it opened.
@@ -150,7 +135,7 @@ class SignedSlackClient:
 
     def event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, **kw: Any
-    ) -> httpx.Response:
+    ) -> R:
         body = {
             "token": "legacy-token-unused",
             "team_id": self.team_id,
@@ -160,10 +145,59 @@ class SignedSlackClient:
             "event_id": event_id or f"Ev{next(_ids):08d}",
             "event_time": int(time.time()),
         }
+        return self.deliver("events_api", body, retry_num=retry_num, **kw)
+
+
+class SignedSlackClient(SlackSender[httpx.Response]):
+    """Slack's HTTP contract: each payload POSTed to `/slack/events`, signed with the signing secret."""
+
+    def __init__(
+        self,
+        base_url: str,
+        signing_secret: str,
+        *,
+        team_id: str = "T0TEAM",
+        app_id: str = "A0APP",
+        trigger_ids: Callable[[str], str] | None = None,
+    ) -> None:
+        super().__init__(response_urls=base_url, team_id=team_id, app_id=app_id, trigger_ids=trigger_ids)
+        self.base_url = base_url.rstrip("/")
+        self.verifier = SignatureVerifier(signing_secret)
+        self.http = httpx.Client(base_url=self.base_url, timeout=30)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        sig = signature if signature is not None else str(self.verifier.generate_signature(timestamp=ts, body=body))
+        all_headers: dict[str, str] = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+            **(headers or {}),
+        }
+        return self.http.post("/slack/events", content=body.encode("utf-8"), headers=all_headers)
+
+    def deliver(self, kind: Kind, payload: dict[str, Any], **kw: Any) -> httpx.Response:
+        form = "application/x-www-form-urlencoded"
+        if kind == "slash_commands":
+            return self.post(urlencode(payload), form, **kw)
+        if kind == "interactive":
+            return self.post(urlencode({"payload": json.dumps(payload)}), form, **kw)
+        retry_num = kw.pop("retry_num", None)
         headers = dict(kw.pop("headers", None) or {})
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
-        return self.post(json.dumps(body), "application/json", headers=headers, **kw)
+        return self.post(json.dumps(payload), "application/json", headers=headers, **kw)
 
 
 def trigger_id() -> str:

@@ -21,9 +21,11 @@ def build_app(services: Services, *, socket_mode: bool = False, listener_executo
         client=services.slack,
         signing_secret=None if socket_mode else services.settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
-        # Answer in the request itself: Bolt's default runner adds ~12 ms polling for the ack.
-        # Web API calls run afterwards in lazy listeners.
-        process_before_response=not socket_mode,
+        # In both modes: the ack half runs before Bolt answers, and lazy listeners get a copy of the
+        # request made after it, so what the ack half put in `context` (the modal to open) reaches
+        # them; with False Bolt copies the request first. In Socket Mode the answer's payload
+        # (e.g. `response_action: errors`) travels back in the envelope's ack.
+        process_before_response=True,
         logger=logging.getLogger("interview_bot.bolt"),
         # None: Bolt's own thread pool. Tests pass one they can wait on.
         listener_executor=listener_executor,

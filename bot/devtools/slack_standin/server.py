@@ -23,6 +23,8 @@ from bot.devtools.slack_standin.faults import _Faults
 from bot.devtools.slack_standin.state import Call, Json, Violation
 from bot.devtools.slack_standin.workspace import _error
 
+# Methods that take an app-level token (xapp-) and no other.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # Arguments that form-encoded callers send as JSON strings.
 _JSON_ARGS = ("blocks", "view", "metadata", "attachments", "files")
 _SCOPES = ",".join(
@@ -117,8 +119,12 @@ class _HttpFront(_Faults):
             return _json_reply({"ok": False, "error": "unknown_method"}, status=404)
         method = path.removeprefix("/api/")
         args, parse_error = _parse_args(query, headers, body)
-        token = _bearer(headers) or args.pop("token", None)
+        header_token = _bearer(headers)
+        token = header_token or args.pop("token", None)
         args.pop("token", None)
+        if method in _APP_TOKEN_METHODS and not header_token and token:
+            # Like Slack: these take the app-level token in the Authorization header only.
+            parse_error = "invalid_auth"
         # A snapshot, so later state changes never rewrite what the bot sent.
         call = Call(method, copy.deepcopy(args), time.time())
         with self._lock:
@@ -138,8 +144,11 @@ class _HttpFront(_Faults):
             return _json_reply({"ok": False, "error": fault.error}, status=fault.status, headers=headers)
         if not token:
             return _json_reply({"ok": False, "error": "not_authed"})
-        if not token.startswith(("xoxb-", "xoxp-")):
+        if not token.startswith(("xoxb-", "xoxp-", "xapp-")):
             return _json_reply({"ok": False, "error": "invalid_auth"})
+        if token.startswith("xapp-") != (method in _APP_TOKEN_METHODS):
+            # An app-level token for a bot's method, or a bot token for apps.connections.open.
+            return _json_reply({"ok": False, "error": "not_allowed_token_type"})
         if parse_error:
             return _json_reply({"ok": False, "error": parse_error})
         limits = self._limits if self._limits is not None and method in self._limits.methods else None

@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot.devtools.slack_standin.directory import _DirectoryMethods
 from bot.devtools.slack_standin.messages import _MessageMethods
 from bot.devtools.slack_standin.server import _HttpFront
+from bot.devtools.slack_standin.state import Json
 from bot.devtools.slack_standin.uploads import _UploadMethods
 from bot.devtools.slack_standin.views import _ViewMethods
+from bot.devtools.slack_standin.workspace import _error
 
 
 class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods, _UploadMethods):
@@ -23,6 +25,8 @@ class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods,
     :meth:`home`, :meth:`open_views`, :meth:`files`, :meth:`uploads_in`. Reactions the bot adds are
     on the messages, as Slack returns them (``reactions``). File downloads are recorded as
     ``download`` calls.
+    Socket Mode: ``apps.connections.open`` (app-level token only) hands out the URLs of a running
+    :class:`~bot.devtools.slack_standin.socket_mode.SocketModeStandIn`.
     Faults: :meth:`fail_next`, :meth:`failure_rate`, :meth:`clear_faults`.
     Slack's posting limits (off by default): :meth:`rate_limits`, :meth:`clear_rate_limits`.
     """
@@ -63,4 +67,12 @@ class SlackStandIn(_HttpFront, _MessageMethods, _ViewMethods, _DirectoryMethods,
             "files.info": self._files_info,
             "files.delete": self._files_delete,
             "reactions.add": self._reactions_add,
+            "apps.connections.open": self._apps_connections_open,
         }
+
+    def _apps_connections_open(self, _args: Json) -> Json:
+        """A Socket Mode URL of the running :class:`~bot.devtools.slack_standin.socket_mode.SocketModeStandIn`
+        (the front has checked the app-level token)."""
+        if self._socket_links is None:
+            return _error("access_denied", "Socket Mode is off: no SocketModeStandIn is running on this stand-in")
+        return {"ok": True, "url": self._socket_links()}

@@ -60,6 +60,8 @@ class _Workspace:
         self._user_files: dict[str, UploadedFile] = {}
         # Ids of the files deleted with files.delete, in order.
         self.deleted_files: list[str] = []
+        # Mints a Socket Mode URL for apps.connections.open; set while a SocketModeStandIn runs.
+        self._socket_links: Callable[[], str] | None = None
         self._id_counter = 0
         self._last_ts_us = 0
         self.add_user(bot_user_id, "standin-bot", real_name="Stand-in Bot", is_bot=True)
@@ -164,6 +166,12 @@ class _Workspace:
         """Forget recorded violations, e.g. after a test that provokes them on purpose."""
         with self._lock:
             self._violations.clear()
+
+    def record_violation(self, method: str, problem: str, payload: Any) -> None:
+        """Record something Slack would have refused that did not come through the Web API
+        (the Socket Mode stand-in's acks)."""
+        with self._lock:
+            self._violations.append(Violation(method, problem, copy.deepcopy(payload)))
 
     def assert_no_violations(self) -> None:
         """Raise AssertionError listing every violation recorded so far."""
