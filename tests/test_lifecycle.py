@@ -126,7 +126,7 @@ def test_hold_with_cancel_cancels_the_rounds(app: RunningApp, booked: tuple[Cand
 def test_a_round_already_over_is_not_cancelled_but_its_chasing_stops(app: RunningApp) -> None:
     """Rejected after the round: the round stays as it was (its scorecards may still come in), and
     its reminders and escalations are never delivered."""
-    candidate, _ = scheduled(app)
+    scheduled(app)
     app.clock.set(ENDS + timedelta(minutes=10))
     dispatch(app)  # the scorecard requests
     before = counts(app)

@@ -677,6 +677,9 @@ def test_a_relay_that_never_reaches_the_thread_is_told_to_the_recruiter(
     results = [dispatch(app) for _ in range(dispatcher_module.MAX_ATTEMPTS)]
     assert results[-1] == "sent 1, retried 0, gave up 1, skipped 0"  # the notice, queued when it gave up
     notice = dms(app, RECRUITER)[-1]
-    assert "could not deliver the candidate's message into *Casey Candidate*'s thread after 5 attempts" in notice
+    attempts = dispatcher_module.MAX_ATTEMPTS
+    assert (
+        f"could not deliver the candidate's message into *Casey Candidate*'s thread after {attempts} attempts" in notice
+    )
     assert "internal_error" in notice and candidate.email in notice
     assert not [m for m in replies(app, candidate) if "move Friday" in all_text(m)]

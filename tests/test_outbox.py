@@ -93,11 +93,14 @@ def test_failing_message_ends_dead_and_the_recruiter_is_told(app: RunningApp, mo
     with app.services.db.read() as session:
         (prep,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "prep")).all()
         (notice_row,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "dead_letter")).all()
-    assert (prep.state, prep.attempts, prep.last_error) == ("dead", 5, "internal_error")
+    assert (prep.state, prep.attempts, prep.last_error) == ("dead", dispatcher_module.MAX_ATTEMPTS, "internal_error")
     assert (notice_row.target, notice_row.state) == (RECRUITER, "sent")
     # By DM to the role's recruiter: the thread may be what failed.
     notice = dms(app, RECRUITER)[-1]
-    assert "could not deliver the prep guide about *Casey Candidate*" in notice and "after 5 attempts" in notice
+    assert (
+        "could not deliver the prep guide about *Casey Candidate*" in notice
+        and f"after {dispatcher_module.MAX_ATTEMPTS} attempts" in notice
+    )
     assert f"<@{CANDIDATE}>" in notice
 
 

@@ -37,7 +37,9 @@ from models.tables import OutboxMessage, OutboxState
 
 log = logging.getLogger("interview_bot.dispatcher")
 
-MAX_ATTEMPTS = 5
+# Backing off from 5 s, doubling up to 5 min: a row gives up after about 10 minutes of failures,
+# so a Slack incident of a few minutes loses nothing.
+MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=5)
 # Slack: "one message per second per channel"; sends to one channel are spaced at least this far.

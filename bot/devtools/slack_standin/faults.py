@@ -29,6 +29,15 @@ class _Rate:
     rng: random.Random
 
 
+@dataclass(frozen=True)
+class _Outage:
+    methods: frozenset[str]
+    starts: float
+    half: float
+    ends: float
+    error: str
+
+
 @dataclass
 class _RateLimits:
     """Slack's posting limits: per channel (a DM is a channel) and a workspace token bucket."""
@@ -50,6 +59,7 @@ class _Faults(_Workspace):
         self._faults: dict[str, list[_Fault]] = {}
         self._rates: dict[str | None, _Rate] = {}
         self._limits: _RateLimits | None = None
+        self._outage: _Outage | None = None
 
     def fail_next(
         self,
@@ -96,6 +106,17 @@ class _Faults(_Workspace):
             else:
                 self._rates[method] = _Rate(rate, status, error, random.Random(seed))
 
+    def outage(self, methods: tuple[str, ...], seconds: float, *, error: str = "internal_error") -> None:
+        """Slack failing for `seconds` from now: calls to `methods` answer HTTP 500 for the first half,
+        then HTTP 200 with ``{"ok": false, "error": error}`` for the rest, as an incident does."""
+        with self._lock:
+            start = time.monotonic()
+            self._outage = _Outage(frozenset(methods), start, start + seconds / 2, start + seconds, error)
+
+    def outage_over(self) -> bool:
+        with self._lock:
+            return self._outage is None or time.monotonic() >= self._outage.ends
+
     def rate_limits(
         self,
         *,
@@ -134,6 +155,7 @@ class _Faults(_Workspace):
         with self._lock:
             self._faults.clear()
             self._rates.clear()
+            self._outage = None
 
     def _limited_channel(self, args: Json) -> str | None:
         conv = self._resolve_channel(args.get("channel"))
@@ -160,6 +182,9 @@ class _Faults(_Workspace):
         return None
 
     def _take_fault(self, method: str) -> _Fault | None:
+        outage, now = self._outage, time.monotonic()
+        if outage is not None and method in outage.methods and outage.starts <= now < outage.ends:
+            return _Fault(outage.error, 500 if now < outage.half else 200, None)
         queue = self._faults.get(method)
         if queue:
             fault = queue[0]

@@ -200,6 +200,11 @@ class _Workspace:
             root = parent.get("thread_ts", parent["ts"])
             return copy.deepcopy([m for m in conv.messages if m["ts"] == root or m.get("thread_ts") == root])
 
+    def every_message(self) -> list[tuple[str, Json]]:
+        """(channel id, message) for every message in every conversation, replies included."""
+        with self._lock:
+            return [(c.id, copy.deepcopy(m)) for c in self._channels.values() for m in c.messages]
+
     def dm_messages(self, user_id: str) -> list[Json]:
         """Top-level messages in the bot's DM with ``user_id`` ([] if no DM was opened)."""
         with self._lock:
