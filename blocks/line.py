@@ -186,3 +186,11 @@ def reply_modal(candidate: Candidate, role_title: str) -> View:
             ),
         ],
     )
+
+
+# Says nothing about who is or was a candidate, or for what.
+NOT_A_CANDIDATE = (
+    "Hi! This conversation is for candidates in a hiring process to write to their hiring team, "
+    "and there is no open application linked to it, so your message was not passed on. "
+    "If you are in touch with a recruiter, please write to them directly."
+)

@@ -9,14 +9,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from blocks.common import section
 from blocks.home import home_view
 from bot.reporting.home import Summary, home_summary
 from bot.reporting.reports import reportable_roles
 from bot.rules.commands import APP_HOME_OPENED
 from bot.rules.errors import Forbidden
-from bot.rules.idempotency import AlreadyDone, once
-from bot.rules.line import FILE_SHARE, relay_from_candidate, shared_files
+from bot.rules.line import FILE_SHARE, relay_from_candidate, shared_files, tell_not_a_candidate
 from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
 from bot.rules.scorecards import pending_for, upcoming_for
 from bot.wiring.services import Services
@@ -25,7 +23,7 @@ from handlers.context import services_of
 
 def register(app: App) -> None:
     app.event(APP_HOME_OPENED)(ack=ack_event, lazy=[publish_home])
-    app.event("message")(ack=candidate_wrote, lazy=[tell_not_a_candidate])
+    app.event("message")(candidate_wrote)
 
 
 def ack_event(ack: Ack) -> None:
@@ -92,25 +90,5 @@ def candidate_wrote(ack: Ack, event: dict[str, Any], context: BoltContext) -> No
             dm_channel=channel if isinstance(channel, str) else None,
         )
         if relayed is None:
-            try:
-                # Not a candidate: told once what this DM is for, then left in peace.
-                once(session, f"line:notice:{user_id}", now)
-                context["notice"] = channel or user_id
-            except AlreadyDone:
-                pass
+            tell_not_a_candidate(session, str(user_id), channel or str(user_id), now)
     ack()
-
-
-def tell_not_a_candidate(client: WebClient, context: BoltContext) -> None:
-    if context.get("notice"):
-        client.chat_postMessage(
-            channel=context["notice"], text=NOT_A_CANDIDATE, blocks=[section(NOT_A_CANDIDATE).to_dict()]
-        )
-
-
-# Says nothing about who is or was a candidate, or for what.
-NOT_A_CANDIDATE = (
-    "Hi! This conversation is for candidates in a hiring process to write to their hiring team, "
-    "and there is no open application linked to it, so your message was not passed on. "
-    "If you are in touch with a recruiter, please write to them directly."
-)

@@ -167,7 +167,15 @@ class ListenerPool(ThreadPoolExecutor):
 
 
 # What lazy listeners used to post at once: a test waiting for a message delivers these.
-AT_ONCE = (Kind.card, Kind.thread_note, Kind.next_step, Kind.report, Kind.purge_cleanup, Kind.dead_letter)
+AT_ONCE = (
+    Kind.card,
+    Kind.thread_note,
+    Kind.next_step,
+    Kind.report,
+    Kind.purge_cleanup,
+    Kind.dead_letter,
+    Kind.line_notice,
+)
 
 
 @dataclass

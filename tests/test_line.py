@@ -19,12 +19,11 @@ from sqlmodel import func, select
 
 import bot.delivery.dispatcher as dispatcher_module
 from blocks.candidate import ADVANCE, PURGE, REJECT
-from blocks.line import LINE_REPLY, LINE_REPLY_VIEW, chunks, defang
+from blocks.line import LINE_REPLY, LINE_REPLY_VIEW, NOT_A_CANDIDATE, chunks, defang
 from bot.delivery.line_files import RELAYED_REACTION, DownloadError, TooLarge, download, download_url
 from bot.rules.commands import REPLY_TO_CANDIDATE
 from bot.rules.line import MAX_FILE_BYTES
 from bot.slack.client import dispatcher_client
-from handlers.events import NOT_A_CANDIDATE
 from models.tables import Candidate, OutboxMessage
 from tests.conftest import CANDIDATE, HIRING_CHANNEL, INTERVIEWER_1, MEMBER, RECRUITER, RunningApp
 from tests.flows import (
@@ -332,7 +331,7 @@ def test_files_from_someone_who_is_not_a_candidate_are_not_relayed_or_fetched(ap
     candidate_sends(app, "", {"salaries.xlsx": b"not for you"}, user=MEMBER)
     app.slack.wait_for(lambda: len(bot_dms(app, MEMBER)) == 1)
     assert bot_dms(app, MEMBER)[0]["text"] == NOT_A_CANDIDATE
-    assert outbox_count(app) == rows
+    assert outbox_count(app) == rows + 1  # the notice itself, nothing relayed
     assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
     assert app.slack.calls_to("files.info") == [] and app.slack.calls_to("download") == []
     assert app.slack.files() == []
@@ -409,7 +408,7 @@ def test_someone_who_is_not_a_candidate_is_answered_once_with_nothing_revealed(a
     candidate_says(app, "Hello?", user=MEMBER)
     candidate_says(app, "Anyone?", user=MEMBER)
     app.wait_idle()  # both answered, or not, by now
-    assert outbox_count(app) == rows
+    assert outbox_count(app) == rows + 1  # the notice itself, once
     assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
     assert len(bot_dms(app, MEMBER)) == 1
 

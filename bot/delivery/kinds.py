@@ -45,6 +45,7 @@ RENDERERS = _one_each(
     (Kind.line_relay, line.relay),
     (Kind.line_reply, line.reply),
     (Kind.line_reply_thread, line.reply_thread),
+    (Kind.line_notice, line.notice),
     (Kind.card, thread.card),
     (Kind.thread_note, thread.thread_note),
     (Kind.next_step, thread.next_step),

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from bot.rules.candidates import OPEN_STATUSES
 from bot.rules.errors import NotFound, UserError
+from bot.rules.idempotency import AlreadyDone, once
 from bot.rules.ids import is_row_id
 from bot.rules.message_kinds import LINE_KINDS, Kind, outbox_row
 from bot.rules.permissions import Permissions
@@ -276,3 +277,13 @@ def candidate_for_thread(session: Session, channel_id: str | None, ts: str | Non
             "channel or a reply under it."
         )
     return found
+
+
+def tell_not_a_candidate(session: Session, user_id: str, channel: str, now: datetime) -> None:
+    """Someone who is no candidate wrote to the bot: told once what this conversation is for
+    (a row to their DM), then left in peace."""
+    try:
+        once(session, f"line:notice:{user_id}", now)
+    except AlreadyDone:
+        return
+    session.add(outbox_row(Kind.line_notice, channel, None, None, now, now))

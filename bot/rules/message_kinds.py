@@ -76,6 +76,8 @@ class Kind(StrEnum):
     line_relay = "line_relay", "message from the candidate", Fact.thread, Fact.line
     line_reply = "line_reply", "message to the candidate", Fact.line
     line_reply_thread = "line_reply_thread", "message to the candidate (thread copy)", Fact.thread, Fact.line
+    # To someone who wrote to the bot without being a candidate: what this conversation is for (once).
+    line_notice = "line_notice", "notice to a non-candidate"
     # The candidate's thread (bot/rules/thread_notes.py): the card that heads it, kept to the latest
     # state (one pending row per card), and the notes replied under it, in order.
     card = "card", "candidate card"

@@ -13,8 +13,16 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from blocks.common import to_dicts
-from blocks.line import relay_blocks, relay_text, reply_blocks, reply_note_blocks, reply_note_text, reply_text
+from blocks.common import section, to_dicts
+from blocks.line import (
+    NOT_A_CANDIDATE,
+    relay_blocks,
+    relay_text,
+    reply_blocks,
+    reply_note_blocks,
+    reply_note_text,
+    reply_text,
+)
 from bot.delivery.line_files import follow_relay
 from bot.delivery.rendering import Rendered, Rendering
 from bot.rules.line import MAX_FILE_BYTES, SharedFile, relay_files
@@ -87,3 +95,8 @@ def reply_thread(r: Rendering, row: OutboxMessage) -> Rendered | None:
     by = str(line.payload.get("by") or "")
     note = reply_note_blocks(candidate, text, by)
     return Rendered(channel, reply_note_text(candidate, text, by), to_dicts(note), candidate.thread_ts)
+
+
+def notice(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    """To someone who wrote to the bot without being a candidate, once."""
+    return Rendered(row.target, NOT_A_CANDIDATE, to_dicts([section(NOT_A_CANDIDATE)]))
