@@ -23,6 +23,7 @@ from blocks.line import LINE_REPLY, LINE_REPLY_VIEW, NOT_A_CANDIDATE, chunks, de
 from bot.delivery.line_files import RELAYED_REACTION, DownloadError, TooLarge, download, download_url
 from bot.rules.commands import REPLY_TO_CANDIDATE
 from bot.rules.line import MAX_FILE_BYTES
+from bot.rules.message_kinds import Kind, outbox_row
 from bot.slack.client import dispatcher_client
 from models.tables import Candidate, OutboxMessage
 from tests.conftest import CANDIDATE, HIRING_CHANNEL, INTERVIEWER_1, MEMBER, RECRUITER, RunningApp
@@ -682,3 +683,40 @@ def test_a_relay_that_never_reaches_the_thread_is_told_to_the_recruiter(
     )
     assert "internal_error" in notice and candidate.email in notice
     assert not [m for m in replies(app, candidate) if "move Friday" in all_text(m)]
+
+
+def test_a_slow_download_holds_up_no_other_post(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files of a relayed DM follow it off the posting lock: while one downloads, every other
+    message of the pass still goes out."""
+    import bot.delivery.line_files as line_files
+
+    candidate = with_candidate(app)
+    dispatch(app)
+    release, downloading = threading.Event(), threading.Event()
+    real = line_files.download
+
+    def slow(url: str, token: str, limit: int = line_files.MAX_FILE_BYTES) -> bytes:
+        downloading.set()
+        assert release.wait(20), "the test never let the download finish"
+        return real(url, token, limit)
+
+    monkeypatch.setattr(line_files, "download", slow)
+    ids = [app.slack.add_file(CANDIDATE, "big.zip", b"x" * 1000)]
+    app.slack.while_waiting = None  # this test runs its own pass
+    assert app.client.event(app.slack.user_message(CANDIDATE, "My sample.", files=ids)).status_code == 200
+    app.listeners.wait_idle()
+    with app.services.db.transaction() as session:
+        # Another message due now, to someone else: it must not wait for the download.
+        session.add(outbox_row(Kind.line_notice, MEMBER, None, None, app.clock.now(), app.clock.now()))
+    result: list[str] = []
+    sending = threading.Thread(target=lambda: result.append(dispatch(app)))
+    sending.start()
+    try:
+        assert downloading.wait(10)
+        app.slack.wait_for(lambda: bool(bot_dms(app, MEMBER)), timeout=10)
+        assert not sending.join(0.1) and sending.is_alive()  # the relay is still downloading
+    finally:
+        release.set()
+        sending.join(20)
+    assert result == ["sent 2, retried 0, gave up 0, skipped 0"]
+    assert [name for name, _ in uploaded(app, candidate)] == ["big.zip"]

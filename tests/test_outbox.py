@@ -296,3 +296,24 @@ def test_every_message_kind_has_one_renderer_and_a_name() -> None:
     # one fails at import) or without a name in reports fails here.
     assert sorted(RENDERERS) == sorted(Kind)
     assert all(kind.report_name.strip() for kind in Kind)
+
+
+def test_a_dead_letter_notice_waits_out_slack_failing_and_is_never_given_up(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While Slack fails, the notice that a message gave up keeps being retried (backing off up to
+    MAX_BACKOFF), never dead itself; it arrives once Slack answers."""
+    scheduled(app)
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    attempts = dispatcher_module.MAX_ATTEMPTS
+    # The prep's attempts, then twice as many for its notice.
+    app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=attempts * 3)
+    dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings))
+    results = [str(dispatcher.run_once(app.clock.now())) for _ in range(attempts * 3)]
+    assert results[attempts - 1] == "sent 0, retried 1, gave up 1, skipped 0"  # the prep gives up, once
+    assert sum("gave up 1" in r for r in results) == 1
+    assert results[-1] == "sent 1, retried 0, gave up 0, skipped 0"
+    with app.services.db.read() as session:
+        (notice,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "dead_letter")).all()
+    assert notice.state == "sent" and notice.attempts == 2 * attempts + 1
+    assert "could not deliver the prep guide" in dms(app, RECRUITER)[-1]
