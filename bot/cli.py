@@ -162,7 +162,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         server.server.close()
-        services.db.dispose()
+        services.close()
     return 0
 
 
@@ -202,7 +202,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
-        services.db.dispose()
+        services.close()
     return 0
 
 
