@@ -157,7 +157,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         server.server.close()
-        services.db.dispose()
+        services.close()
     return 0
 
 
@@ -195,7 +195,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
         handler.close()  # the WebSocket first: Slack then sends nothing more to a process that is going
         if scheduler is not None:
             scheduler.shutdown(wait=True)
-        services.db.dispose()
+        services.close()
     return 0
 
 

@@ -11,7 +11,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,6 +47,9 @@ CANDIDATE = "U0GUEST"
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# Threads of Bolt's lazy listeners in the app the tests run (ListenerPool).
+LISTENER_WORKERS = 5
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -127,18 +130,18 @@ def shipped_kits() -> KitCatalog:
     return load_kits([SHIPPED_KITS])
 
 
-def services_for(settings: Settings, *, clock: ManualClock | None = None) -> Services:
+def services_for(settings: Settings, *, clock: ManualClock | None = None, reports: Executor | None = None) -> Services:
     """`Services.from_settings`, with the shipped kits already parsed when those are the ones asked for."""
     kits = shipped_kits() if settings.kits_path == SHIPPED_KITS else None
-    return Services.from_settings(settings, clock=clock, kits=kits)
+    return Services.from_settings(settings, clock=clock, kits=kits, reports=reports)
 
 
 class ListenerPool(ThreadPoolExecutor):
-    """Bolt's listener executor, counting the work in flight so a test can wait for its lazy
-    listeners to finish (and then assert that something did not happen)."""
+    """Bolt's listener executor (or the report pool), counting the work in flight so a test can wait
+    for its lazy listeners to finish (and then assert that something did not happen)."""
 
-    def __init__(self) -> None:
-        super().__init__(max_workers=5, thread_name_prefix="lazy-listener")
+    def __init__(self, max_workers: int = LISTENER_WORKERS, thread_name_prefix: str = "lazy-listener") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._busy = 0
         self._changed = threading.Condition()
 
@@ -186,16 +189,20 @@ class RunningApp:
     client: SignedSlackClient
     clock: ManualClock
     listeners: ListenerPool
+    # Services.reports: where the reports the listeners hand over are built and queued.
+    reports: ListenerPool
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.port}"
 
     def wait_idle(self) -> None:
-        """Until every lazy listener started so far has finished and what they and the acks queued
-        for Slack now (cards, thread notes, DMs due by the app's clock) has been delivered."""
+        """Until every lazy listener started so far, and every report they handed over, has finished
+        and what they and the acks queued for Slack now (cards, thread notes, DMs, reports due by
+        the app's clock) has been delivered."""
         while True:
             self.listeners.wait_idle()
+            self.reports.wait_idle()  # after the listeners: they are what hands reports over
             if not self.deliver():
                 return
 
@@ -217,12 +224,13 @@ def app(db: Database, slack: SlackStandIn) -> Iterator[RunningApp]:
 def running_app(db: Database, slack: SlackStandIn, **settings_overrides: object) -> Iterator[RunningApp]:
     """The real app on a free port, against the stand-in, with a clock the test moves."""
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    services = services_for(make_settings(db.url, slack, **settings_overrides), clock=clock)
+    reports = ListenerPool(max_workers=1, thread_name_prefix="report")
+    services = services_for(make_settings(db.url, slack, **settings_overrides), clock=clock, reports=reports)
     listeners = ListenerPool()
     server = HttpServer(WebApp(build_app(services, listener_executor=listeners), services), host="127.0.0.1", port=0)
     server.start()
     client = SignedSlackClient(f"http://127.0.0.1:{server.port}", SIGNING_SECRET, trigger_ids=slack.trigger_id)
-    running = RunningApp(services, server, slack, client, clock, listeners)
+    running = RunningApp(services, server, slack, client, clock, listeners, reports)
     # Cards, thread notes and DMs go through the outbox: waiting for one delivers what is due.
     slack.while_waiting = running.deliver
     yield running
@@ -231,7 +239,7 @@ def running_app(db: Database, slack: SlackStandIn, **settings_overrides: object)
     server.stop()
     # What a test left running finishes here, not during the next test.
     listeners.shutdown(wait=True)
-    services.db.dispose()
+    services.close()
 
 
 @pytest.fixture

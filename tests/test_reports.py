@@ -30,25 +30,33 @@ Rounds, panel (recommendation; design, code ratings; hours from the end to the s
 
 from __future__ import annotations
 
+import base64
 import re
 import struct
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
+import bot.delivery.dispatcher as dispatcher_module
+from bot.delivery import report_dm as report_dm_module
+from bot.delivery.report_dm import ReportRequest
 from bot.devtools.slack_standin import SlackStandIn
 from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report, parse_report_args
 from bot.reporting.types import Report, percentile
 from bot.rules.kits import KitCatalog, load_kits
+from bot.rules.message_kinds import Kind
 from bot.rules.purge import purge_candidate
 from bot.wiring.db import Database
 from models.tables import (
     Candidate,
     Interview,
+    OutboxMessage,
     PanelMember,
     QuestionRating,
     Role,
@@ -61,11 +69,13 @@ from tests.conftest import (
     HIRING_MANAGER,
     INTERVIEWER_1,
     INTERVIEWER_2,
+    LISTENER_WORKERS,
     MEMBER,
     RECRUITER,
     RunningApp,
     running_app,
 )
+from tests.flows import dispatch, open_new_candidate
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -391,12 +401,23 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
+def shares(app: RunningApp, user_id: str) -> list[dict[str, Any]]:
+    """The messages sharing files in `user_id`'s DM with the bot."""
+    return [m for m in app.slack.dm_messages(user_id) if m.get("files")]
+
+
 def report_dm(app: RunningApp, user_id: str, count: int = 1) -> dict[str, Any]:
-    """The `count`-th report shared in `user_id`'s DM: the message with its blocks and files."""
-    app.slack.wait_for(lambda: len(app.slack.calls_to("files.completeUploadExternal")) >= count, timeout=30)
-    shares = [m for m in app.slack.dm_messages(user_id) if m.get("files")]
-    assert len(shares) >= count
-    return shares[count - 1]
+    """The `count`-th report shared in `user_id`'s DM, once the listeners have handed the request
+    over, the report pool has built and queued it and the outbox has delivered it."""
+    app.wait_idle()
+    shared = shares(app, user_id)
+    assert len(shared) >= count
+    return shared[count - 1]
+
+
+def report_rows(app: RunningApp) -> list[OutboxMessage]:
+    with app.services.db.read() as session:
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == Kind.report)))
 
 
 def text_of(blocks: list[dict[str, Any]]) -> str:
@@ -500,3 +521,121 @@ def test_app_home_shows_the_headline_and_sends_the_full_report(report_app: Runni
     app.client.event({"type": "app_home_opened", "user": INTERVIEWER_1, "tab": "home"})
     app.slack.wait_for(lambda: app.slack.home(INTERVIEWER_1) is not None)
     assert "*Reports*" not in text_of(app.slack.home(INTERVIEWER_1)["blocks"])  # type: ignore[index]
+
+
+# ------------------------------------------------------------------ through the outbox, off the listeners
+
+
+def test_a_report_slack_refuses_is_retried_and_arrives_once(
+    report_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    app = report_app
+    seed(app.services.db)
+    app.slack.fail_next("files.completeUploadExternal", error="internal_error", status=500)
+    app.client.command(RECRUITER, "/hiring", "report Backend")
+    app.wait_idle()  # built, queued, and tried once: Slack refused the share
+    (row,) = report_rows(app)
+    assert (row.state, row.attempts, row.target, row.last_error) == ("pending", 1, RECRUITER, "internal_error")
+    assert shares(app, RECRUITER) == []
+    # The row carries the report as built: nothing is built again to send it.
+    assert row.payload["text"] == "Hiring report: Backend" and row.payload["blocks"]
+    charts = {c["filename"]: base64.b64decode(c["png"]) for c in row.payload["charts"]}
+    assert set(charts) == {"funnel.png", "time-in-stage.png", "turnaround.png"}
+    assert all(png_size(png)[0] == 900 for png in charts.values())
+
+    assert dispatch(app) == "sent 1, retried 0, gave up 0, skipped 0"
+    (share,) = shares(app, RECRUITER)
+    assert "Hiring report: Backend" in text_of(share["blocks"])
+    assert {f["name"] for f in share["files"]} == set(charts)
+    assert [f.content for f in app.slack.files() if f.completed] == list(charts.values())
+    (row,) = report_rows(app)
+    # Sent, and the figures and charts it carried are gone from the database.
+    assert (row.state, row.attempts, row.payload) == ("sent", 2, {})
+    assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
+    assert len(shares(app, RECRUITER)) == 1
+
+
+def test_a_share_whose_answer_was_lost_is_not_shared_again(
+    report_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    app = report_app
+    seed(app.services.db)
+    client = app.services.slack
+    complete = client.files_completeUploadExternal
+    lost: list[bool] = []
+
+    def share_then_lose_the_answer(**kwargs: Any) -> Any:
+        answer = complete(**kwargs)
+        if not lost:  # Slack shared the report, but its answer never arrived
+            lost.append(True)
+            raise ConnectionResetError("connection reset by peer")
+        return answer
+
+    monkeypatch.setattr(client, "files_completeUploadExternal", share_then_lose_the_answer)
+    app.client.command(RECRUITER, "/hiring", "report Backend")
+    app.wait_idle()
+    (row,) = report_rows(app)
+    assert (row.state, row.attempts) == ("pending", 1) and len(shares(app, RECRUITER)) == 1
+    # The retry finds the share in the DM by its marker and shares nothing again.
+    assert dispatch(app) == "sent 1, retried 0, gave up 0, skipped 0"
+    assert len(shares(app, RECRUITER)) == 1
+    assert len(app.slack.calls_to("files.completeUploadExternal")) == 1
+    assert len(app.slack.calls_to("files.getUploadURLExternal")) == 3
+    assert app.slack.calls_to("conversations.history")
+    (row,) = report_rows(app)
+    assert (row.state, row.attempts, row.payload) == ("sent", 2, {})
+
+
+def test_a_report_without_charts_is_one_post_and_a_failed_build_queues_nothing(
+    report_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = report_app
+    with app.services.db.transaction() as session:
+        session.add(Role(title="Empty", kit_key="report-kit", channel_id=HIRING_CHANNEL, recruiter_ids=[RECRUITER]))
+    app.client.command(RECRUITER, "/hiring", "report")
+    app.wait_idle()
+    (message,) = app.slack.dm_messages(RECRUITER)
+    assert message["text"] == "Hiring report: All roles" and "files" not in message
+    assert message["metadata"]["event_payload"]["outbox_id"] == report_rows(app)[0].id
+    assert app.slack.calls_to("files.getUploadURLExternal") == []
+
+    def broken(services: Any, request: ReportRequest) -> Report:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(report_dm_module, "build", broken)
+    app.client.command(RECRUITER, "/hiring", "report")
+    app.wait_idle()  # the failure is logged on the report pool; the pool goes on
+    assert len(report_rows(app)) == 1 and len(app.slack.dm_messages(RECRUITER)) == 1
+
+
+def test_a_slow_report_build_does_not_delay_a_modal(report_app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = report_app
+    with app.services.db.transaction() as session:
+        session.add(Role(title="Backend", kit_key="report-kit", channel_id=HIRING_CHANNEL, recruiter_ids=[RECRUITER]))
+    release = threading.Event()
+    built_on: list[str] = []
+    build = report_dm_module.build
+
+    def slow_build(services: Any, request: ReportRequest) -> Report:
+        built_on.append(threading.current_thread().name)
+        release.wait(10)
+        return build(services, request)
+
+    monkeypatch.setattr(report_dm_module, "build", slow_build)
+    # More reports than Bolt has lazy listeners: built there, they would hold every one of them.
+    asked = LISTENER_WORKERS + 1
+    try:
+        for _ in range(asked):
+            assert "direct message" in app.client.command(RECRUITER, "/hiring", "report").json()["text"]
+        view = open_new_candidate(app)  # views.open, answered while the first report is still building
+        assert view["callback_id"] == "candidate_new"
+        app.listeners.wait_idle(timeout=2)  # every lazy listener handed its report over and returned
+        assert not release.is_set() and built_on == ["report_0"]
+        assert app.slack.dm_messages(RECRUITER) == []
+    finally:
+        release.set()
+    app.wait_idle()
+    assert [m["text"] for m in app.slack.dm_messages(RECRUITER)] == ["Hiring report: All roles"] * asked
+    assert set(built_on) == {"report_0"} and len(built_on) == asked

@@ -1,27 +1,32 @@
-"""Deliver a hiring report in Slack: the figures as blocks with the charts attached, in a DM.
+"""A hiring report for the person who asked, in their DM: built off the listeners, then queued.
 
 A DM, not the channel the command came from: calibration and turnaround name interviewers, and
-reports are for recruiters and hiring managers only. Charts go up with the files upload v2 flow
-(files.getUploadURLExternal, the bytes, files.completeUploadExternal) in one call, and the
-report's blocks ride on the same share so figures and charts are one message.
+reports are for recruiters and hiring managers only. The lazy listener only hands the request to
+the report pool (`Services.reports`), so however long a report takes to build, other lazy work (a
+modal opening within its trigger's three seconds) never waits behind it. The built report (text,
+blocks, the charts' PNGs) is queued as one outbox row: the dispatcher posts it as
+bot/delivery/renderers/report.py says, and retries it like any row when Slack fails.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import col, select
 
 from blocks.common import to_dicts
 from blocks.reports import report_blocks
+from bot.delivery.renderers.report import report_payload
 from bot.reporting.charts import charts_for
 from bot.reporting.reports import build_report, parse_report_args, pick_role, reportable_roles
 from bot.reporting.types import Report
 from bot.rules.errors import UserError
+from bot.rules.message_kinds import Kind, outbox_row
 from bot.wiring.services import Services
 from models.tables import Role
 
@@ -65,22 +70,33 @@ def build(services: Services, request: ReportRequest) -> Report:
         return build_report(session, services.kits, roles, services.clock.now(), since=request.since)
 
 
-def send_report(services: Services, request: ReportRequest) -> dict[str, Any]:
-    """Build the report and post it to the person's DM with its charts; returns the share's response."""
+def queue_report(services: Services, request: ReportRequest) -> Future[int | None]:
+    """Hand the request to the report pool and return at once; the future gives the row's id."""
+    return services.reports.submit(_build_and_queue, services, request)
+
+
+def _build_and_queue(services: Services, request: ReportRequest) -> int | None:
+    # Nobody waits on this future in the app: a failure is logged here or it would vanish.
+    try:
+        return build_and_queue(services, request)
+    except Exception:
+        log.exception("the hiring report for %s could not be built", request.user_id)
+        return None
+
+
+def build_and_queue(services: Services, request: ReportRequest) -> int:
+    """Build the report with its charts and queue it, due now, to the person's DM; the row's id."""
     report = build(services, request)
     part = report.roles[0] if request.one_role and report.roles else report.overall
     blocks = to_dicts(report_blocks(report, role_detail=request.one_role))
     charts = charts_for(part, services.display_name)
-    client = services.slack
-    dm = client.conversations_open(users=request.user_id)["channel"]["id"]
-    text = f"Hiring report: {part.title}"
-    if not charts:
-        return client.chat_postMessage(channel=dm, text=text, blocks=blocks).data  # type: ignore[return-value]
-    response = client.files_upload_v2(
-        channel=dm,
-        file_uploads=[
-            {"content": c.png, "filename": c.filename, "title": c.title, "alt_txt": c.alt[:1000]} for c in charts
-        ],
-        blocks=json.dumps(blocks),
-    )
-    return response.data  # type: ignore[return-value]
+    ref = uuid.uuid4().hex
+    payload = report_payload(ref, f"Hiring report: {part.title}", blocks, charts)
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        row = outbox_row(Kind.report, request.user_id, None, None, now, now, tag=ref, payload=payload)
+        session.add(row)
+        session.flush()
+        row_id = row.id or 0
+    log.info("hiring report for %s queued (outbox %s, %s charts)", request.user_id, row_id, len(charts))
+    return row_id

@@ -1,4 +1,4 @@
-"""Report charts as PNG images (matplotlib, drawn off-screen). Pure: figures in, bytes out."""
+"""Report charts as PNG images (matplotlib's object API, drawn off-screen with Agg). Pure: figures in, bytes out."""
 
 from __future__ import annotations
 
@@ -33,23 +33,21 @@ class Chart:
 
 
 def _figure(rows: int) -> tuple[Figure, Axes]:
-    import matplotlib
+    # A Figure of its own, never pyplot's: pyplot keeps global state (the current figure, the
+    # figure manager) that threads building reports at once would share.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")  # no display; safe in threads, unlike the interactive backends
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(WIDTH, 1.2 + 0.45 * max(rows, 1)), dpi=DPI)
-    return figure, axes
+    figure = Figure(figsize=(WIDTH, 1.2 + 0.45 * max(rows, 1)), dpi=DPI)
+    FigureCanvasAgg(figure)  # drawn off-screen, whatever backend the process has chosen
+    return figure, figure.subplots()
 
 
 def _png(figure: Figure) -> bytes:
-    from matplotlib import pyplot as plt
-
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return buffer.getvalue()  # nothing to close: nothing but this function holds the figure
 
 
 def funnel_chart(section: Section) -> Chart | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -18,6 +19,16 @@ from bot.wiring.settings import Settings
 
 log = logging.getLogger("interview_bot")
 
+# Reports are built one at a time: a burst of requests queues instead of competing for the CPU and
+# the database, and matplotlib (the charts) promises no thread safety, even with a figure per thread.
+REPORT_WORKERS = 1
+
+
+def report_pool() -> Executor:
+    """Where hiring reports are built, apart from Bolt's lazy listeners (whose modals must open
+    within three seconds of their trigger). Its thread starts with the first report."""
+    return ThreadPoolExecutor(max_workers=REPORT_WORKERS, thread_name_prefix="report")
+
 
 @dataclass
 class Services:
@@ -28,12 +39,19 @@ class Services:
     permissions: Permissions
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
+    reports: Executor = field(default_factory=report_pool)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, clock: Clock | None = None, kits: KitCatalog | None = None
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        kits: KitCatalog | None = None,
+        reports: Executor | None = None,
     ) -> Services:
-        """`kits`: the catalog already parsed from `settings.kits_path` (tests parse it once)."""
+        """`kits`: the catalog already parsed from `settings.kits_path` (tests parse it once);
+        `reports`: where reports are built (tests pass one they can wait on)."""
         if kits is None:
             kits = load_kits([settings.kits_path])
         for problem in kits.problems:
@@ -48,7 +66,14 @@ class Services:
             slack=client,
             permissions=permissions,
             clock=clock or SystemClock(),
+            reports=reports if reports is not None else report_pool(),
         )
+
+    def close(self) -> None:
+        """At shutdown: reports already asked for are built and queued (the outbox sends them, now
+        or after a restart), then the database connections are closed."""
+        self.reports.shutdown(wait=True)
+        self.db.dispose()
 
     def display_name(self, user_id: str) -> str:
         """A person's name for places Slack does not render mentions (charts, HTML); the ID when

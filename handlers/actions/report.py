@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.delivery.report_dm import ReportRequest, request_report, send_report
+from bot.delivery.report_dm import ReportRequest, queue_report, request_report
 from handlers.context import services_of
 from handlers.respond import catch_for_later, tell_later
 
@@ -25,5 +25,6 @@ def ask_for_report(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
 
 def deliver_report(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
     if context.get("report"):
-        send_report(services_of(context), ReportRequest.from_json(context["report"]))
+        # Built on the report pool, not here: this lazy listener is done at once.
+        queue_report(services_of(context), ReportRequest.from_json(context["report"]))
     tell_later(client, context, body)

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from blocks.common import section
 from blocks.hiring import help_blocks, kits_blocks, roles_blocks, usage_error_blocks
-from bot.delivery.report_dm import ReportRequest, request_report, send_report
+from bot.delivery.report_dm import ReportRequest, queue_report, request_report
 from bot.rules.commands import HIRING
 from bot.rules.roles import list_roles
 from handlers.commands.lookup import require_member, subcommand
@@ -48,7 +48,8 @@ def report(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 
 def deliver_report(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
     if context.get("report"):
-        send_report(services_of(context), ReportRequest.from_json(context["report"]))
+        # Built on the report pool, not here: this lazy listener is done at once.
+        queue_report(services_of(context), ReportRequest.from_json(context["report"]))
 
 
 def asks_for_report(command: dict[str, Any]) -> bool:
