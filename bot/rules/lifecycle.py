@@ -8,7 +8,7 @@ What follows from a change is thereby committed with it, or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from bot.rules import message_plan, round_notes
 from bot.rules.assignments import received_at
 from bot.rules.kits import KitCatalog
+from bot.rules.roles import role_recruiters
 from bot.rules.round_events import RoundEvent
 from bot.rules.rounds import RoundContext, load_round
 from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
@@ -25,6 +26,12 @@ Subscriber = Callable[[Session, RoundEvent], None]
 SUBSCRIBERS: tuple[Subscriber, ...] = (round_notes.on_round_event, message_plan.on_round_event)
 
 
+def _recruiters(ctx: RoundContext, fallback: Collection[str]) -> tuple[str, ...]:
+    """The recruiters who hear what the round's feedback asks them to decide: the role's, or
+    `fallback` (the RECRUITERS list) when it names none."""
+    return tuple(role_recruiters(ctx.role, fallback))
+
+
 def emit(session: Session, event: RoundEvent) -> None:
     for subscriber in SUBSCRIBERS:
         subscriber(session, event)
@@ -32,24 +39,15 @@ def emit(session: Session, event: RoundEvent) -> None:
 
 
 def open_round(
-    session: Session,
-    interview: Interview,
-    ctx: Callable[[list[str]], RoundContext],
-    panel: list[str],
-    *,
-    actor: str,
-    now: datetime,
-    recruiters: Sequence[str] = (),
+    session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Collection[str] = ()
 ) -> RoundContext:
-    """Store a new round and its panel, and emit `scheduled`. `ctx` builds the round's context once
-    the round has its id."""
-    session.add(interview)
+    """Store a new round (`ctx.interview`, not yet stored) and its panel, and emit `scheduled`."""
+    session.add(ctx.interview)
     session.flush()
-    for user_id in panel:
-        session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
-    context = ctx(panel)
-    emit(session, RoundEvent("scheduled", context, actor, now, tuple(recruiters)))
-    return context
+    for user_id in ctx.panel:
+        session.add(PanelMember(interview_id=ctx.interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+    emit(session, RoundEvent("scheduled", ctx, actor, now, _recruiters(ctx, recruiters)))
+    return ctx
 
 
 def move_round(
@@ -62,7 +60,7 @@ def move_round(
     panel: list[str],
     actor: str,
     now: datetime,
-    recruiters: Sequence[str] = (),
+    recruiters: Collection[str] = (),
 ) -> RoundContext:
     """New time, length, place or panel for a scheduled round; emits `moved` with where it was."""
     interview = ctx.interview
@@ -84,7 +82,7 @@ def move_round(
     emit(
         session,
         RoundEvent(
-            "moved", moved, actor, now, tuple(recruiters),
+            "moved", moved, actor, now, _recruiters(ctx, recruiters),
             old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_panel=old_panel,
         ),
     )  # fmt: skip
@@ -109,26 +107,26 @@ def cancel(
 
 
 def receive(
-    session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Sequence[str] = ()
+    session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Collection[str] = ()
 ) -> RoundContext:
     """A take-home's work came in: its round ends now; emits `received`, and `ended` when nobody
     scores it here (it is scored at the presentation)."""
     ctx.interview.ends_at = max(now, ctx.interview.starts_at)
     session.add(ctx.interview)
     session.flush()
-    emit(session, RoundEvent("received", ctx, actor, now, tuple(recruiters)))
+    emit(session, RoundEvent("received", ctx, actor, now, _recruiters(ctx, recruiters)))
     if not ctx.panel:
         end(session, ctx, actor=actor, now=now, recruiters=recruiters)
     return ctx
 
 
-def end(session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Sequence[str] = ()) -> None:
+def end(session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Collection[str] = ()) -> None:
     """The round is closed (every scorecard in, or nothing to score); emits `ended`."""
     ctx.interview.status = InterviewStatus.debriefed
     ctx.interview.debriefed_at = now
     session.add(ctx.interview)
     session.flush()
-    emit(session, RoundEvent("ended", ctx, actor, now, tuple(recruiters)))
+    emit(session, RoundEvent("ended", ctx, actor, now, _recruiters(ctx, recruiters)))
 
 
 def open_rounds(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> list[RoundContext]:

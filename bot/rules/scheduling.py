@@ -15,7 +15,7 @@ from bot.rules import lifecycle
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog, stage_index
-from bot.rules.roles import USER_ID, kit_for, role_recruiters
+from bot.rules.roles import USER_ID, kit_for
 from bot.rules.rounds import RoundContext, load_round, stage_variants
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
 from models.tables import (
@@ -147,15 +147,8 @@ def schedule_round(
         scheduled_by=actor,
         created_at=now,
     )
-    return lifecycle.open_round(
-        session,
-        interview,
-        lambda p: RoundContext(interview, candidate, role, kit, stage, p),
-        panel,
-        actor=actor,
-        now=now,
-        recruiters=role_recruiters(role, recruiters),
-    )
+    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
+    return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters)
 
 
 def active_at_stage(
@@ -207,15 +200,8 @@ def assign_reviewers(
     interview = Interview(
         candidate_id=candidate_id, stage_key=stage.key, starts_at=now, ends_at=now, scheduled_by=actor, created_at=now
     )
-    return lifecycle.open_round(
-        session,
-        interview,
-        lambda p: RoundContext(interview, candidate, role, kit, stage, p),
-        panel,
-        actor=actor,
-        now=now,
-        recruiters=role_recruiters(role, recruiters),
-    )
+    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
+    return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters)
 
 
 def upcoming_round(session: Session, candidate_id: int, now: datetime) -> Interview:
@@ -263,7 +249,7 @@ def reschedule_round(
         panel=panel,
         actor=actor,
         now=now,
-        recruiters=role_recruiters(ctx.role, recruiters),
+        recruiters=recruiters,
     )
 
 

@@ -16,7 +16,6 @@ from bot.rules.candidates import find_one
 from bot.rules.errors import Forbidden, UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.message_kinds import Kind
-from bot.rules.roles import role_recruiters
 from bot.rules.rounds import RoundContext, load_round
 from models.kit import Question
 from models.tables import (
@@ -127,7 +126,7 @@ def submit_scorecard(
     thread_notes.scorecard_note(session, ctx.candidate, interview_id, interviewer_id, edited, now)
     if complete:
         # Every scorecard is in: the round ends, and its debrief goes out.
-        lifecycle.end(session, ctx, actor=interviewer_id, now=now, recruiters=role_recruiters(ctx.role, recruiters))
+        lifecycle.end(session, ctx, actor=interviewer_id, now=now, recruiters=recruiters)
     session.flush()
     return Submitted(scorecard, ctx, edited, complete)
 

@@ -20,7 +20,6 @@ from bot.rules.assignments import RECEIVED, open_assignment, received_at
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog
-from bot.rules.roles import role_recruiters
 from bot.rules.rounds import RoundContext, load_round
 from bot.rules.scheduling import MAX_PANEL, active_at_stage, parse_panel
 from models.kit import StageKind
@@ -74,15 +73,8 @@ def send_take_home(
         scheduled_by=actor,
         created_at=now,
     )
-    return lifecycle.open_round(
-        session,
-        interview,
-        lambda p: RoundContext(interview, candidate, role, kit, stage, p),
-        panel,
-        actor=actor,
-        now=now,
-        recruiters=role_recruiters(role, recruiters),
-    )
+    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
+    return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters)
 
 
 def mark_received(
@@ -102,4 +94,4 @@ def mark_received(
         )
     )  # fmt: skip
     ctx = load_round(session, kits, interview.id or 0)
-    return lifecycle.receive(session, ctx, actor=actor, now=now, recruiters=role_recruiters(role, recruiters))
+    return lifecycle.receive(session, ctx, actor=actor, now=now, recruiters=recruiters)

@@ -17,14 +17,6 @@ from sqlmodel import Session, col, select
 from bot.rules.message_kinds import Kind, outbox_row
 from models.tables import Candidate, OutboxMessage, OutboxState, Role, StageEvent
 
-# How a round event reads in the thread (blocks/rounds.py), by event and kind of round.
-ROUND_NOTES = {
-    "scheduled": "scheduled",
-    "moved": "rescheduled",
-    "cancelled": "cancelled",
-    "received": "take_home_received",
-}
-
 
 def thread_channel(session: Session, candidate: Candidate) -> str:
     """Where the candidate's thread is, or will be once its card is posted."""
