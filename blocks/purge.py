@@ -6,7 +6,12 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 
 from blocks.candidate import PURGE
 from blocks.common import clip, context, escape, header, section, slack_date
-from bot.rules.purge import PurgePreview, PurgeResult, SlackCleanup
+from bot.rules.candidates import thread_link
+from bot.rules.purge import PurgePreview, PurgeResult
+from bot.rules.purge_job import Progress, PurgeSummary, SlackMessage
+
+# Messages left in Slack a notice lists one by one.
+MAX_LISTED = 10
 
 
 def purge_confirmation_blocks(preview: PurgePreview) -> list[Block]:
@@ -42,32 +47,78 @@ def purge_confirmation_blocks(preview: PurgePreview) -> list[Block]:
     ]
 
 
-def purged_card_text(result: PurgeResult) -> str:
-    return f"Candidate purged: #{result.candidate_id}, {result.role_title}"
+def purged_card_text(summary: PurgeSummary) -> str:
+    return f"Candidate purged: #{summary.candidate_id}, {summary.role_title}"
 
 
-def purged_card_blocks(result: PurgeResult) -> list[Block]:
+def purged_card_blocks(summary: PurgeSummary) -> list[Block]:
     """The card once the candidate is purged: nothing personal, no buttons."""
     return [
         header("Candidate purged"),
         section(
-            f"#{result.candidate_id} · {escape(result.role_title)}: this candidate's personal data was erased "
-            f"on {slack_date(result.at, '{date_short_pretty}')} at a recruiter's request."
+            f"#{summary.candidate_id} · {escape(summary.role_title)}: this candidate's personal data was erased "
+            f"on {slack_date(summary.at, '{date_short_pretty}')} at a recruiter's request."
         ),
     ]
 
 
-def purge_done_blocks(result: PurgeResult, cleanup: SlackCleanup) -> list[Block]:
-    erased = "\n".join(f"• {escape(line)}" for line in result.lines())
-    slack = "\n".join(f"• {escape(line)}" for line in cleanup.lines())
-    blocks: list[Block] = [
-        section(f":wastebasket: *{escape(result.label)}* ({escape(result.role_title)}).\n{erased}"),
-        section(f"*In Slack*\n{slack}"),
+def _erased(summary: PurgeSummary) -> Block:
+    erased = "\n".join(f"• {escape(line)}" for line in summary.erased)
+    return section(f":wastebasket: *{escape(summary.label)}* ({escape(summary.role_title)}).\n{erased}")
+
+
+def purge_started_blocks(result: PurgeResult) -> list[Block]:
+    """The answer to the click: the data is erased; Slack is cleaned up next (bot/delivery/purge_cleanup.py)."""
+    return [
+        _erased(result.summary),
+        section(
+            "*In Slack* the clean-up is under way: the card is redacted and the bot's messages about them "
+            "deleted. I'll send you a direct message when it is done."
+        ),
         context(f"Logged as audit entry #{result.audit_id}."),
     ]
-    return blocks
 
 
-def purge_done_text(result: PurgeResult, cleanup: SlackCleanup) -> str:
-    problems = f"; {len(cleanup.failures)} Slack messages could not be cleaned up" if cleanup.failures else ""
-    return f"{result.label}{problems}"
+def purge_started_text(result: PurgeResult) -> str:
+    return f"{result.label}: the data is erased; the Slack clean-up is under way"
+
+
+def purge_done_blocks(summary: PurgeSummary, cleanup: Progress) -> list[Block]:
+    """To who purged, once the Slack clean-up is done."""
+    slack = "\n".join(f"• {escape(line)}" for line in cleanup.lines())
+    return [
+        _erased(summary),
+        section(f"*In Slack*, the clean-up is done:\n{slack}"),
+        context(f"Logged as audit entry #{summary.audit_id}."),
+    ]
+
+
+def purge_done_text(summary: PurgeSummary, cleanup: Progress) -> str:
+    return f"{summary.label}: the Slack clean-up is done"
+
+
+def purge_gave_up_blocks(
+    summary: PurgeSummary, left: list[SlackMessage], attempts: int, error: str | None
+) -> list[Block]:
+    """To a recruiter: the Slack clean-up after a purge gave up; what is left to delete by hand."""
+    listed = [f"• {escape(m.what)}: {_link(m)}" for m in left[:MAX_LISTED]]
+    if len(left) > MAX_LISTED:
+        listed.append(f"• and {len(left) - MAX_LISTED} more")
+    return [
+        section(
+            f":warning: I could not finish the Slack clean-up after *{escape(summary.label)}* "
+            f"({escape(summary.role_title)}) after {attempts} attempts"
+            + (f" (last error: `{escape(clip(error, 200))}`)" if error else "")
+            + ". The personal data is erased from the bot's database all the same."
+        ),
+        section(
+            ("*Still in Slack*, to delete by hand (or ask a workspace admin):\n" + "\n".join(listed))
+            if listed
+            else "Nothing the bot knows of is left in Slack, but it could not finish checking."
+        ),
+    ]
+
+
+def _link(message: SlackMessage) -> str:
+    link = thread_link(message.channel, message.ts)
+    return f"<{link}|open>" if link else f"{message.channel} {message.ts}"

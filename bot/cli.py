@@ -334,7 +334,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_candidate_purge(args: argparse.Namespace) -> int:
-    from bot.rules.candidates import thread_link
     from bot.rules.purge import find_for_purge, purge_candidate, purge_preview
 
     settings = load_settings()
@@ -357,26 +356,21 @@ def cmd_candidate_purge(args: argparse.Namespace) -> int:
             return 1
     actor = f"cli:{_os_user()}"
     with services.db.transaction() as session:
-        result = purge_candidate(session, preview.candidate_id, actor, services.clock.now())
+        result = purge_candidate(session, services.kits, preview.candidate_id, actor, services.clock.now())
     print(f"{result.label} ({result.role_title}), logged as audit entry #{result.audit_id} by {actor}:")
     for line in result.lines():
         print(f"  - {line}")
     if not settings.slack_bot_token:
-        print("Slack messages were not touched: SLACK_BOT_TOKEN is not set, so the bot cannot reach Slack.")
-        left = ([result.card] if result.card else []) + list(result.sent)
-        if left or result.candidate_user_id:
-            print("Still in Slack (delete them by hand, or ask a workspace admin):")
-        for message in left:
-            print(f"  - {message.what}: {thread_link(message.channel, message.ts)}")
-        if result.candidate_user_id:
-            print("  - the bot's direct messages with the candidate")
+        print(
+            "Slack messages were not touched yet: SLACK_BOT_TOKEN is not set, so the bot cannot reach Slack. "
+            f"The clean-up is queued (outbox #{result.cleanup_id}): the bot does it once it runs with a token."
+        )
         return 0
-    from bot.delivery.purge_cleanup import PurgeCleaner
+    from bot.delivery.dispatcher import Dispatcher
+    from bot.delivery.purge_now import clean_up_now
 
-    cleanup = PurgeCleaner(services.slack).clean(result)
-    print("In Slack:")
-    for line in cleanup.lines():
-        print(f"  - {line}")
+    for line in clean_up_now(Dispatcher(services, services.slack), result.cleanup_id):
+        print(line)
     return 0
 
 

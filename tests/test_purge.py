@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,11 +15,13 @@ from sqlmodel import select
 
 from blocks.candidate import ADVANCE, PURGE
 from bot.cli import main
+from bot.delivery import dispatcher as dispatcher_module
 from bot.reporting.export import export_all
 from bot.rules.candidates import CandidateForm, create_candidate, find_candidates
 from bot.rules.errors import NotFound, UserError
 from bot.rules.pipeline import change_stage
 from bot.rules.purge import find_for_purge, purge_candidate, purge_preview
+from bot.rules.purge_job import CleanupJob, SlackMessage
 from bot.rules.roles import add_role
 from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import Answer, round_questions, submit_scorecard
@@ -51,6 +54,7 @@ from tests.flows import (
     card,
     click_card,
     dispatch,
+    dms,
     reload,
     replies,
     said,
@@ -77,6 +81,11 @@ PERSONAL = {
     "scorecard_1": "Casey explained idempotency keys clearly",
     "scorecard_2": "Casey was vague about back-pressure",
 }
+
+
+def stored(rows: Iterable[OutboxMessage]) -> str:
+    """What outbox rows hold that could name someone."""
+    return json.dumps([[r.target, r.idempotency_key, r.payload, r.last_error] for r in rows], ensure_ascii=False)
 
 
 def answers_for(session: Any, interview_id: int) -> dict[str, Answer]:
@@ -179,7 +188,9 @@ def test_purge_erases_every_personal_field_and_keeps_aggregates(db: Database) ->
     with db.read() as session:
         dump = json.dumps(export_all(session), ensure_ascii=False)
         pending = session.exec(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == OutboxState.pending)
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state == OutboxState.pending, OutboxMessage.candidate_id == casey_id)
         ).one()
         preview = purge_preview(session, casey_id)
     for value in PERSONAL.values():
@@ -190,18 +201,33 @@ def test_purge_erases_every_personal_field_and_keeps_aggregates(db: Database) ->
         2,  # the source (on the created event) and the hold reason
         2,
     )
+    assert "their Slack user id is kept only until that Slack clean-up is done, then erased" in preview.lines()
 
     purged_at = NOW + timedelta(days=3)
     with db.transaction() as session:
-        result = purge_candidate(session, casey_id, RECRUITER, purged_at)
+        result = purge_candidate(session, KITS, casey_id, RECRUITER, purged_at, tell=RECRUITER)
     assert (result.stage_reasons, result.scorecard_notes, result.round_locations) == (2, 2, 1)
     assert result.cancelled == pending > 0
-    assert result.card is not None and (result.card.channel, result.card.ts) == (HIRING_CHANNEL, "1700000000.000100")
-    assert {(m.channel, m.ts, m.what) for m in result.sent} >= {
+    assert result.rounds_cancelled == 0  # the round is over
+    # The Slack side is a job queued with the purge: what it needs, addressed to the candidate's DM.
+    with db.read() as session:
+        job_row = session.get(OutboxMessage, result.cleanup_id)
+    assert job_row is not None
+    assert (job_row.kind, job_row.state, job_row.target, job_row.candidate_id) == (
+        "purge_cleanup",
+        OutboxState.pending,
+        CANDIDATE,
+        casey_id,
+    )
+    job = CleanupJob.from_payload(job_row.payload)
+    assert job is not None
+    assert job.card == SlackMessage(HIRING_CHANNEL, "1700000000.000100", "card")
+    assert {(m.channel, m.ts, m.what) for m in job.sent} >= {
         ("D0CASEY", "1700000000.000200", "prep guide"),
         ("D0INES", "1700000000.000300", "briefing"),
     }
-    assert result.candidate_user_id == CANDIDATE and not result.user_still_candidate
+    assert (job.user_id, job.user_still_candidate, job.tell, job.keep) == (CANDIDATE, False, RECRUITER, frozenset())
+    assert job.summary.erased == tuple(result.lines()) and job.summary.audit_id == result.audit_id
 
     with db.read() as session:
         data = export_all(session)
@@ -213,10 +239,13 @@ def test_purge_erases_every_personal_field_and_keeps_aggregates(db: Database) ->
     for key, value in PERSONAL.items():
         assert value not in dump, key
     assert "Casey" not in dump and "casey" not in dump.lower()
-    # The outbox is not exported: it must hold nothing of theirs either.
-    stored = json.dumps([[r.target, r.idempotency_key, r.payload, r.last_error] for r in outbox], ensure_ascii=False)
-    assert CANDIDATE not in stored
-    assert {r.state for r in outbox if r.candidate_id == casey_id} <= {OutboxState.sent, OutboxState.cancelled}
+    # The outbox is not exported: it holds nothing of theirs either, but the clean-up job's address
+    # and payload (erased once it is done: see test_purge_over_slack_end_to_end).
+    assert CANDIDATE not in stored(r for r in outbox if r.id != result.cleanup_id)
+    assert {r.state for r in outbox if r.candidate_id == casey_id and r.id != result.cleanup_id} <= {
+        OutboxState.sent,
+        OutboxState.cancelled,
+    }
 
     assert casey is not None and olive is not None
     assert casey.name == f"Purged candidate #{casey_id}" and casey.email == f"purged-{casey_id}@invalid"
@@ -233,9 +262,9 @@ def test_purge_erases_every_personal_field_and_keeps_aggregates(db: Database) ->
     with db.read() as session:
         assert find_candidates(session, "casey") == [] and find_candidates(session, "purged") == []
     with db.transaction() as session, pytest.raises(UserError, match=r"already purged on .*nothing left to erase"):
-        purge_candidate(session, casey_id, RECRUITER, purged_at)
+        purge_candidate(session, KITS, casey_id, RECRUITER, purged_at)
     with db.transaction() as session, pytest.raises(NotFound, match="There is no candidate #999"):
-        purge_candidate(session, 999, RECRUITER, purged_at)
+        purge_candidate(session, KITS, 999, RECRUITER, purged_at)
     with db.read() as session:
         assert len(list(session.exec(select(AuditLog)))) == 1
 
@@ -267,8 +296,9 @@ def test_same_slack_user_in_another_role_keeps_their_other_messages(db: Database
         )
         create_candidate(session, KITS, form, RECRUITER, NOW)
     with db.transaction() as session:
-        result = purge_candidate(session, casey_id, RECRUITER, NOW)
-    assert result.user_still_candidate
+        result = purge_candidate(session, KITS, casey_id, RECRUITER, NOW)
+        job = CleanupJob.from_payload(session.get(OutboxMessage, result.cleanup_id).payload)  # type: ignore[union-attr]
+    assert job is not None and job.user_still_candidate and job.tell is None
 
 
 # --------------------------------------------------------------------------- over HTTP
@@ -312,6 +342,29 @@ def post_as_person(app: RunningApp, channel: str, thread_ts: str, user: str, tex
         app.slack._append(conv, message)
 
 
+def click_purge(app: RunningApp, candidate: Candidate) -> None:
+    """`/candidate purge` then its Purge button, as the recruiter; the purge is done when this returns."""
+    response = app.client.command(RECRUITER, "/candidate", f"purge #{candidate.id}")
+    (button,) = response.json()["blocks"][-1]["elements"]
+    app.client.block_action(
+        RECRUITER, PURGE, button["value"], block_id="purge_confirmation", channel_id="C0GENERAL", message_ts="1.0"
+    )
+
+
+def cleaned_up(app: RunningApp) -> list[str]:
+    """The recruiter's DMs saying a purge's Slack clean-up is done."""
+    return [text for text in dms(app, RECRUITER) if "the clean-up is done" in text]
+
+
+def redactions(app: RunningApp) -> list[Any]:
+    return [c for c in app.slack.calls_to("chat.update") if "Candidate purged" in str(c.args.get("text"))]
+
+
+def cleanup_rows(app: RunningApp) -> list[OutboxMessage]:
+    with app.services.db.read() as session:
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "purge_cleanup")))
+
+
 def test_purge_over_slack_end_to_end(app: RunningApp) -> None:
     candidate = interviewed(app)
     assert candidate.channel_id and candidate.thread_ts
@@ -326,6 +379,7 @@ def test_purge_over_slack_end_to_end(app: RunningApp) -> None:
     text = said(response)
     assert f"Purge *Casey Candidate* (#{candidate.id}, Backend Developer, casey@example.org)?" in text
     assert "the notes of 2 scorecards" in text and "cannot be undone" in text
+    assert "their Slack user id is kept only until that Slack clean-up is done, then erased" in text
     (button,) = response.json()["blocks"][-1]["elements"]
     assert button["action_id"] == PURGE and button["style"] == "danger"
     assert button["confirm"]["style"] == "danger" and button["confirm"]["confirm"]["text"] == "Purge"
@@ -335,10 +389,15 @@ def test_purge_over_slack_end_to_end(app: RunningApp) -> None:
     app.client.block_action(
         RECRUITER, PURGE, button["value"], block_id="purge_confirmation", channel_id="C0GENERAL", message_ts="1.0"
     )
-    app.slack.wait_for(lambda: any("Purged candidate" in all_text(m) for m in app.slack.ephemerals(RECRUITER)))
-    done = all_text(app.slack.ephemerals(RECRUITER)[-1])
+    # At once: the data is erased, and the Slack clean-up under way.
+    app.listeners.wait_idle()
+    started = all_text(app.slack.ephemerals(RECRUITER)[-1])
+    assert f"Purged candidate #{candidate.id}" in started and "the clean-up is under way" in started
+    # Then the job runs (each wait delivers the outbox) and the recruiter hears what it did.
+    app.slack.wait_for(lambda: bool(cleaned_up(app)))
+    (done,) = cleaned_up(app)
     assert f"Purged candidate #{candidate.id}" in done and "card redacted" in done
-    assert "1 reply written by people left in the thread" in done and "not cleaned up" not in done
+    assert "1 reply written by people left in the thread" in done and "2 scorecard notes erased" in done
 
     # The card is redacted in place, with no buttons and nothing personal.
     parent = card(app, candidate)
@@ -348,6 +407,7 @@ def test_purge_over_slack_end_to_end(app: RunningApp) -> None:
     assert [m["text"] for m in replies(app, candidate)] == ["Casey looks promising"]
     for user in (CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, HIRING_MANAGER):
         assert app.slack.dm_messages(user) == [], user
+    assert dms(app, RECRUITER) == [done]  # their debrief went too
     after = everything_in_slack(app, candidate).replace("Casey looks promising", "")
     assert "Casey" not in after and "casey@example.org" not in after and "idempotency cold" not in after
 
@@ -360,6 +420,10 @@ def test_purge_over_slack_end_to_end(app: RunningApp) -> None:
     assert "idempotency cold" not in dump and "meet.example.com" not in dump
     assert [(a.actor_id, a.subject) for a in audit] == [(RECRUITER, f"candidate:{candidate.id}")]
     assert all(r.state != OutboxState.pending for r in outbox)
+    # The job is done: its payload, and the candidate's Slack user id with it, is erased.
+    (job,) = cleanup_rows(app)
+    assert (job.state, job.payload, job.target) == (OutboxState.sent, {}, "purged")
+    assert CANDIDATE not in stored(outbox)
 
     # A second click (or a replayed one) is refused and changes nothing.
     app.client.block_action(
@@ -369,6 +433,91 @@ def test_purge_over_slack_end_to_end(app: RunningApp) -> None:
     assert "No candidate matches 'casey'" in said(app.client.command(RECRUITER, "/candidate", "purge casey"))
     with app.services.db.read() as session:
         assert len(list(session.exec(select(AuditLog)))) == 1
+    assert len(cleanup_rows(app)) == 1 and len(cleaned_up(app)) == 1
+
+
+def test_the_cleanup_is_retried_until_slack_lets_it(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    candidate = interviewed(app)
+    app.slack.fail_next("chat.delete", error="internal_error", status=500, times=2, after=1)
+    click_purge(app, candidate)
+    app.listeners.wait_idle()
+    results = [dispatch(app) for _ in range(3)]
+    # One deletion goes through, then Slack fails twice: each time the row is retried, and goes on.
+    assert results == ["sent 0, retried 1, gave up 0, skipped 0"] * 2 + ["sent 1, retried 0, gave up 0, skipped 0"]
+    deleted = [(c.args["channel"], c.args["ts"]) for c in app.slack.calls_to("chat.delete") if c.error is None]
+    assert deleted and len(deleted) == len(set(deleted))  # each message deleted once
+    assert len([c for c in app.slack.calls_to("chat.delete") if c.error]) == 2
+    assert len(redactions(app)) == 1  # not again on a retry
+    assert [m["text"] for m in replies(app, candidate)] == []
+    for user in (CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, HIRING_MANAGER):
+        assert app.slack.dm_messages(user) == [], user
+    (done,) = cleaned_up(app)
+    assert f"{len(deleted)} messages by the bot deleted" in done and "already gone" not in done
+    (job,) = cleanup_rows(app)
+    assert (job.state, job.payload, job.attempts) == (OutboxState.sent, {}, 3)
+    dispatch(app)
+    assert len(cleaned_up(app)) == 1
+
+
+def test_a_cleanup_that_gives_up_tells_the_recruiters(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    candidate = interviewed(app)
+    attempts = dispatcher_module.MAX_ATTEMPTS
+    app.slack.fail_next("chat.delete", error="internal_error", status=500, times=attempts)
+    click_purge(app, candidate)
+    app.listeners.wait_idle()
+    results = [dispatch(app) for _ in range(attempts)]
+    assert results[:-1] == ["sent 0, retried 1, gave up 0, skipped 0"] * (attempts - 1)
+    assert "gave up 1" in results[-1]
+    (job,) = cleanup_rows(app)
+    assert job.state == OutboxState.dead and job.last_error == "internal_error"
+    app.wait_idle()  # the notice
+    notice = dms(app, RECRUITER)[-1]
+    assert f"I could not finish the Slack clean-up after *Purged candidate #{candidate.id}*" in notice
+    assert f"after {attempts} attempts (last error: `internal_error`)" in notice
+    assert "*Still in Slack*, to delete by hand" in notice
+    assert f"• thread reply: <https://slack.com/archives/{HIRING_CHANNEL}/p" in notice and "• prep guide: <" in notice
+    assert CANDIDATE not in notice and cleaned_up(app) == []
+    # The card was redacted before it gave up; nothing was deleted.
+    assert "Candidate purged" in all_text(card(app, candidate)) and replies(app, candidate)
+
+
+def test_purge_cancels_the_rounds_to_come_and_their_notices_stay(app: RunningApp) -> None:
+    from tests.flows import make_role
+
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    click_card(app, RECRUITER, candidate, ADVANCE)
+    wait_replies(app, candidate, 2)
+    response = schedule_round_via_card(app, candidate, interviewers=[INTERVIEWER_1, INTERVIEWER_2])
+    assert response.status_code == 200 and not response.text, response.text
+    wait_replies(app, candidate, 3)
+    app.slack.wait_for(lambda: any("prep" in text.lower() for text in dms(app, CANDIDATE)))
+
+    click_purge(app, candidate)
+    app.slack.wait_for(lambda: bool(cleaned_up(app)))
+    app.wait_idle()
+    # The panel and the candidate are each told once that the round is off; the candidate's notice
+    # is not deleted with the rest of their DMs (the prep guide and the next step are).
+    (to_candidate,) = dms(app, CANDIDATE)
+    assert "will not take place" in to_candidate and "2026" in to_candidate
+    for user in (INTERVIEWER_1, INTERVIEWER_2):
+        (to_panel,) = dms(app, user)
+        assert "is cancelled" in to_panel and "The candidate's data was erased." in to_panel
+        assert "Casey" not in to_panel
+    assert "1 upcoming round cancelled (the panel and the candidate told)" in cleaned_up(app)[0]
+    assert replies(app, candidate) == []  # the thread is cleaned up, with no note about the cancellation
+
+    # Nothing else about the round goes out: no briefing, reminder, scorecard request or escalation.
+    posts = len(app.slack.calls_to("chat.postMessage"))
+    app.clock.set(ENDS + timedelta(days=3))
+    assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
+    assert len(app.slack.calls_to("chat.postMessage")) == posts
+    with app.services.db.read() as session:
+        outbox = list(session.exec(select(OutboxMessage)))
+    assert all(r.state != OutboxState.pending for r in outbox)
+    assert CANDIDATE not in stored(outbox)  # the notice to them went out before the job scrubbed its address
 
 
 def test_only_recruiters_purge(app: RunningApp) -> None:
@@ -455,9 +604,38 @@ def test_cli_purge_without_a_token_purges_the_database_only(
     capsys.readouterr()
     assert main(["candidate", "purge", f"#{candidate.id}", "--yes"]) == 0
     out = capsys.readouterr().out
-    assert "Slack messages were not touched: SLACK_BOT_TOKEN is not set" in out
-    assert f"card: https://slack.com/archives/{HIRING_CHANNEL}/p" in out
-    assert "the bot's direct messages with the candidate" in out
+    assert "Slack messages were not touched yet: SLACK_BOT_TOKEN is not set" in out
+    (job,) = cleanup_rows(app)
+    assert f"The clean-up is queued (outbox #{job.id}): the bot does it once it runs with a token." in out
     assert reload(app, candidate).purged_at is not None
     assert len(app.slack.calls) == calls  # nothing was sent to Slack
     assert "Casey Candidate" in all_text(card(app, candidate))
+    # The job waits in the outbox: the bot's dispatcher does it once it runs (due by the command
+    # line's clock, the real one).
+    assert dispatch(app, datetime.now(UTC)) == "sent 1, retried 0, gave up 0, skipped 0"
+    assert "Candidate purged" in all_text(card(app, candidate)) and replies(app, candidate) == []
+    assert cleanup_rows(app)[0].payload == {}
+
+
+def test_cli_purge_leaves_a_failed_cleanup_to_the_dispatcher(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.flows import make_role
+
+    monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    use_cli(app, monkeypatch)
+    app.slack.fail_next("chat.delete", error="internal_error", status=500)
+    capsys.readouterr()
+    assert main(["candidate", "purge", f"#{candidate.id}", "--yes"]) == 0
+    out = capsys.readouterr().out
+    (job,) = cleanup_rows(app)
+    assert f"The Slack clean-up failed this time (internal_error); the dispatcher retries it (outbox #{job.id})." in out
+    assert "Done so far:\n  - card redacted\n  - 0 messages by the bot deleted" in out
+    assert (job.state, job.attempts, job.last_error) == (OutboxState.pending, 1, "internal_error")
+    assert dispatch(app, datetime.now(UTC)) == "sent 1, retried 0, gave up 0, skipped 0"
+    assert replies(app, candidate) == [] and app.slack.dm_messages(CANDIDATE) == []
+    (job,) = cleanup_rows(app)
+    assert (job.state, job.payload) == (OutboxState.sent, {})
+    assert len(redactions(app)) == 1  # the card was redacted once, not again on the retry

@@ -363,7 +363,7 @@ def test_purged_candidates_keep_their_counts_and_no_figure_names_anyone(db: Data
     ids = seed(db)
     before = report_for(db, kits)
     with db.transaction() as session:
-        purge_candidate(session, ids["c3"], actor=RECRUITER, now=NOW)
+        purge_candidate(session, kits, ids["c3"], actor=RECRUITER, now=NOW)
     after = report_for(db, kits)
     assert after.section("Backend").stages == before.section("Backend").stages
     assert after.section("Backend").totals == before.section("Backend").totals

@@ -11,6 +11,7 @@ from bot.delivery.renderers import line, rounds, thread
 from bot.delivery.renderers.dead_letter import dead_letter
 from bot.delivery.renderers.debrief import debrief
 from bot.delivery.renderers.promise import promise
+from bot.delivery.renderers.purge import purge_cleanup
 from bot.delivery.renderers.report import report
 from bot.delivery.renderers.take_home import take_home
 from bot.delivery.rendering import Renderer
@@ -51,4 +52,5 @@ RENDERERS = _one_each(
     (Kind.thread_note, thread.thread_note),
     (Kind.next_step, thread.next_step),
     (Kind.report, report),
+    (Kind.purge_cleanup, purge_cleanup),
 )

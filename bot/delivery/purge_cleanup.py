@@ -1,11 +1,16 @@
 """After a purge: the candidate's card is redacted and the bot's own messages about them deleted.
 
-Wiring: runs after the purge's transaction (a Bolt lazy listener, or the command line) with the
-`PurgeResult`. The app does not store the ts of its thread replies or of the DMs it sends outside
-the outbox, so it reads the thread (conversations.replies) and its DM with the candidate
-(conversations.open + conversations.history) and deletes what the bot wrote, and the copies of the
-files the candidate sent that the bot shared into the thread. Every Slack failure
-is logged and reported in the `SlackCleanup`, never raised: the database purge already happened.
+The purge queues this as an outbox job (kind purge_cleanup, bot/rules/purge_job.py); the dispatcher
+runs it as the follow-up of a row that posts nothing (bot/delivery/renderers/purge.py). The app
+does not store the ts of every message it sent, so the job reads the thread (conversations.replies)
+and its DM with the candidate (conversations.open + conversations.history) and deletes what the bot
+wrote there, the copies of the files the candidate sent that the bot shared into the thread, and
+the outbox messages already sent (DMs to the panel, debriefs), all but the cancellation notices the
+purge itself sent. Each step is recorded in the row's payload in its own transaction, so a retry
+does only what is left; a Slack failure other than "already gone" is raised, and the row retried
+with backoff until it goes dead (and the recruiters are told). Last, the person who purged gets a
+DM saying what was cleaned up. The row's payload (the candidate's Slack user id with it) is erased
+when it is recorded done.
 """
 
 from __future__ import annotations
@@ -13,20 +18,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.common import to_dicts
-from blocks.purge import purged_card_blocks, purged_card_text
-from bot.delivery.posting import METADATA_TYPE
-from bot.rules.purge import PurgeResult, SlackCleanup, SlackMessage
+from blocks.purge import purge_done_blocks, purge_done_text, purged_card_blocks, purged_card_text
+from bot.delivery.posting import METADATA_TYPE, metadata_payload
+from bot.delivery.rendering import Rendered
+from bot.rules.purge_job import CleanupJob, Found, Progress, SlackMessage, record_progress, scrub_targets
+from bot.wiring.services import Services
+from models.tables import OutboxMessage
 
 log = logging.getLogger("interview_bot.purge")
 
 MAX_PAGES = 50
+# Slack errors meaning the thing is gone already: nothing left to do about it.
 GONE = ("message_not_found", "channel_not_found", "thread_not_found")
+FILE_GONE = ("file_not_found", "file_deleted")
+USER_GONE = ("user_not_found", "channel_not_found")
 
 
 @dataclass(frozen=True)
@@ -43,109 +55,127 @@ class BotIdentity:
         )
 
 
-def _error(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if response is not None:
-        return str(response.get("error") or exc)
-    return type(exc).__name__
+class Stopped(Exception):
+    """The row is no longer pending (done by another instance meanwhile): nothing more to do here."""
 
 
 class PurgeCleaner:
-    def __init__(self, client: WebClient) -> None:
+    """One run of a purge_cleanup row's job, from where the last run left off."""
+
+    def __init__(self, services: Services, client: WebClient, row: OutboxMessage) -> None:
+        self.services = services
         self.client = client
+        self.row = row
+        self.job = CleanupJob.from_payload(row.payload)
+        self.progress = Progress.from_payload(row.payload)
 
-    def clean(self, result: PurgeResult) -> SlackCleanup:
-        report = SlackCleanup()
-        me = self._identity(report)
-        # (channel, ts) -> what it is; collected first, deleted after, so paging is never disturbed.
-        doomed: dict[tuple[str, str], str] = {}
-        # Deleting a message that shares a file leaves the file: the copies are deleted themselves.
-        files: list[str] = []
-        if result.card is not None:
-            self._redact_card(result, report)
-            if me is not None:
-                self._thread(result.card, me, doomed, files, report)
-        for message in result.sent:
-            doomed.setdefault((message.channel, message.ts), message.what)
-        if result.candidate_user_id and me is not None:
-            self._dms(result, me, doomed, report)
-        for file_id in dict.fromkeys(files):
-            self._delete_file(file_id, report)
-        for (channel, ts), what in doomed.items():
-            self._delete(channel, ts, what, report)
-        log.info(
-            "purge of candidate #%s in Slack: card %s, %s deleted, %s already gone, %s left by people, %s failed",
-            result.candidate_id,
-            "redacted" if report.card_redacted else "not redacted",
-            report.deleted,
-            report.already_gone,
-            report.left_by_people,
-            len(report.failures),
+    def run(self, until: datetime) -> bool:
+        """Do what is left; False when `until` came first (the next claim goes on). A Slack error
+        other than "already gone" is raised: the row is retried."""
+        if self.job is None:
+            return True  # erased: done (or purged of its own payload) already
+        steps: tuple[Callable[[CleanupJob, datetime], bool], ...] = (
+            self._redact_card,
+            self._find,
+            self._delete_files,
+            self._delete_messages,
+            self._tell,
+            self._scrub,
         )
-        return report
-
-    def _identity(self, report: SlackCleanup) -> BotIdentity | None:
         try:
-            auth = self.client.auth_test()
-        except Exception as exc:
-            self._failed(report, "the bot's own messages could not be told apart (auth.test)", exc)
-            return None
-        return BotIdentity(auth.get("user_id"), auth.get("bot_id"))
+            for step in steps:
+                if _late(until) or not step(self.job, until):
+                    return False
+        except Stopped:
+            return True
+        log.info(
+            "purge of candidate #%s cleaned up in Slack: %s",
+            self.job.summary.candidate_id,
+            "; ".join(self.progress.lines()),
+        )
+        return True
 
-    def _redact_card(self, result: PurgeResult, report: SlackCleanup) -> None:
-        card = result.card
-        assert card is not None
+    def _record(self) -> None:
+        with self.services.db.transaction() as session:
+            if not record_progress(session, self.row.id or 0, self.progress):
+                raise Stopped
+
+    def _redact_card(self, job: CleanupJob, until: datetime) -> bool:
+        card = job.card
+        if card is None or self.progress.card is not None:
+            return True
         try:
             self.client.chat_update(
                 channel=card.channel,
                 ts=card.ts,
-                text=purged_card_text(result),
-                blocks=to_dicts(purged_card_blocks(result)),
+                text=purged_card_text(job.summary),
+                blocks=to_dicts(purged_card_blocks(job.summary)),
             )
-            report.card_redacted = True
-        except Exception as exc:
-            self._failed(report, f"the card in {card.channel} ({card.ts})", exc)
+            self.progress.card = "redacted"
+        except SlackApiError as exc:
+            if exc.response.get("error") not in GONE:
+                raise
+            self.progress.card = "gone"
+        self._record()
+        return True
 
-    def _thread(
-        self,
-        card: SlackMessage,
-        me: BotIdentity,
-        doomed: dict[tuple[str, str], str],
-        files: list[str],
-        report: SlackCleanup,
-    ) -> None:
+    def _find(self, job: CleanupJob, until: datetime) -> bool:
+        """Everything to delete, found once and recorded before any of it is deleted."""
+        if self.progress.found is not None:
+            return True
+        auth = self.client.auth_test()
+        me = BotIdentity(auth.get("user_id"), auth.get("bot_id"))
+        found = Found([], [], 0)
+        if job.card is not None:
+            self._thread(job.card, me, found)
+        in_thread = {m.key for m in found.messages}
+        found.messages.extend(m for m in job.sent if m.key not in in_thread)
+        if job.user_id is not None:
+            self._dms(job, me, found)
+        found.files = list(dict.fromkeys(found.files))
+        self.progress.found = found
+        self._record()
+        return True
+
+    def _thread(self, card: SlackMessage, me: BotIdentity, found: Found) -> None:
         try:
             messages = self._read(self.client.conversations_replies, channel=card.channel, ts=card.ts)
-        except Exception as exc:
-            self._failed(report, f"the replies in the thread {card.channel} ({card.ts}) (conversations.replies)", exc)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in GONE:
+                raise
             return
         for message in messages:
             if message.get("ts") == card.ts:
                 continue
             if me.wrote(message):
-                doomed[(card.channel, message["ts"])] = "thread reply"
-                files.extend(f["id"] for f in message.get("files") or [] if isinstance(f, dict) and f.get("id"))
+                found.messages.append(SlackMessage(card.channel, message["ts"], "thread reply"))
+                found.files.extend(f["id"] for f in message.get("files") or [] if isinstance(f, dict) and f.get("id"))
             elif message.get("subtype") != "tombstone":
-                report.left_by_people += 1
+                found.left_by_people += 1
 
-    def _dms(
-        self, result: PurgeResult, me: BotIdentity, doomed: dict[tuple[str, str], str], report: SlackCleanup
-    ) -> None:
+    def _dms(self, job: CleanupJob, me: BotIdentity, found: Found) -> None:
         try:
-            opened = self.client.conversations_open(users=result.candidate_user_id)
-            channel = opened["channel"]["id"]
+            channel = self.client.conversations_open(users=job.user_id)["channel"]["id"]
             messages = self._read(self.client.conversations_history, channel=channel, include_all_metadata=True)
-        except Exception as exc:
-            self._failed(report, "the bot's direct messages with the candidate (conversations.history)", exc)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in USER_GONE:
+                raise
             return
-        outbox_ids = set(result.outbox_ids)
+        keys = {m.key for m in found.messages}
         for message in messages:
             if not me.wrote(message):
                 continue
-            if result.user_still_candidate and not _about(message, result.candidate_id, outbox_ids):
-                # They are still a candidate for another role: keep what belongs to that one.
-                continue
-            doomed.setdefault((channel, message["ts"]), "direct message")
+            outbox_id, candidate_id = _metadata(message)
+            if outbox_id in job.keep:
+                continue  # a cancellation notice the purge sent them: it stays
+            if job.user_still_candidate and not (
+                outbox_id in job.outbox_ids or candidate_id == job.summary.candidate_id
+            ):
+                continue  # they are still a candidate for another role: what belongs to that one stays
+            dm = SlackMessage(channel, message["ts"], "direct message")
+            if dm.key not in keys:
+                keys.add(dm.key)
+                found.messages.append(dm)
 
     def _read(self, method: Callable[..., Any], **kwargs: Any) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
@@ -158,40 +188,84 @@ class PurgeCleaner:
                 break
         return messages
 
-    def _delete(self, channel: str, ts: str, what: str, report: SlackCleanup) -> None:
+    def _delete_files(self, job: CleanupJob, until: datetime) -> bool:
+        assert self.progress.found is not None
+        for file_id in self.progress.found.files:
+            if file_id in self.progress.files:
+                continue
+            if _late(until):
+                return False
+            try:
+                self.client.files_delete(file=file_id)
+                self.progress.files[file_id] = "deleted"
+            except SlackApiError as exc:
+                if exc.response.get("error") not in FILE_GONE:
+                    raise
+                self.progress.files[file_id] = "gone"
+            self._record()
+        return True
+
+    def _delete_messages(self, job: CleanupJob, until: datetime) -> bool:
+        assert self.progress.found is not None
+        for message in self.progress.found.messages:
+            if message.key in self.progress.messages:
+                continue
+            if _late(until):
+                return False
+            try:
+                self.client.chat_delete(channel=message.channel, ts=message.ts)
+                self.progress.messages[message.key] = "deleted"
+            except SlackApiError as exc:
+                if exc.response.get("error") not in GONE:
+                    raise
+                self.progress.messages[message.key] = "gone"
+            self._record()
+        return True
+
+    def _tell(self, job: CleanupJob, until: datetime) -> bool:
+        """The job's own output: a DM to who purged, saying what was cleaned up."""
+        if job.tell is None or self.progress.told:
+            return True
         try:
-            self.client.chat_delete(channel=channel, ts=ts)
-            report.deleted += 1
+            self.client.chat_postMessage(
+                channel=job.tell,
+                text=purge_done_text(job.summary, self.progress),
+                blocks=to_dicts(purge_done_blocks(job.summary, self.progress)),
+                metadata={"event_type": METADATA_TYPE, "event_payload": metadata_payload(self.row, Rendered(job.tell))},
+            )
         except SlackApiError as exc:
-            if exc.response.get("error") in GONE:
-                report.already_gone += 1
-                return
-            self._failed(report, f"{what} in {channel} ({ts})", exc)
-        except Exception as exc:
-            self._failed(report, f"{what} in {channel} ({ts})", exc)
+            status = exc.response.status_code
+            if status == 429 or status >= 500:
+                raise
+            # They cannot be written to (left, deactivated): the clean-up itself is done all the same.
+            log.warning(
+                "purge clean-up (outbox %s): could not tell %s: %s", self.row.id, job.tell, exc.response.get("error")
+            )
+        self.progress.told = True
+        self._record()
+        return True
 
-    def _delete_file(self, file_id: str, report: SlackCleanup) -> None:
-        try:
-            self.client.files_delete(file=file_id)
-            report.files_deleted += 1
-        except SlackApiError as exc:
-            if exc.response.get("error") in ("file_not_found", "file_deleted"):
-                return
-            self._failed(report, f"the relayed file {file_id}", exc)
-        except Exception as exc:
-            self._failed(report, f"the relayed file {file_id}", exc)
-
-    @staticmethod
-    def _failed(report: SlackCleanup, what: str, exc: Exception) -> None:
-        error = _error(exc)
-        log.warning("purge clean-up: %s: %s", what, error)
-        report.failures.append(f"{what}: {error}")
+    def _scrub(self, job: CleanupJob, until: datetime) -> bool:
+        if self.progress.scrubbed:
+            return True
+        self.progress.scrubbed = True
+        with self.services.db.transaction() as session:
+            if not record_progress(session, self.row.id or 0, self.progress):
+                raise Stopped
+            scrub_targets(session, self.row.id or 0, job)
+        return True
 
 
-def _about(message: dict[str, Any], candidate_id: int, outbox_ids: set[int]) -> bool:
-    """Whether a DM's metadata ties it to this candidacy (an outbox message, or a stage message)."""
+def _late(until: datetime) -> bool:
+    return datetime.now(UTC) >= until
+
+
+def _metadata(message: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(outbox id, candidate id) from a bot message's metadata (bot/delivery/posting.py), if it has them."""
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload") or {}
-    if metadata.get("event_type") == METADATA_TYPE:
-        return payload.get("outbox_id") in outbox_ids
-    return payload.get("candidate_id") == candidate_id
+    outbox_id, candidate_id = payload.get("outbox_id"), payload.get("candidate_id")
+    return (
+        outbox_id if isinstance(outbox_id, int) and metadata.get("event_type") == METADATA_TYPE else None,
+        candidate_id if isinstance(candidate_id, int) else None,
+    )

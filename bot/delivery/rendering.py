@@ -98,7 +98,8 @@ class Rendering:
             for interview in interviews:
                 interview_id = interview.id or 0
                 try:
-                    ctx = load_round(session, self.services.kits, interview_id)
+                    # Purged candidates too: the notices their purge sends render after it.
+                    ctx = load_round(session, self.services.kits, interview_id, purged=True)
                 except UserError:
                     continue  # round() meets the same error for each of its rows
                 self._rounds[interview_id] = _Round(ctx, done.get(interview_id, []))
@@ -133,7 +134,7 @@ class Rendering:
         state = self._rounds.get(row.interview_id)
         if state is None:
             with self.services.db.read() as session:
-                ctx = load_round(session, self.services.kits, row.interview_id)
+                ctx = load_round(session, self.services.kits, row.interview_id, purged=True)
                 state = self._rounds[row.interview_id] = _Round(ctx, submitted_by(session, row.interview_id))
         return state
 

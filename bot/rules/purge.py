@@ -1,17 +1,20 @@
 """GDPR erasure: a candidate's personal data goes everywhere, anonymous aggregates stay,
 and who did it is logged.
 
-Plain Python over the database; no Slack. One transaction erases the name, email, Slack user,
+Plain Python over the database; no Slack. One transaction cancels the rounds still to come (the
+panel and the candidate are told they will not take place), erases the name, email, Slack user,
 source, link and notes, the free text around them (stage-change reasons, scorecard notes, round
-locations), cancels their pending messages and writes an audit row. Rows and ids stay, so counts
-by stage, status, rating and recommendation still add up. The Slack side (redacting the card,
-deleting the bot's messages about them) runs afterwards with what `purge_candidate` returns:
-see `bot/delivery/purge_cleanup.py`.
+locations), cancels their other pending messages and writes an audit row. Rows and ids stay, so
+counts by stage, status, rating and recommendation still add up. The Slack side (redacting the
+card, deleting the bot's messages about them) is an outbox job queued in the same transaction
+(bot/rules/purge_job.py, run by bot/delivery/purge_cleanup.py), retried until it is done. Until
+then that job, and the cancellation notices to the candidate, hold their Slack user id: it is the
+one thing of theirs kept, and only that long.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_
@@ -19,7 +22,10 @@ from sqlmodel import Session, col, select
 
 from bot.rules.candidates import fold
 from bot.rules.errors import NotFound, UserError
-from bot.rules.message_kinds import report_name
+from bot.rules.kits import KitCatalog
+from bot.rules.lifecycle import cancel_open_rounds
+from bot.rules.message_kinds import Kind, outbox_row, report_name
+from bot.rules.purge_job import PURGED_TARGET, CleanupJob, PurgeSummary, SlackMessage, plural
 from models.tables import (
     AuditLog,
     Candidate,
@@ -33,15 +39,6 @@ from models.tables import (
 
 ACTION = "candidate.purge"
 ACTOR_MAX = 64
-
-
-@dataclass(frozen=True)
-class SlackMessage:
-    """A message the bot posted in Slack that concerns the candidate."""
-
-    channel: str
-    ts: str
-    what: str
 
 
 @dataclass(frozen=True)
@@ -80,12 +77,15 @@ class PurgePreview:
             slack.append("the bot's direct messages to them deleted")
         if slack:
             lines.append("in Slack: " + "; ".join(slack))
+        if self.has_slack_user:
+            # The one thing of theirs kept after the purge: the clean-up needs it to find their DMs.
+            lines.append("their Slack user id is kept only until that Slack clean-up is done, then erased")
         return lines
 
 
 @dataclass(frozen=True)
 class PurgeResult:
-    """What was erased, and the Slack messages to clean up afterwards."""
+    """What was erased, and the outbox job that cleans up Slack afterwards."""
 
     candidate_id: int
     role_title: str
@@ -96,15 +96,10 @@ class PurgeResult:
     scorecard_notes: int
     round_locations: int
     cancelled: int
-    # The card (parent of the candidate's thread), if it was posted.
-    card: SlackMessage | None
-    # Scheduled messages already sent (DMs to the candidate and the panel, thread posts, debriefs).
-    sent: tuple[SlackMessage, ...]
-    # Held in memory only, to find the bot's DMs with the candidate; it is no longer stored.
-    candidate_user_id: str | None
-    # The same Slack user is still a live candidate for another role: only this candidacy's DMs go.
-    user_still_candidate: bool
-    outbox_ids: tuple[int, ...]
+    # Rounds still to come, cancelled: the panel and the candidate are told they will not take place.
+    rounds_cancelled: int
+    # The outbox row of the Slack clean-up (kind purge_cleanup).
+    cleanup_id: int
 
     @property
     def label(self) -> str:
@@ -118,49 +113,17 @@ class PurgeResult:
             lines.append(f"{plural(self.scorecard_notes, 'scorecard note')} erased (ratings kept, anonymous)")
         if self.round_locations:
             lines.append(f"{plural(self.round_locations, 'round location')} erased")
+        if self.rounds_cancelled:
+            lines.append(
+                f"{plural(self.rounds_cancelled, 'upcoming round')} cancelled (the panel and the candidate told)"
+            )
         if self.cancelled:
             lines.append(f"{plural(self.cancelled, 'scheduled message')} cancelled")
         return lines
 
-
-@dataclass
-class SlackCleanup:
-    """What the Slack clean-up after a purge did; failures are reported here, never raised."""
-
-    card_redacted: bool = False
-    deleted: int = 0
-    already_gone: int = 0
-    # Copies of files the candidate sent, shared by the bot into the thread (bot/delivery/line_files.py).
-    files_deleted: int = 0
-    # Replies people wrote in the candidate's thread: a bot cannot delete them.
-    left_by_people: int = 0
-    skipped: str | None = None
-    failures: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        if self.skipped:
-            return [f"Slack messages were not touched: {self.skipped}"]
-        lines = []
-        if self.card_redacted:
-            lines.append("card redacted")
-        lines.append(f"{plural(self.deleted, 'message')} by the bot deleted")
-        if self.files_deleted:
-            lines.append(f"{plural(self.files_deleted, 'relayed file')} deleted")
-        if self.already_gone:
-            lines.append(f"{plural(self.already_gone, 'message')} already gone")
-        if self.left_by_people:
-            lines.append(
-                f"{plural(self.left_by_people, 'reply')} written by people left in the thread: "
-                "only their authors or a workspace admin can delete them"
-            )
-        lines.extend(f"not cleaned up: {failure}" for failure in self.failures)
-        return lines
-
-
-def plural(count: int, noun: str) -> str:
-    if count == 1:
-        return f"1 {noun}"
-    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+    @property
+    def summary(self) -> PurgeSummary:
+        return PurgeSummary(self.candidate_id, self.role_title, self.at, self.audit_id, tuple(self.lines()))
 
 
 def placeholder_name(candidate_id: int) -> str:
@@ -235,7 +198,8 @@ def _reasons(session: Session, candidate_id: int) -> list[StageEvent]:
 
 
 def _sent(row: OutboxMessage) -> SlackMessage | None:
-    if row.state != OutboxState.sent or not row.sent_channel or not row.sent_ts:
+    """The message a sent row posted, to delete; not the card, which is redacted instead."""
+    if row.state != OutboxState.sent or not row.sent_channel or not row.sent_ts or row.kind == Kind.card:
         return None
     return SlackMessage(row.sent_channel, row.sent_ts, report_name(row.kind))
 
@@ -261,8 +225,11 @@ def purge_preview(session: Session, candidate_id: int) -> PurgePreview:
     )
 
 
-def purge_candidate(session: Session, candidate_id: int, actor: str, now: datetime) -> PurgeResult:
-    """Erase the candidate's personal data everywhere, in the caller's transaction."""
+def purge_candidate(
+    session: Session, kits: KitCatalog, candidate_id: int, actor: str, now: datetime, *, tell: str | None = None
+) -> PurgeResult:
+    """Erase the candidate's personal data everywhere, in the caller's transaction, and queue the
+    Slack clean-up; `tell` (a Slack user) gets a DM when that is done."""
     candidate = candidate_to_purge(session, candidate_id, lock=True)
     role = session.get(Role, candidate.role_id)
     user_id = candidate.slack_user_id
@@ -278,6 +245,22 @@ def purge_candidate(session: Session, candidate_id: int, actor: str, now: dateti
             .limit(1)
         ).first()
         still_candidate = other is not None
+
+    rounds = _rounds(session, candidate_id)
+    ids = [r.id for r in rounds if r.id is not None]
+    before = _outbox(session, candidate_id, ids)
+    pending_before = {r.id for r in before if r.state == OutboxState.pending}
+    # Before anything is erased, while the candidate's Slack user is still known: the panel and the
+    # candidate hear that the rounds still to come will not take place. Quietly: the thread goes.
+    rounds_cancelled = cancel_open_rounds(session, kits, candidate, actor=actor, now=now, why="purged", quiet=True)
+    rows = _outbox(session, candidate_id, ids)
+    known = {r.id for r in before}
+    # Those notices are the only messages about them still to go out, and the clean-up leaves them.
+    notices = {
+        r.id
+        for r in rows
+        if r.id is not None and r.id not in known and r.kind == Kind.cancelled and r.state == OutboxState.pending
+    }
 
     card = None
     if candidate.channel_id and candidate.thread_ts:
@@ -298,8 +281,6 @@ def purge_candidate(session: Session, candidate_id: int, actor: str, now: dateti
         event.reason = None
         session.add(event)
 
-    rounds = _rounds(session, candidate_id)
-    ids = [r.id for r in rounds if r.id is not None]
     locations = 0
     for interview in rounds:
         if interview.location:
@@ -316,28 +297,30 @@ def purge_candidate(session: Session, candidate_id: int, actor: str, now: dateti
             notes += 1
             session.add(scorecard)
 
-    cancelled = 0
     sent: list[SlackMessage] = []
-    rows = _outbox(session, candidate_id, ids)
     for row in rows:
+        if row.id in notices:
+            continue  # addressed (and worded) for the panel or, by their payload's audience, the candidate
         if row.state == OutboxState.pending:
             row.state = OutboxState.cancelled
             row.claimed_until = None
-            cancelled += 1
         message = _sent(row)
         if message is not None:
             sent.append(message)
         row.payload = {}
         if user_id is not None and row.target == user_id:
             # Messages to the candidate were addressed to their Slack user, and keyed by it.
-            row.target = "purged"
+            row.target = PURGED_TARGET
             row.idempotency_key = f"purged:{row.id}"
         session.add(row)
+    # Pending before the purge (whether the rounds' cancellation or the loop above closed them).
+    cancelled = sum(1 for r in rows if r.id in pending_before and r.state == OutboxState.cancelled)
 
     counts = {
         "stage_reasons": len(reasons),
         "scorecard_notes": notes,
         "round_locations": locations,
+        "rounds_cancelled": rounds_cancelled,
         "cancelled": cancelled,
         "sent_messages": len(sent),
     }
@@ -351,7 +334,7 @@ def purge_candidate(session: Session, candidate_id: int, actor: str, now: dateti
     )
     session.add(audit)
     session.flush()
-    return PurgeResult(
+    result = PurgeResult(
         candidate_id=candidate_id,
         role_title=role.title if role else "?",
         actor=actor,
@@ -361,12 +344,32 @@ def purge_candidate(session: Session, candidate_id: int, actor: str, now: dateti
         scorecard_notes=notes,
         round_locations=locations,
         cancelled=cancelled,
-        card=card,
-        sent=tuple(sent),
-        candidate_user_id=user_id,
-        user_still_candidate=still_candidate,
-        outbox_ids=tuple(r.id for r in rows if r.id is not None),
+        rounds_cancelled=rounds_cancelled,
+        cleanup_id=0,
     )
+    job = CleanupJob(
+        summary=result.summary,
+        card=card,
+        sent=tuple(dict.fromkeys(sent)),
+        user_id=user_id,
+        user_still_candidate=still_candidate,
+        outbox_ids=frozenset(r.id for r in rows if r.id is not None),
+        keep=frozenset(notices),
+        tell=tell,
+    )
+    cleanup = _cleanup_row(job, candidate_id, now)
+    session.add(cleanup)
+    session.flush()
+    return replace(result, cleanup_id=cleanup.id or 0)
+
+
+def _cleanup_row(job: CleanupJob, candidate_id: int, now: datetime) -> OutboxMessage:
+    """The Slack clean-up, due now. Its target paces it: the candidate's DM, so the notices to them
+    (due as soon, queued first) go out before it looks through that DM; else the card's channel."""
+    target = job.user_id or (job.card.channel if job.card else f"purge:{candidate_id}")
+    row = outbox_row(Kind.purge_cleanup, target, candidate_id, None, now, now, payload=job.to_payload())
+    row.idempotency_key = f"purge:{candidate_id}"  # not keyed by their Slack user, unlike the default
+    return row
 
 
 def audit_entries(session: Session, subject: str) -> list[AuditLog]:

@@ -63,11 +63,15 @@ def round_variant(ctx: RoundContext) -> Variant | None:
     return next((v for v in stage_variants(ctx.kit, ctx.stage) if v.key == ctx.interview.variant), None)
 
 
-def load_round(session: Session, kits: KitCatalog, interview_id: int, *, lock: bool = False) -> RoundContext:
+def load_round(
+    session: Session, kits: KitCatalog, interview_id: int, *, lock: bool = False, purged: bool = False
+) -> RoundContext:
+    """`purged`: a purged candidate's round too (to render the cancellation notices the purge sends)."""
     interview = session.get(Interview, interview_id, with_for_update=lock) if is_row_id(interview_id) else None
     if interview is None:
         raise NotFound(f"There is no round #{interview_id}.")
-    candidate = get_candidate(session, interview.candidate_id)
+    found = session.get(Candidate, interview.candidate_id) if purged else None
+    candidate = found if found is not None else get_candidate(session, interview.candidate_id)
     role = session.get(Role, candidate.role_id)
     assert role is not None
     kit = kit_for(kits, role)

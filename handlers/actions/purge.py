@@ -1,4 +1,4 @@
-"""The Purge button of `/candidate purge`: erase the candidate, then clean up what Slack holds."""
+"""The Purge button of `/candidate purge`: erase the candidate; the Slack clean-up is queued with it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from blocks.common import to_dicts
-from blocks.purge import purge_done_blocks, purge_done_text
-from bot.delivery.purge_cleanup import PurgeCleaner
+from blocks.purge import purge_started_blocks, purge_started_text
 from bot.rules.errors import UserError
 from bot.rules.purge import candidate_to_purge, purge_candidate
 from bot.rules.roles import require_role_recruiter
@@ -30,7 +29,10 @@ def purge(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltC
         with services.db.transaction() as session:
             role_id = candidate_to_purge(session, candidate_id).role_id
             require_role_recruiter(session, services.permissions, user_id, role_id, "purge candidates")
-            context["purge"] = purge_candidate(session, candidate_id, user_id, services.clock.now())
+            # The clean-up in Slack is an outbox job in the same transaction; they get a DM when it is done.
+            context["purge"] = purge_candidate(
+                session, services.kits, candidate_id, user_id, services.clock.now(), tell=user_id
+            )
 
     catch_for_later(context, work)
 
@@ -38,6 +40,5 @@ def purge(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltC
 def purged(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
     result = context.get("purge")
     if result is not None:
-        cleanup = PurgeCleaner(client).clean(result)
-        tell(client, body, purge_done_text(result, cleanup), to_dicts(purge_done_blocks(result, cleanup)))
+        tell(client, body, purge_started_text(result), to_dicts(purge_started_blocks(result)))
     tell_later(client, context, body)

@@ -11,8 +11,10 @@ from sqlmodel import Session
 
 from blocks.common import to_dicts
 from blocks.messages import dead_letter_message, line_dead_letter_message
+from blocks.purge import purge_gave_up_blocks
 from bot.delivery.rendering import Rendered, Rendering
 from bot.rules.message_kinds import LINE_KINDS, Kind, report_name
+from bot.rules.purge_job import CleanupJob, Progress
 from bot.rules.roles import role_recruiters
 from bot.wiring.services import Services
 from models.tables import Candidate, OutboxMessage, Role
@@ -25,7 +27,8 @@ def dead_letter_targets(session: Session, services: Services, dead: OutboxMessag
     if dead.kind in LINE_KINDS and isinstance(by, str) and by:
         return [by]
     candidate = session.get(Candidate, dead.candidate_id) if dead.candidate_id is not None else None
-    if candidate is None or candidate.purged_at is not None:
+    # Nothing more goes out about a purged candidate, but their clean-up giving up.
+    if candidate is None or (candidate.purged_at is not None and dead.kind != Kind.purge_cleanup):
         return []
     role = session.get(Role, candidate.role_id)
     people = role_recruiters(role, services.permissions.recruiter_ids) if role else []
@@ -41,6 +44,8 @@ def dead_letter(r: Rendering, row: OutboxMessage) -> Rendered | None:
         if dead is None or dead.kind == Kind.dead_letter:
             return None
         candidate = session.get(Candidate, dead.candidate_id) if dead.candidate_id is not None else None
+    if dead.kind == Kind.purge_cleanup:
+        return purge_gave_up(row, dead)
     if candidate is None or candidate.purged_at is not None:
         return None
     if dead.kind in LINE_KINDS:
@@ -51,3 +56,14 @@ def dead_letter(r: Rendering, row: OutboxMessage) -> Rendered | None:
     return Rendered(
         row.target, f"A {report_name(dead.kind)} about {candidate.name} could not be delivered", to_dicts(blocks)
     )
+
+
+def purge_gave_up(row: OutboxMessage, dead: OutboxMessage) -> Rendered | None:
+    """A purge's Slack clean-up gave up: what is still in Slack, to delete by hand. Never names
+    whom the job was addressed to (their Slack user)."""
+    job = CleanupJob.from_payload(dead.payload)
+    if job is None:
+        return None
+    left = Progress.from_payload(dead.payload).left(job)
+    blocks = purge_gave_up_blocks(job.summary, left, dead.attempts, dead.last_error)
+    return Rendered(row.target, f"The Slack clean-up after {job.summary.label} could not be finished", to_dicts(blocks))
