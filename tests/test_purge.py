@@ -642,3 +642,33 @@ def test_cli_purge_leaves_a_failed_cleanup_to_the_dispatcher(
     (job,) = cleanup_rows(app)
     assert (job.state, job.payload) == (OutboxState.sent, {})
     assert len(redactions(app)) == 1  # the card was redacted once, not again on the retry
+
+
+def test_cli_purge_with_a_round_to_come_finishes_once_the_notices_are_out(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.flows import make_role
+
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    click_card(app, RECRUITER, candidate, ADVANCE)
+    wait_replies(app, candidate, 2)
+    # Far enough ahead to be still to come by the command line's clock (the real one) too.
+    schedule_round_via_card(app, candidate, interviewers=[INTERVIEWER_1], date="2027-06-01")
+    wait_replies(app, candidate, 3)
+    use_cli(app, monkeypatch)
+    capsys.readouterr()
+    assert main(["candidate", "purge", f"#{candidate.id}", "--yes"]) == 0
+    out = capsys.readouterr().out
+    # Slack is cleaned up at once; the job ends only after the cancellation notice to the candidate
+    # (which it holds their Slack user id for) has gone out.
+    (job,) = cleanup_rows(app)
+    assert f"The Slack clean-up is not finished yet; the dispatcher goes on with it (outbox #{job.id})." in out
+    assert "card redacted" in out and replies(app, candidate) == [] and app.slack.dm_messages(CANDIDATE) == []
+    assert (job.state, job.claimed_until, job.attempts) == (OutboxState.pending, None, 0)
+    assert dispatch(app, datetime.now(UTC)).startswith("sent 3,")  # both notices, then the job
+    (notice,) = dms(app, CANDIDATE)
+    assert "will not take place" in notice
+    with app.services.db.read() as session:
+        outbox = list(session.exec(select(OutboxMessage)))
+    assert all(r.state != OutboxState.pending for r in outbox) and CANDIDATE not in stored(outbox)

@@ -28,7 +28,15 @@ from blocks.common import to_dicts
 from blocks.purge import purge_done_blocks, purge_done_text, purged_card_blocks, purged_card_text
 from bot.delivery.posting import METADATA_TYPE, metadata_payload
 from bot.delivery.rendering import Rendered
-from bot.rules.purge_job import CleanupJob, Found, Progress, SlackMessage, record_progress, scrub_targets
+from bot.rules.purge_job import (
+    CleanupJob,
+    Found,
+    Progress,
+    SlackMessage,
+    notices_pending,
+    record_progress,
+    scrub_targets,
+)
 from bot.wiring.services import Services
 from models.tables import OutboxMessage
 
@@ -248,8 +256,12 @@ class PurgeCleaner:
     def _scrub(self, job: CleanupJob, until: datetime) -> bool:
         if self.progress.scrubbed:
             return True
-        self.progress.scrubbed = True
         with self.services.db.transaction() as session:
+            if notices_pending(session, job):
+                # Their address would stay behind: this row is taken again once they are out (they
+                # go first when the dispatcher takes rows in order; not when this job runs at once).
+                return False
+            self.progress.scrubbed = True
             if not record_progress(session, self.row.id or 0, self.progress):
                 raise Stopped
             scrub_targets(session, self.row.id or 0, job)

@@ -38,6 +38,7 @@ def clean_up_now(dispatcher: Dispatcher, row_id: int) -> list[str]:
         then = "it gave up, and the recruiters are told" if result.dead else f"the dispatcher retries it {where}"
         return [f"The Slack clean-up failed this time ({error}); {then}.", *_so_far(cleaner)]
     if not through:
+        recording.release(services.db, [row], None)  # for the dispatcher to go on with, now
         return [f"The Slack clean-up is not finished yet; the dispatcher goes on with it {where}.", *_so_far(cleaner)]
     job = Job(row, Rendered(row.target, post=False), lease_until)
     recording.mark_sent(services.db, [Outcome(job, "sent", wall_clock())], dispatcher.pacing.channel_interval)

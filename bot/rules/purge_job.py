@@ -227,9 +227,25 @@ def record_progress(session: Session, row_id: int, progress: Progress) -> bool:
     return True
 
 
+def notices_pending(session: Session, job: CleanupJob) -> bool:
+    """Whether a notice the job keeps is still to go out to the candidate's Slack user."""
+    if job.user_id is None or not job.keep:
+        return False
+    found = session.exec(
+        select(OutboxMessage.id)
+        .where(
+            col(OutboxMessage.id).in_(job.keep),
+            col(OutboxMessage.target) == job.user_id,
+            col(OutboxMessage.state) == OutboxState.pending,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def scrub_targets(session: Session, row_id: int, job: CleanupJob) -> None:
     """The job's own row and the notices it kept are addressed to the candidate's Slack user (and
-    keyed by it): once those notices are out, none of them holds it any longer."""
+    keyed by it): once those notices are out (`notices_pending`), none of them holds it any longer."""
     if job.user_id is None:
         return
     rows = session.exec(
@@ -238,8 +254,6 @@ def scrub_targets(session: Session, row_id: int, job: CleanupJob) -> None:
         )
     )
     for row in rows:
-        if row.id != row_id and row.state == OutboxState.pending:
-            continue  # a notice still on its way needs its address; it is kept to the candidate
         row.target = PURGED_TARGET
         row.idempotency_key = f"purged:{row.id}"
         session.add(row)
