@@ -219,7 +219,9 @@ def cancelled_message(ctx: RoundContext, *, to_candidate: bool, why: str | None 
     with_whom = "" if to_candidate else f" with *{escape(ctx.candidate.name)}*"
     if why is not None:
         if to_candidate:
-            return [section(f"{who}the round {round_line(ctx)} will not take place.")]
+            line = f"the round {round_line(ctx)} will not take place."
+            # After a purge their name is a placeholder: no greeting rather than "Hi Purged".
+            return [section(who + line if ctx.candidate.purged_at is None else "T" + line[1:])]
         because = CANCELLED_BECAUSE.get(why, "")
         return [
             section(f"The round {round_line(ctx)}{with_whom} is cancelled."),

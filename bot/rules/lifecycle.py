@@ -164,3 +164,15 @@ def cancel_open_rounds(
     for ctx in rounds:
         cancel(session, ctx, actor=actor, now=now, why=why, quiet=quiet)
     return len(rounds)
+
+
+def erase_locations(session: Session, rounds: list[Interview]) -> int:
+    """A purge: the rounds' links and places go (typed by a recruiter, they may name the candidate).
+    Returns how many had one."""
+    erased = 0
+    for interview in rounds:
+        if interview.location:
+            interview.location = None
+            session.add(interview)
+            erased += 1
+    return erased

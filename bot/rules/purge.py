@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from bot.rules import lifecycle
 from bot.rules.candidates import fold
 from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog
@@ -281,13 +282,8 @@ def purge_candidate(
         event.reason = None
         session.add(event)
 
-    locations = 0
-    for interview in rounds:
-        if interview.location:
-            # A meeting link or room typed by the recruiter, often with the candidate's name in it.
-            interview.location = None
-            locations += 1
-            session.add(interview)
+    # A meeting link or room typed by the recruiter, often with the candidate's name in it.
+    locations = lifecycle.erase_locations(session, rounds)
 
     notes = 0
     for scorecard in _scorecards(session, ids):
