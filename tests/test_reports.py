@@ -75,7 +75,7 @@ from tests.conftest import (
     RunningApp,
     running_app,
 )
-from tests.flows import dispatch, open_new_candidate
+from tests.flows import all_text, dispatch, open_new_candidate
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -588,7 +588,7 @@ def test_a_share_whose_answer_was_lost_is_not_shared_again(
     assert (row.state, row.attempts, row.payload) == ("sent", 2, {})
 
 
-def test_a_report_without_charts_is_one_post_and_a_failed_build_queues_nothing(
+def test_a_report_without_charts_is_one_post_and_a_failed_build_says_so(
     report_app: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = report_app
@@ -607,7 +607,10 @@ def test_a_report_without_charts_is_one_post_and_a_failed_build_queues_nothing(
     monkeypatch.setattr(report_dm_module, "build", broken)
     app.client.command(RECRUITER, "/hiring", "report")
     app.wait_idle()  # the failure is logged on the report pool; the pool goes on
-    assert len(report_rows(app)) == 1 and len(app.slack.dm_messages(RECRUITER)) == 1
+    # The person was told a report is coming: they hear it is not, with nothing of the error.
+    assert len(report_rows(app)) == 2 and len(app.slack.dm_messages(RECRUITER)) == 2
+    failed = app.slack.dm_messages(RECRUITER)[-1]
+    assert "could not build your hiring report" in failed["text"] and "database" not in all_text(failed)
 
 
 def test_a_slow_report_build_does_not_delay_a_modal(report_app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:

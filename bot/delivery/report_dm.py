@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from blocks.common import to_dicts
+from blocks.common import section, to_dicts
 from blocks.reports import report_blocks
 from bot.delivery.renderers.report import report_payload
 from bot.reporting.charts import charts_for
@@ -81,7 +81,23 @@ def _build_and_queue(services: Services, request: ReportRequest) -> int | None:
         return build_and_queue(services, request)
     except Exception:
         log.exception("the hiring report for %s could not be built", request.user_id)
-        return None
+    try:
+        # They were told it is on its way: they hear that it is not, rather than nothing.
+        blocks = [section(f":warning: {REPORT_FAILED}").to_dict()]
+        now = services.clock.now()
+        with services.db.transaction() as session:
+            tag = uuid.uuid4().hex
+            payload = report_payload(tag, REPORT_FAILED, blocks, [])
+            session.add(outbox_row(Kind.report, request.user_id, None, None, now, now, tag=tag, payload=payload))
+    except Exception:
+        log.exception("could not tell %s that their report failed", request.user_id)
+    return None
+
+
+REPORT_FAILED = (
+    "I could not build your hiring report this time. Please ask for it again in a few minutes; "
+    "if it keeps failing, your admin will find the reason in the bot's log."
+)
 
 
 def build_and_queue(services: Services, request: ReportRequest) -> int:
