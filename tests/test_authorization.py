@@ -419,9 +419,11 @@ def waited(effect: Callable[[], bool] | None, deliver: Callable[[], object] | No
     if effect is None:
         return False
     deadline = time.monotonic() + timeout
+    next_delivery = 0.0
     while time.monotonic() < deadline:
-        if deliver is not None:
+        if deliver is not None and time.monotonic() >= next_delivery:
             deliver()
+            next_delivery = time.monotonic() + 0.05
         if effect():
             return True
         time.sleep(0.01)

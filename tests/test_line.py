@@ -391,6 +391,7 @@ def test_a_purged_candidates_files_are_never_fetched(app: RunningApp) -> None:
         RECRUITER, PURGE, str(candidate.id), block_id="purge_confirmation", channel_id="C0GENERAL", message_ts="1.0"
     )
     app.slack.wait_for(lambda: reload(app, candidate).purged_at is not None)
+    app.wait_idle()  # the purge's Slack clean-up has run
     assert dispatch(app) == "sent 0, retried 0, gave up 0, skipped 0"
     assert app.slack.calls_to("files.info") == [] and app.slack.files() == []
     assert app.slack.calls_to("reactions.add") == []

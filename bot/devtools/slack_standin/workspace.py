@@ -26,6 +26,9 @@ from bot.devtools.slack_standin.state import (
     _User,
 )
 
+# How often wait_for runs `while_waiting` (seconds).
+WAITING_EVERY = 0.05
+
 
 class _Workspace:
     """State, setup and inspection shared by every part of :class:`~bot.devtools.slack_standin.SlackStandIn`."""
@@ -147,9 +150,14 @@ class _Workspace:
             check = condition
             description = getattr(condition, "__name__", repr(condition))
         deadline = time.monotonic() + timeout
+        next_wait = 0.0
         while True:
-            if self.while_waiting is not None:
+            if check():
+                return self.calls_to(condition) if isinstance(condition, str) else self.calls
+            if self.while_waiting is not None and time.monotonic() >= next_wait:
+                # At most every WAITING_EVERY: it costs a query or a dispatcher pass.
                 self.while_waiting()
+                next_wait = time.monotonic() + WAITING_EVERY
             if check():
                 return self.calls_to(condition) if isinstance(condition, str) else self.calls
             if time.monotonic() >= deadline:
