@@ -51,8 +51,8 @@ from tests.flows import (
 )
 
 FUZZ = settings(
-    # 200 each (of 300 before): every modal and command is also driven to acceptance now, its cards and
-    # notes delivered, and the whole suite must stay under 5 minutes on 2 cores.
+    # 200 each (300 before): an accepted example now also delivers its card and thread notes through
+    # the outbox, and the whole suite must stay under 5 minutes on 2 cores.
     max_examples=200,
     deadline=None,
     database=None,  # no .hypothesis/ in the work tree; a failure prints its example and a reproduce blob
