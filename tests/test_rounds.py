@@ -4,6 +4,7 @@ controllable clock, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -307,6 +308,27 @@ def test_reschedule_moves_and_cancel_cancels_pending_messages(app: RunningApp) -
     assert dispatch(app, app.clock.now()) == "sent 3, retried 0, gave up 0, skipped 0"
     assert "is cancelled" in dms(app, CANDIDATE)[-1] and "is cancelled" in dms(app, INTERVIEWER_2)[-1]
     assert dispatch(app, moved + timedelta(days=5)) == "sent 0, retried 0, gave up 0, skipped 0"
+
+
+def test_dispatch_waits_out_a_429_and_goes_on(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`interview-bot dispatch` pauses for Slack's Retry-After, then sends the rest of what is due by
+    --until in the same run, rather than ending its pass at the 429."""
+    scheduled(app)
+    monkeypatch.setenv("DATABASE_URL", app.services.db.url)
+    monkeypatch.setenv("SLACK_API_URL", app.slack.url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    app.slack.fail_next("chat.postMessage", error="ratelimited", status=429, retry_after=1, after=2)
+    capsys.readouterr()
+    started = time.monotonic()
+    assert main(["dispatch", "--until", (ENDS + timedelta(minutes=5)).isoformat()]) == 0
+    # The rate-limited message went again after the pause: all six out, one retry, in one run.
+    assert capsys.readouterr().out.strip() == "sent 6, retried 1, gave up 0, skipped 0"
+    assert time.monotonic() - started >= 1.0
+    limited = [c for c in app.slack.calls_to("chat.postMessage") if c.error == "ratelimited"]
+    after = [c for c in app.slack.calls_to("chat.postMessage") if c.time > limited[0].time and c.error is None]
+    assert len(limited) == 1 and min(c.time for c in after) - limited[0].time >= 0.99
 
 
 def test_only_the_panel_submits_and_pending_list(app: RunningApp) -> None:
