@@ -55,6 +55,8 @@ BIN = Path(sys.executable).parent / "interview-bot"
 FAR = datetime(2030, 1, 1, tzinfo=UTC)
 # Dispatchers killed mid-send (each run also has to start a process and wait out its leases).
 KILLS = 12
+# Messages three dispatchers share out (enough that each takes part many times over).
+MANY = 1000
 
 
 def test_event_retries_take_effect_once(app: RunningApp) -> None:
@@ -215,7 +217,7 @@ def test_three_dispatchers_on_one_postgresql_deliver_each_message_once(
 ) -> None:
     if db.is_sqlite:
         pytest.skip("this test is about PostgreSQL")
-    ids = seed_messages(db, slack, 2000)
+    ids = seed_messages(db, slack, MANY)
     env = dispatch_env(db, slack, tmp_path)
     procs = [
         subprocess.Popen([str(BIN), "dispatch", "--until", (FAR - timedelta(days=1)).isoformat()], env=env,
@@ -225,7 +227,7 @@ def test_three_dispatchers_on_one_postgresql_deliver_each_message_once(
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     sent = [int(out.split()[1].rstrip(",")) for out, _ in outputs]
-    assert sum(sent) == 2000 and all(n > 0 for n in sent), sent  # all three took part
+    assert sum(sent) == MANY and all(n > 0 for n in sent), sent  # all three took part
     delivered = deliveries(slack)
     assert len(delivered) == len(ids) and set(delivered.values()) == {1}
 
