@@ -51,9 +51,9 @@ from tests.flows import (
 )
 
 FUZZ = settings(
-    # 200 each (300 before): an accepted example now also delivers its card and thread notes through
+    # 150 each (300 before): an accepted example now also delivers its card and thread notes through
     # the outbox, and the whole suite must stay under 5 minutes on 2 cores.
-    max_examples=200,
+    max_examples=150,
     deadline=None,
     database=None,  # no .hypothesis/ in the work tree; a failure prints its example and a reproduce blob
     print_blob=True,

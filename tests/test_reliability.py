@@ -236,6 +236,11 @@ def test_three_dispatchers_on_one_postgresql_deliver_each_message_once(
 def test_killed_dispatchers_lose_nothing_and_send_nothing_twice(
     db: Database, slack: SlackStandIn, tmp_path: Path
 ) -> None:
+    if db.is_sqlite:
+        # Several dispatcher processes over one database, killed at random: PostgreSQL, as in
+        # production with several instances (SQLite serves one embedded process; its leases are the
+        # same code, driven by the other dispatcher tests). Once keeps the suite under 5 minutes.
+        pytest.skip("this test is about several processes on PostgreSQL")
     ids = seed_messages(db, slack, 400)
     env = dispatch_env(db, slack, tmp_path)
     until = (FAR - timedelta(days=1)).isoformat()
