@@ -70,8 +70,10 @@ def stage_note(session: Session, candidate: Candidate, event: StageEvent, now: d
 
 
 def tick_notes(session: Session, candidate: Candidate, events: list[StageEvent], now: datetime) -> None:
-    """Checklist ticks: the card refreshed (also undoing a refused tick on screen), a note each."""
-    refresh_card(session, candidate, now)
+    """Checklist ticks: a note each (each refreshes the card); with none, the card alone, which
+    also undoes on screen a click that changed nothing."""
+    if not events:
+        refresh_card(session, candidate, now)
     for event in events:
         note(session, candidate, {"note": "tick", "event": event.id}, now)
 

@@ -34,8 +34,7 @@ class NoThreadYet(Exception):
 
 
 def _candidate(r: Rendering, row: OutboxMessage) -> Candidate | None:
-    with r.services.db.read() as session:
-        candidate = session.get(Candidate, row.candidate_id) if row.candidate_id is not None else None
+    candidate = r.candidate(row.candidate_id) if row.candidate_id is not None else None
     if candidate is None or candidate.purged_at is not None:
         return None  # a purge redacts the card and cleans the thread itself
     return candidate
