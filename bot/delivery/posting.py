@@ -125,14 +125,14 @@ class Poster:
 
     def _finish_follow_up(self, sent: Outcome, done: queue.SimpleQueue[Outcome]) -> None:
         try:
-            outcome = self._follow_up(sent, sent.job.lease_until - self.lease / 4)
+            outcome = self._follow_up(sent, self._safe_until(sent.job))
         except Exception as exc:
             outcome = Outcome(sent.job, "failed", wall_clock(), error=exc)
         done.put(outcome)
 
     def _post(self, job: Job, wait_out_pauses: bool) -> Outcome:
         row, rendered = job.row, job.rendered
-        safe_until = job.lease_until - self.lease / 4
+        safe_until = self._safe_until(job)
         with self._lock:
             paused_until = self.pacing.pause_end()
             if self._stop.is_set():
@@ -164,6 +164,11 @@ class Poster:
             self.pacing.posted(row.target, at)
             return Outcome(job, "sent", at, channel=response.get("channel"), ts=response.get("ts"))
 
+    def _safe_until(self, job: Job) -> datetime:
+        """When work on `job` must stop: a quarter of a lease before it runs out, after which
+        another instance may take the row over."""
+        return job.lease_until - self.lease / 4
+
     def _send(self, row: OutboxMessage, rendered: Rendered) -> Any:
         if rendered.update_ts is not None:
             # Editing in place is idempotent: a retry only writes the same state again.
@@ -175,7 +180,7 @@ class Poster:
             thread_ts=rendered.thread_ts,
             text=rendered.text,
             blocks=rendered.blocks,
-            metadata={"event_type": METADATA_TYPE, "event_payload": metadata_payload(row, rendered)},
+            metadata={"event_type": METADATA_TYPE, "event_payload": metadata_payload(row)},
             unfurl_links=False,
         )
 
@@ -224,13 +229,12 @@ class Poster:
         return None
 
 
-def metadata_payload(row: OutboxMessage, rendered: Rendered) -> Json:
+def metadata_payload(row: OutboxMessage) -> Json:
     """The one metadata scheme of the bot's messages: the outbox row it came from (to find it again
     on a retry) and, where there is one, the candidate it is about (to find their messages on a purge)."""
     payload: Json = {"outbox_id": row.id}
-    candidate_id = rendered.candidate_id if rendered.candidate_id is not None else row.candidate_id
-    if candidate_id is not None:
-        payload["candidate_id"] = candidate_id
+    if row.candidate_id is not None:
+        payload["candidate_id"] = row.candidate_id
     return payload
 
 

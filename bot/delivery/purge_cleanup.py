@@ -27,7 +27,6 @@ from slack_sdk.errors import SlackApiError
 from blocks.common import to_dicts
 from blocks.purge import purge_done_blocks, purge_done_text, purged_card_blocks, purged_card_text
 from bot.delivery.posting import METADATA_TYPE, metadata_payload
-from bot.delivery.rendering import Rendered
 from bot.rules.purge_job import (
     CleanupJob,
     Found,
@@ -239,7 +238,7 @@ class PurgeCleaner:
                 channel=job.tell,
                 text=purge_done_text(job.summary, self.progress),
                 blocks=to_dicts(purge_done_blocks(job.summary, self.progress)),
-                metadata={"event_type": METADATA_TYPE, "event_payload": metadata_payload(self.row, Rendered(job.tell))},
+                metadata={"event_type": METADATA_TYPE, "event_payload": metadata_payload(self.row)},
             )
         except SlackApiError as exc:
             status = exc.response.status_code

@@ -45,8 +45,6 @@ class Rendered:
     follow_up: FollowUp | None = None
     update_ts: str | None = None
     post: bool = True
-    # Carried in the message's metadata beside its outbox id (which candidate it is about).
-    candidate_id: int | None = None
     # A new card: its channel and ts become the candidate's thread once it is posted.
     starts_thread: bool = False
 

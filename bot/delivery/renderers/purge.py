@@ -20,4 +20,4 @@ def purge_cleanup(r: Rendering, row: OutboxMessage) -> Rendered | None:
     def follow_up(client: WebClient, until: datetime) -> bool:
         return PurgeCleaner(r.services, client, row).run(until)
 
-    return Rendered(channel=row.target, post=False, follow_up=follow_up, candidate_id=row.candidate_id)
+    return Rendered(channel=row.target, post=False, follow_up=follow_up)

@@ -49,7 +49,7 @@ def card(r: Rendering, row: OutboxMessage) -> Rendered | None:
     text, blocks = card_text(view), to_dicts(card_blocks(view))
     if candidate.channel_id and candidate.thread_ts:
         return Rendered(candidate.channel_id, text, blocks, update_ts=candidate.thread_ts)
-    return Rendered(view.role.channel_id, text, blocks, candidate_id=candidate.id, starts_thread=True)
+    return Rendered(view.role.channel_id, text, blocks, starts_thread=True)
 
 
 def thread_note(r: Rendering, row: OutboxMessage) -> Rendered | None:
@@ -123,4 +123,4 @@ def next_step(r: Rendering, row: OutboxMessage) -> Rendered | None:
     if view.kit is None or view.stage is None:
         return None
     blocks = candidate_stage_message(candidate, view.stage, view.kit.company)
-    return Rendered(row.target, f"Next step: {view.stage.name}", to_dicts(blocks), candidate_id=candidate.id)
+    return Rendered(row.target, f"Next step: {view.stage.name}", to_dicts(blocks))
