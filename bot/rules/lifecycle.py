@@ -129,9 +129,9 @@ def end(session: Session, ctx: RoundContext, *, actor: str, now: datetime, recru
     emit(session, RoundEvent("ended", ctx, actor, now, _recruiters(ctx, recruiters)))
 
 
-def open_rounds(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> list[RoundContext]:
+def open_rounds(session: Session, candidate: Candidate, now: datetime) -> list[Interview]:
     """The candidate's rounds still to come: scheduled meetings and reviews not yet over, and
-    take-homes whose work has not come in."""
+    take-homes whose work has not come in. Just the rows (the reason forms count them)."""
     rounds = session.exec(
         select(Interview)
         .where(col(Interview.candidate_id) == candidate.id, col(Interview.status) == InterviewStatus.scheduled)
@@ -144,7 +144,7 @@ def open_rounds(session: Session, kits: KitCatalog, candidate: Candidate, now: d
                 continue
         elif interview.ends_at <= now:
             continue
-        found.append(load_round(session, kits, interview.id or 0))
+        found.append(interview)
     return found
 
 
@@ -160,9 +160,9 @@ def cancel_open_rounds(
 ) -> int:
     """The candidate left the process (`why`): every round still to come is cancelled, the panel and
     the candidate told. Returns how many."""
-    rounds = open_rounds(session, kits, candidate, now)
-    for ctx in rounds:
-        cancel(session, ctx, actor=actor, now=now, why=why, quiet=quiet)
+    rounds = open_rounds(session, candidate, now)
+    for interview in rounds:
+        cancel(session, load_round(session, kits, interview.id or 0), actor=actor, now=now, why=why, quiet=quiet)
     return len(rounds)
 
 

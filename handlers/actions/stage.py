@@ -44,7 +44,7 @@ def ask_reason(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: 
         with services.db.read() as session:
             candidate = get_candidate(session, candidate_id)
             require_role_recruiter(session, services.permissions, user_id, candidate.role_id, f"{verb} candidates")
-            upcoming = len(open_rounds(session, services.kits, candidate, services.clock.now()))
+            upcoming = len(open_rounds(session, candidate, services.clock.now()))
         origin = {"channel": (body.get("channel") or {}).get("id")}
         context["open_view"] = reason_modal(candidate, verb, expected, origin, upcoming).to_dict()
 

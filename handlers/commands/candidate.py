@@ -69,7 +69,7 @@ def candidate(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
                 return
             found, _ = match
             view = candidate_view(session, services.kits, found, services.clock.now())
-            upcoming = len(open_rounds(session, services.kits, found, services.clock.now()))
+            upcoming = len(open_rounds(session, found, services.clock.now()))
         if view.kit is not None:
             next_state(view.kit, found, sub)  # refuse now rather than after the confirmation
         if sub == "advance":
