@@ -163,6 +163,9 @@ class Interview(SQLModel, table=True):
     # The exercise variant picked for this round (a key of one of the stage's exercises), if any.
     variant: str | None = Field(default=None, max_length=64)
     scheduled_by: str | None = Field(default=None, max_length=32)
+    # iCalendar SEQUENCE of the round's events: raised on every move and on cancelling, so calendars
+    # take the newest version of the invite over any older one.
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = time_field(default_factory=utcnow)
     debriefed_at: datetime | None = time_field(default=None, nullable=True)
 
@@ -253,3 +256,38 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(max_length=64, primary_key=True)
     received_at: datetime = time_field(default_factory=utcnow)
+
+
+class CalendarConnection(SQLModel, table=True):
+    """A calendar the bot writes rounds into: a person's own CalDAV calendar (`user_id` their Slack
+    user), or the Google Workspace organizer calendar (`user_id` GOOGLE_CONNECTION, set up from the
+    settings). The secret is Fernet-encrypted with SECRET_KEY; nothing else here is secret."""
+
+    __tablename__ = "calendar_connection"
+
+    user_id: str = Field(max_length=32, primary_key=True)
+    provider: str = Field(max_length=16)
+    url: str = Field(default="", max_length=500)
+    username: str = Field(default="", max_length=200)
+    secret: str = Field(default="", sa_type=Text)
+    # Writes that failed in a row; a success sets it back to 0.
+    failures: int = 0
+    # Set when the connection kept failing (a revoked password): nothing is written until it is
+    # connected again, and its owner has been told how.
+    paused_at: datetime | None = time_field(default=None, nullable=True)
+    last_error: str | None = Field(default=None, max_length=300)
+    connected_by: str | None = Field(default=None, max_length=64)
+    connected_at: datetime = time_field(default_factory=utcnow)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's subscribable feed (`GET /calendar/<token>.ics`). Only the token's SHA-256 is
+    stored; the token itself is derived again from `nonce` and the server's key to show the link."""
+
+    __tablename__ = "calendar_feed"
+
+    # A Slack user id (an interviewer or a candidate).
+    owner_id: str = Field(max_length=32, primary_key=True)
+    nonce: str = Field(max_length=64)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = time_field(default_factory=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,15 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     # How long a dispatcher owns a claimed message before another instance may take it over.
     dispatch_lease_seconds: float = Field(default=60, gt=0, le=3600)
+    # Encrypts calendar passwords at rest and signs calendar feed links; keep it secret and stable.
+    secret_key: str | None = None
+    # Where people reach the bot's HTTP server (calendar feed links), e.g. https://interviews.example.com
+    public_url: str | None = None
+    # The organizer's time zone: invites are written in it (with its VTIMEZONE).
+    calendar_timezone: str = "UTC"
+    # Google Workspace: a service account with domain-wide delegation, acting as the organizer.
+    google_service_account_file: Path | None = None
+    google_calendar_organizer: str | None = None
 
     @field_validator("slack_api_url")
     @classmethod
@@ -41,6 +51,33 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://interviews.example.com")
+        return value.rstrip("/")
+
+    @field_validator("calendar_timezone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
+        return value
+
+    @property
+    def organizer_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.calendar_timezone)
+
+    @property
+    def google_calendar(self) -> bool:
+        """Whether rounds go into Google Workspace calendars (both settings given)."""
+        return bool(self.google_service_account_file and self.google_calendar_organizer)
 
     @cached_property
     def recruiter_ids(self) -> frozenset[str]:
