@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # Google Workspace: a service account with domain-wide delegation, acting as the organizer.
     google_service_account_file: Path | None = None
     google_calendar_organizer: str | None = None
+    # The Calendar API's root, for a proxy or a stand-in (None: Google's own, from the bundled discovery document).
+    google_api_url: str | None = None
 
     @field_validator("slack_api_url")
     @classmethod
