@@ -35,6 +35,7 @@ from bot.wiring.server import HttpServer, WebApp
 from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS, Settings
 from models.tables import OutboxMessage, OutboxState
+from tests.radicale_server import Radicale
 
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
@@ -92,6 +93,14 @@ def empty(database: Database) -> None:
                 conn.execute(text(f'DELETE FROM "{table}"'))
         else:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    """A real CalDAV server (one per test process), anyone welcome; each test makes its own calendars."""
+    server = Radicale(tmp_path_factory.mktemp("radicale")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
