@@ -47,14 +47,15 @@ class CalDavCalendar:
         self.url = url if url.endswith("/") else url + "/"
         self.tz = tz or ZoneInfo("UTC")
         # Plain HTTP only to this machine: a password never crosses a network in the clear.
-        self._client = caldav.DAVClient(
+        # The library's types are loose (sync and async in one); it is used as documented.
+        self._client: Any = caldav.DAVClient(
             url=self.url,
             username=username,
             password=password,
             timeout=int(max(1, timeout)),
             require_tls=not _loopback(self.url),
         )
-        self._calendar = self._client.calendar(url=self.url)
+        self._calendar: Any = self._client.calendar(url=self.url)
 
     def href(self, uid: str) -> str:
         return self.url + quote(uid, safe="") + ".ics"
