@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-import caldav
 import recurring_ical_events
+from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from icalendar import Calendar
 
@@ -48,7 +48,7 @@ class CalDavCalendar:
         self.tz = tz or ZoneInfo("UTC")
         # Plain HTTP only to this machine: a password never crosses a network in the clear.
         # The library's types are loose (sync and async in one); it is used as documented.
-        self._client: Any = caldav.DAVClient(
+        self._client: Any = DAVClient(
             url=self.url,
             username=username,
             password=password,
