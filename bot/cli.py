@@ -206,11 +206,11 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 
 def _start_dispatcher(services: Services, settings: Settings) -> DispatchScheduler:
-    from bot.delivery.dispatcher import Dispatcher
+    from bot.delivery.dispatcher import lanes
     from bot.slack.client import dispatcher_client
     from bot.wiring.scheduler import start_ticking
 
-    return start_ticking(Dispatcher(services, dispatcher_client(settings)))
+    return start_ticking(*lanes(services, dispatcher_client(settings)))
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:

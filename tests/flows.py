@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -251,11 +252,13 @@ def submit_scorecard_via_dm(app: RunningApp, user_id: str, **answers: Any) -> li
         view = body["view"]
 
 
-def unpaced_dispatcher(services: Services, client: WebClient | None = None) -> Dispatcher:
+def unpaced_dispatcher(
+    services: Services, client: WebClient | None = None, kinds: Collection[str] | None = None
+) -> Dispatcher:
     """The dispatcher tests use: posts to one channel are not held a real second apart (the stand-in
     enforces Slack's limits only when a test asks; pacing has its own tests, with the real interval).
-    `client`: the app's Slack client unless given."""
-    return Dispatcher(services, client or services.slack, channel_interval=timedelta(0))
+    `client`: the app's Slack client unless given; `kinds`: only rows of these kinds."""
+    return Dispatcher(services, client or services.slack, channel_interval=timedelta(0), kinds=kinds)
 
 
 def dispatch(app: RunningApp, until: datetime | None = None) -> str:
@@ -264,5 +267,15 @@ def dispatch(app: RunningApp, until: datetime | None = None) -> str:
 
 
 def dms(app: RunningApp, user: str) -> list[str]:
-    """The text of each message the bot sent `user` in their DM."""
-    return [all_text(m) for m in app.slack.dm_messages(user)]
+    """The text of each message the bot sent `user` in their DM (the `.ics` files that follow some
+    of them are in `dm_files`)."""
+    return [all_text(m) for m in app.slack.dm_messages(user) if not _file_share(m)]
+
+
+def _file_share(message: dict[str, Any]) -> bool:
+    return bool(message.get("files")) and not message.get("blocks") and not message.get("text")
+
+
+def dm_files(app: RunningApp, user: str) -> list[bytes]:
+    """The content of each file the bot shared into `user`'s DM, oldest first (`.ics` invites)."""
+    return [f.content or b"" for f in app.slack.dm_files(user)]

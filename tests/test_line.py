@@ -661,7 +661,7 @@ def test_a_purge_deletes_the_copies_of_the_candidates_files_from_slack(app: Runn
     )
     # The clean-up is an outbox job: the recruiter hears by DM once it is done.
     app.slack.wait_for(lambda: any("the clean-up is done" in text for text in dms(app, RECRUITER)))
-    assert "1 relayed file deleted" in dms(app, RECRUITER)[-1]
+    assert "1 file the bot shared deleted" in dms(app, RECRUITER)[-1]
     assert app.slack.deleted_files == [copy]
     with pytest.raises(SlackApiError, match="file_not_found"):
         app.services.slack.files_info(file=copy)

@@ -75,17 +75,22 @@ def test_rate_limit_is_honoured_then_sent(app: RunningApp) -> None:
     # Retry-After is one second: nothing is claimed before then.
     assert str(dispatcher.run_once(app.clock.now())) == "sent 0, retried 0, gave up 0, skipped 0"
     time.sleep(1.1)
-    assert str(dispatcher.run_once(app.clock.now())) == "sent 1, retried 0, gave up 0, skipped 0"
+    # The prep guide and the two interviewers' invites.
+    assert str(dispatcher.run_once(app.clock.now())) == "sent 3, retried 0, gave up 0, skipped 0"
     with app.services.db.read() as session:
         (prep,) = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "prep")).all()
     assert prep.state == "sent" and prep.attempts == 1
+
+
+PREP_AND_NOTICE = (Kind.prep, Kind.dead_letter)
 
 
 def test_failing_message_ends_dead_and_the_recruiter_is_told(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
     scheduled(app)
     monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
     app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=dispatcher_module.MAX_ATTEMPTS)
-    dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings))
+    # The prep guide alone (the interviewers' invites are not what this is about).
+    dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings), PREP_AND_NOTICE)
     results = [str(dispatcher.run_once(app.clock.now())) for _ in range(dispatcher_module.MAX_ATTEMPTS)]
     assert results[:-1] == ["sent 0, retried 1, gave up 0, skipped 0"] * (dispatcher_module.MAX_ATTEMPTS - 1)
     # The notice is a row of its own, queued when the prep gave up and sent in the same pass.
@@ -308,7 +313,7 @@ def test_a_dead_letter_notice_waits_out_slack_failing_and_is_never_given_up(
     attempts = dispatcher_module.MAX_ATTEMPTS
     # The prep's attempts, then twice as many for its notice.
     app.slack.fail_next("chat.postMessage", error="internal_error", status=500, times=attempts * 3)
-    dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings))
+    dispatcher = unpaced_dispatcher(app.services, dispatcher_client(app.services.settings), PREP_AND_NOTICE)
     results = [str(dispatcher.run_once(app.clock.now())) for _ in range(attempts * 3)]
     assert results[attempts - 1] == "sent 0, retried 1, gave up 1, skipped 0"  # the prep gives up, once
     assert sum("gave up 1" in r for r in results) == 1

@@ -34,6 +34,7 @@ from tests.flows import (
     command_for_view,
     dispatch,
     dm_button,
+    dm_files,
     dms,
     make_role,
     reload,
@@ -85,6 +86,8 @@ def test_schedule_writes_the_round_and_every_message(app: RunningApp) -> None:
     assert due == {
         ("prep", CANDIDATE): now,
         ("prep_reminder", CANDIDATE): STARTS - timedelta(hours=24),
+        ("panel_invite", INTERVIEWER_1): now,
+        ("panel_invite", INTERVIEWER_2): now,
         ("briefing", INTERVIEWER_1): STARTS - timedelta(hours=1),
         ("briefing", INTERVIEWER_2): STARTS - timedelta(hours=1),
         ("scorecard_request", INTERVIEWER_1): ENDS,
@@ -171,7 +174,7 @@ def test_dispatch_until_sends_each_message_exactly_once(
     until = (ENDS + timedelta(minutes=5)).isoformat()
     capsys.readouterr()
     assert main(["dispatch", "--until", until]) == 0
-    assert capsys.readouterr().out.strip() == "sent 6, retried 0, gave up 0, skipped 0"
+    assert capsys.readouterr().out.strip() == "sent 8, retried 0, gave up 0, skipped 0"
     assert main(["dispatch", "--until", until]) == 0
     assert capsys.readouterr().out.strip() == "sent 0, retried 0, gave up 0, skipped 0"
 
@@ -181,7 +184,10 @@ def test_dispatch_until_sends_each_message_exactly_once(
     kit = app.services.kits.kits["backend-mid"]
     stage = kit.stage("hiring-manager-technical")
     for user in (INTERVIEWER_1, INTERVIEWER_2):
-        briefing, request = dms(app, user)
+        invite, briefing, request = dms(app, user)
+        assert "You are on the panel" in invite and "The invite is attached" in invite
+        (ics_file,) = dm_files(app, user)  # no connected calendar: the invite comes as a file
+        assert b"METHOD:REQUEST" in ics_file and b"Casey Candidate" in ics_file
         assert "Briefing: Hiring manager technical interview with Casey Candidate" in briefing
         for key in stage.questions:
             assert kit.question(key).title in briefing
@@ -323,8 +329,8 @@ def test_dispatch_waits_out_a_429_and_goes_on(
     capsys.readouterr()
     started = time.monotonic()
     assert main(["dispatch", "--until", (ENDS + timedelta(minutes=5)).isoformat()]) == 0
-    # The rate-limited message went again after the pause: all six out, one retry, in one run.
-    assert capsys.readouterr().out.strip() == "sent 6, retried 1, gave up 0, skipped 0"
+    # The rate-limited message went again after the pause: all eight out, one retry, in one run.
+    assert capsys.readouterr().out.strip() == "sent 8, retried 1, gave up 0, skipped 0"
     assert time.monotonic() - started >= 1.0
     limited = [c for c in app.slack.calls_to("chat.postMessage") if c.error == "ratelimited"]
     after = [c for c in app.slack.calls_to("chat.postMessage") if c.time > limited[0].time and c.error is None]

@@ -185,7 +185,7 @@ def test_kickoff_meeting_is_briefed_not_scored_and_the_assignment_follows(app: R
         assert kickoff.kind == "kickoff"
         assert pending_for(session, app.services.kits, INTERVIEWER_1, app.clock.now()) == []
         kinds = {r.kind for r in session.exec(select(OutboxMessage).where(OutboxMessage.interview_id == kickoff.id))}
-    assert kinds == {"prep", "prep_reminder", "briefing"}
+    assert kinds == {"prep", "prep_reminder", "panel_invite", "briefing"}
     app.client.block_action(
         INTERVIEWER_1, SUBMIT, str(kickoff.id), block_id="scorecard", channel_id=f"D{INTERVIEWER_1}"
     )

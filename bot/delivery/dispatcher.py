@@ -31,7 +31,7 @@ from bot.delivery.kinds import RENDERERS
 from bot.delivery.posting import Job, Outcome, Pacing, Poster, retry_after, status, wall_clock
 from bot.delivery.rendering import Rendered, Rendering
 from bot.rules.errors import UserError
-from bot.rules.message_kinds import Kind
+from bot.rules.message_kinds import CALENDAR_KINDS, SLACK_KINDS, Kind
 from bot.wiring.services import Services
 from models.tables import OutboxMessage, OutboxState
 
@@ -86,8 +86,8 @@ class Dispatcher:
         self.services = services
         self.client = client
         self.batch = batch
-        # Only rows of these kinds (None: all). Tests deliver the thread's rows as they wait, and
-        # leave the round's messages to the passes they make themselves.
+        # Only rows of these kinds (None: all): a lane (see `lanes`). Tests deliver the thread's rows
+        # as they wait, and leave the round's messages to the passes they make themselves.
         self.kinds = kinds
         self.lease = timedelta(seconds=services.settings.dispatch_lease_seconds)
         # `channel_interval` zero only where nothing enforces Slack's limits and nobody waits on the
@@ -348,6 +348,16 @@ class Dispatcher:
         if rendering.out_of_process(row):
             return None
         return renderer(rendering, row)
+
+
+def lanes(services: Services, client: WebClient) -> list[Dispatcher]:
+    """What a running bot ticks: Slack messages and calendar writes, each its own dispatcher, so a
+    calendar server that is down holds up only calendar rows, and Slack's pauses only Slack's."""
+    return [
+        Dispatcher(services, client, kinds=SLACK_KINDS),
+        # Calendars take writes to one person's calendar as fast as they come: no Slack pacing.
+        Dispatcher(services, client, kinds=CALENDAR_KINDS, channel_interval=timedelta(0)),
+    ]
 
 
 def _take(done: queue.SimpleQueue[Outcome], *, block: bool) -> list[Outcome]:

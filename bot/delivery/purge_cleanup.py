@@ -139,6 +139,7 @@ class PurgeCleaner:
         found.messages.extend(m for m in job.sent if m.key not in in_thread)
         if job.user_id is not None:
             self._dms(job, me, found)
+        found.files.extend(job.files)
         found.files = list(dict.fromkeys(found.files))
         self.progress.found = found
         self._record()
@@ -179,6 +180,10 @@ class PurgeCleaner:
                 outbox_id in job.outbox_ids or candidate_id == job.summary.candidate_id
             ):
                 continue  # they are still a candidate for another role: what belongs to that one stays
+            shared = [f["id"] for f in message.get("files") or [] if isinstance(f, dict) and f.get("id")]
+            if shared and not message.get("text") and not message.get("blocks"):
+                found.files.extend(shared)  # an invite's share goes with its file
+                continue
             dm = SlackMessage(channel, message["ts"], "direct message")
             if dm.key not in keys:
                 keys.add(dm.key)

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_
 from sqlmodel import col, update
 
+from bot.delivery import calendar_health
 from bot.delivery.posting import Outcome, wall_clock
 from bot.delivery.renderers.dead_letter import dead_letter_targets
+from bot.rules.calendar_plan import target_user
 from bot.rules.message_kinds import BY_KEY, Kind, outbox_row
 from bot.wiring.db import Database
 from bot.wiring.services import Services
@@ -85,6 +87,10 @@ def tell_dead(services: Services, row: OutboxMessage, now: datetime) -> None:
     by hand, one row each, retried like any row until Slack takes it."""
     if row.kind == Kind.dead_letter:
         return  # never given up on, so never here; and a notice about a notice is never sent
+    if row.kind == Kind.calendar_event and target_user(row.target) is not None:
+        # A person's own calendar: they are the one who can fix it (calendar_health says how).
+        calendar_health.gave_up(services.db, row, now)
+        return
     try:
         with services.db.transaction() as session:
             for target in dead_letter_targets(session, services, row):

@@ -2,7 +2,8 @@
 
 Every change (scheduled, moved, cancelled, a take-home's work received, ended) is written here and
 emitted, inside the caller's transaction, to the subscribers below: the messages around the round
-(bot/rules/message_plan.py) and the notes in the candidate's thread (bot/rules/round_notes.py).
+(bot/rules/message_plan.py), the notes in the candidate's thread (bot/rules/round_notes.py) and
+the round's events in connected calendars (bot/rules/calendar_plan.py).
 What follows from a change is thereby committed with it, or not at all.
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.rules import message_plan, round_notes
+from bot.rules import calendar_plan, message_plan, round_notes
 from bot.rules.assignments import received_at
 from bot.rules.kits import KitCatalog
 from bot.rules.roles import role_recruiters
@@ -22,8 +23,13 @@ from bot.rules.rounds import RoundContext, load_round
 from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
 
 Subscriber = Callable[[Session, RoundEvent], None]
-# In this order: the thread's card and note are queued before the messages they precede.
-SUBSCRIBERS: tuple[Subscriber, ...] = (round_notes.on_round_event, message_plan.on_round_event)
+# In this order: the thread's card and note are queued before the messages they precede; the
+# calendar writes last (they wait on nothing in Slack).
+SUBSCRIBERS: tuple[Subscriber, ...] = (
+    round_notes.on_round_event,
+    message_plan.on_round_event,
+    calendar_plan.on_round_event,
+)
 
 
 def _recruiters(ctx: RoundContext, fallback: Collection[str]) -> tuple[str, ...]:
@@ -67,6 +73,7 @@ def move_round(
     old_starts_at, old_ends_at, old_panel = interview.starts_at, interview.ends_at, tuple(ctx.panel)
     interview.starts_at = starts_at
     interview.ends_at = starts_at + timedelta(minutes=minutes)
+    interview.sequence += 1  # every calendar takes this version of the invite over the last
     if location is not None:
         interview.location = location.strip() or None
     session.add(interview)
@@ -100,6 +107,7 @@ def cancel(
 ) -> RoundContext:
     """Cancel a scheduled round; emits `cancelled`. `why`: it went with the candidate's stage."""
     ctx.interview.status = InterviewStatus.cancelled
+    ctx.interview.sequence += 1
     session.add(ctx.interview)
     session.flush()
     emit(session, RoundEvent("cancelled", ctx, actor, now, why=why, quiet=quiet))

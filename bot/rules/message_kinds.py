@@ -28,6 +28,9 @@ class Fact(Enum):
     in_process = "in_process"
     # The payload is needed only until the row is sent, then erased (report figures, purge ids).
     transient = "transient"
+    # A write to a calendar, not to Slack: sent by its own dispatcher lane, so a calendar that is
+    # down never holds up Slack messages (nor Slack's rate limits the calendars).
+    calendar = "calendar"
 
 
 @unique
@@ -41,6 +44,7 @@ class Kind(StrEnum):
     line: bool
     in_process: bool
     transient: bool
+    calendar: bool
 
     def __new__(cls, key: str, report_name: str, *facts: Fact) -> Kind:
         kind = str.__new__(cls, key)
@@ -51,6 +55,7 @@ class Kind(StrEnum):
         kind.line = Fact.line in facts
         kind.in_process = Fact.in_process in facts
         kind.transient = Fact.transient in facts
+        kind.calendar = Fact.calendar in facts
         return kind
 
     prep = "prep", "prep guide", Fact.in_process
@@ -88,6 +93,14 @@ class Kind(StrEnum):
     report = "report", "hiring report", Fact.transient
     # The Slack clean-up after a purge (bot/delivery/purge_cleanup.py): the ids it needs until it is done.
     purge_cleanup = "purge_cleanup", "purge clean-up", Fact.transient
+    # To each interviewer when a round is scheduled: what, when, with whom, and the invite (.ics) when
+    # they have no connected calendar.
+    panel_invite = "panel_invite", "panel invite", Fact.in_process
+    # A round's event in one connected calendar (bot/rules/calendar_plan.py), written as the round is
+    # when the row is sent: created, moved or deleted. Sent by the calendar lane, apart from Slack.
+    calendar_event = "calendar_event", "calendar event", Fact.calendar
+    # To the owner of a connected calendar that kept failing: how to reconnect it (once per pause).
+    calendar_paused = "calendar_paused", "calendar paused notice"
 
 
 BY_KEY: dict[str, Kind] = {kind.value: kind for kind in Kind}
@@ -95,6 +108,9 @@ BY_KEY: dict[str, Kind] = {kind.value: kind for kind in Kind}
 TIMED_KINDS = tuple(kind for kind in Kind if kind.timed)
 THREAD_KINDS = tuple(kind for kind in Kind if kind.thread)
 LINE_KINDS = tuple(kind for kind in Kind if kind.line)
+# The dispatcher lanes: calendar writes, and everything that goes to Slack.
+CALENDAR_KINDS = tuple(kind for kind in Kind if kind.calendar)
+SLACK_KINDS = tuple(kind for kind in Kind if not kind.calendar)
 
 
 def report_name(key: str) -> str:

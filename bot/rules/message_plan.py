@@ -94,6 +94,8 @@ def round_messages(ctx: RoundContext, now: datetime, recruiters: Sequence[str] =
             plan.add(Kind.prep_reminder, candidate.slack_user_id)
     for user_id in ctx.panel:
         if not review:
+            # At once: what the round is and its invite; the briefing with the questions before it.
+            plan.add(Kind.panel_invite, user_id, at_once=True)
             plan.add(Kind.briefing, user_id)
     if interview.kind == InterviewKind.kickoff:
         # The assignment is scored once the work is in, not the meeting that hands it over.

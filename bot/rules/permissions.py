@@ -20,6 +20,8 @@ class Person:
     # Guests (single- and multi-channel) and Slack Connect users from other workspaces.
     is_guest: bool = False
     is_bot: bool = False
+    # From their Slack profile (the users:read.email scope): how calendars invite them.
+    email: str | None = None
 
 
 class Directory(Protocol):

@@ -20,13 +20,14 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from bot.rules import lifecycle
+from bot.rules import calendar_plan, lifecycle
 from bot.rules.candidates import fold
 from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.lifecycle import cancel_open_rounds
 from bot.rules.message_kinds import Kind, outbox_row, report_name
 from bot.rules.purge_job import PURGED_TARGET, CleanupJob, PurgeSummary, SlackMessage, plural
+from bot.rules.rounds import RoundContext, load_round
 from models.tables import (
     AuditLog,
     Candidate,
@@ -254,13 +255,18 @@ def purge_candidate(
     # Before anything is erased, while the candidate's Slack user is still known: the panel and the
     # candidate hear that the rounds still to come will not take place. Quietly: the thread goes.
     rounds_cancelled = cancel_open_rounds(session, kits, candidate, actor=actor, now=now, why="purged", quiet=True)
+    # Every round's event leaves the connected calendars, past rounds' too: they name the candidate.
+    calendar_plan.forget_rounds(session, _contexts(session, kits, ids), now)
     rows = _outbox(session, candidate_id, ids)
     known = {r.id for r in before}
-    # Those notices are the only messages about them still to go out, and the clean-up leaves them.
+    # Those notices and deletions are the only writes about them still to go out; the clean-up leaves them.
     notices = {
         r.id
         for r in rows
-        if r.id is not None and r.id not in known and r.kind == Kind.cancelled and r.state == OutboxState.pending
+        if r.id is not None
+        and r.id not in known
+        and r.kind in (Kind.cancelled, Kind.calendar_event)
+        and r.state == OutboxState.pending
     }
 
     card = None
@@ -294,6 +300,8 @@ def purge_candidate(
             session.add(scorecard)
 
     sent: list[SlackMessage] = []
+    # Read before the payloads are erased below.
+    files = [str(f) for r in rows if r.id not in notices for f in (r.payload or {}).get("files") or []]
     for row in rows:
         if row.id in notices:
             continue  # addressed (and worded) for the panel or, by their payload's audience, the candidate
@@ -352,6 +360,7 @@ def purge_candidate(
         outbox_ids=frozenset(r.id for r in rows if r.id is not None),
         keep=frozenset(notices),
         tell=tell,
+        files=tuple(dict.fromkeys(files)),
     )
     cleanup = _cleanup_row(job, candidate_id, now)
     session.add(cleanup)
@@ -370,3 +379,15 @@ def _cleanup_row(job: CleanupJob, candidate_id: int, now: datetime) -> OutboxMes
 
 def audit_entries(session: Session, subject: str) -> list[AuditLog]:
     return list(session.exec(select(AuditLog).where(AuditLog.subject == subject).order_by(col(AuditLog.id))))
+
+
+def _contexts(session: Session, kits: KitCatalog, ids: list[int]) -> list[RoundContext]:
+    """The rounds as loaded for their messages; one whose kit is gone cannot be told apart from a
+    review, and is left (nothing was written for it unless its kit was loaded then)."""
+    found = []
+    for interview_id in ids:
+        try:
+            found.append(load_round(session, kits, interview_id, purged=True))
+        except UserError:
+            continue
+    return found

@@ -71,6 +71,8 @@ class CleanupJob:
     keep: frozenset[int]
     # Who gets a DM once it is done (the recruiter who purged; None from the command line).
     tell: str | None
+    # The `.ics` invites the bot shared with the candidate and the panel (bot/delivery/invite_files.py).
+    files: tuple[str, ...] = ()
 
     def to_payload(self) -> dict[str, Any]:
         s = self.summary
@@ -89,6 +91,7 @@ class CleanupJob:
             "outbox_ids": sorted(self.outbox_ids),
             "keep": sorted(self.keep),
             "tell": self.tell,
+            "files": list(self.files),
         }
 
     @classmethod
@@ -114,6 +117,7 @@ class CleanupJob:
                 outbox_ids=frozenset(int(i) for i in p.get("outbox_ids") or []),
                 keep=frozenset(int(i) for i in p.get("keep") or []),
                 tell=p.get("tell"),
+                files=tuple(str(f) for f in p.get("files") or []),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -124,7 +128,8 @@ class Found:
     """What the job found to delete once, before deleting any (so paging is never disturbed)."""
 
     messages: list[SlackMessage]
-    # Copies of files the candidate sent, shared by the bot into the thread (bot/delivery/line_files.py).
+    # Files the bot shared: copies of the candidate's in the thread (bot/delivery/line_files.py), and
+    # the invites in DMs (bot/delivery/invite_files.py).
     files: list[str]
     # Replies people wrote in the candidate's thread: a bot cannot delete them.
     left_by_people: int
@@ -191,7 +196,7 @@ class Progress:
         files = sum(1 for v in self.files.values() if v == "deleted")
         lines.append(f"{plural(deleted, 'message')} by the bot deleted")
         if files:
-            lines.append(f"{plural(files, 'relayed file')} deleted")
+            lines.append(f"{plural(files, 'file')} the bot shared deleted")
         if gone:
             lines.append(f"{plural(gone, 'message')} already gone")
         people = self.found.left_by_people if self.found else 0

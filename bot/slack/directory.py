@@ -42,6 +42,7 @@ class SlackDirectory:
                 tz_offset=int(user.get("tz_offset") or 0),
                 is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted") or user.get("is_stranger")),
                 is_bot=bool(user.get("is_bot")),
+                email=(user.get("profile") or {}).get("email") or None,
             )
         with self._lock:
             self._people[user_id] = (time.monotonic(), person)

@@ -1,8 +1,9 @@
-"""APScheduler 3 ticking the dispatcher. In-memory job store only: each process ticks on its
+"""APScheduler 3 ticking the dispatchers. In-memory job store only: each process ticks on its
 own and the outbox lease decides who sends what (APScheduler's FAQ: never share a job store)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -11,23 +12,28 @@ from bot.delivery.dispatcher import Dispatcher
 
 
 class DispatchScheduler(BackgroundScheduler):
-    """Stops the dispatcher before waiting for its tick: a tick may be pacing a burst or waiting
+    """Stops the dispatchers before waiting for their ticks: a tick may be pacing a burst or waiting
     out Slack's Retry-After, and shutdown should not wait for that."""
 
-    def __init__(self, dispatcher: Dispatcher, **options: object) -> None:
+    def __init__(self, dispatchers: Sequence[Dispatcher], **options: object) -> None:
         super().__init__(**options)
-        self.dispatcher = dispatcher
+        self.dispatchers = list(dispatchers)
 
     def shutdown(self, wait: bool = True) -> None:
-        self.dispatcher.stop()
+        for dispatcher in self.dispatchers:
+            dispatcher.stop()
         super().shutdown(wait=wait)
 
 
-def start_ticking(dispatcher: Dispatcher, *, seconds: float = 1.0) -> DispatchScheduler:
+def start_ticking(*dispatchers: Dispatcher, seconds: float = 1.0) -> DispatchScheduler:
+    """Each dispatcher (a lane: bot/delivery/dispatcher.py `lanes`) ticks on its own job."""
     # A tick runs until nothing due is left (max_instances=1): a burst is paced within one tick.
     scheduler = DispatchScheduler(
-        dispatcher, timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+        dispatchers, timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     )
-    scheduler.add_job(dispatcher.tick, "interval", seconds=seconds, id="dispatch", next_run_time=datetime.now(UTC))
+    for number, dispatcher in enumerate(dispatchers):
+        scheduler.add_job(
+            dispatcher.tick, "interval", seconds=seconds, id=f"dispatch-{number}", next_run_time=datetime.now(UTC)
+        )
     scheduler.start()
     return scheduler

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
+from bot.calendars.secrets import Vault
 from bot.rules.clock import Clock, SystemClock
 from bot.rules.kits import KitCatalog, load_kits
 from bot.rules.permissions import Permissions
@@ -68,6 +69,11 @@ class Services:
             clock=clock or SystemClock(),
             reports=reports if reports is not None else report_pool(),
         )
+
+    @property
+    def vault(self) -> Vault:
+        """Calendar secrets (SECRET_KEY) and feed links (SECRET_KEY, else the signing secret)."""
+        return Vault(self.settings.secret_key, self.settings.slack_signing_secret)
 
     def close(self) -> None:
         """At shutdown: reports already asked for are built and queued (the outbox sends them, now

@@ -7,6 +7,8 @@ cancellation itself, and the nudges stop once their scorecards are in.
 
 from __future__ import annotations
 
+from blocks.common import to_dicts
+from blocks.invites import panel_invite_message
 from blocks.messages import (
     briefing_message,
     cancelled_message,
@@ -15,6 +17,7 @@ from blocks.messages import (
     rescheduled_message,
     scorecard_request,
 )
+from bot.delivery.invite_files import has_calendar, with_invite
 from bot.delivery.rendering import Rendered, Rendering, to_candidate
 from bot.rules.message_kinds import Kind
 from models.tables import OutboxMessage
@@ -26,12 +29,11 @@ def cancelled(r: Rendering, row: OutboxMessage) -> Rendered | None:
         return None
     ctx = state.ctx
     for_candidate = to_candidate(row, ctx.candidate)
-    return r.message(
-        row,
-        state,
-        f"Cancelled: {ctx.title}",
-        lambda: cancelled_message(ctx, to_candidate=for_candidate, why=str(row.payload.get("why") or "") or None),
+    why = str(row.payload.get("why") or "") or None
+    built = r.message(
+        row, state, f"Cancelled: {ctx.title}", lambda: cancelled_message(ctx, to_candidate=for_candidate, why=why)
     )
+    return with_invite(r, row, built, ctx, for_candidate=for_candidate)
 
 
 def rescheduled(r: Rendering, row: OutboxMessage) -> Rendered | None:
@@ -40,7 +42,8 @@ def rescheduled(r: Rendering, row: OutboxMessage) -> Rendered | None:
         return None
     ctx = state.ctx
     for_candidate = to_candidate(row, ctx.candidate)
-    return r.message(row, state, f"Moved: {ctx.title}", lambda: rescheduled_message(ctx, to_candidate=for_candidate))
+    built = r.message(row, state, f"Moved: {ctx.title}", lambda: rescheduled_message(ctx, to_candidate=for_candidate))
+    return with_invite(r, row, built, ctx, for_candidate=for_candidate)
 
 
 def prep(r: Rendering, row: OutboxMessage) -> Rendered | None:
@@ -50,7 +53,21 @@ def prep(r: Rendering, row: OutboxMessage) -> Rendered | None:
         return None
     ctx = state.ctx
     reminder = row.kind == Kind.prep_reminder
-    return r.message(row, state, f"Your {ctx.title}", lambda: prep_message(ctx, reminder=reminder))
+    built = r.message(row, state, f"Your {ctx.title}", lambda: prep_message(ctx, reminder=reminder))
+    # The scheduling message carries the invite; its reminder does not repeat it.
+    return built if reminder else with_invite(r, row, built, ctx, for_candidate=True)
+
+
+def panel_invite(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    """To an interviewer when the round is scheduled, with the `.ics` unless a calendar has it."""
+    state = r.round(row)
+    if state is None or not state.scheduled or row.target not in state.ctx.panel:
+        return None
+    ctx = state.ctx
+    attached = not has_calendar(r, row.target)
+    text = f"Interview: {ctx.title} with {ctx.candidate.name}"
+    built = Rendered(row.target, text, to_dicts(panel_invite_message(ctx, attached=attached)))
+    return with_invite(r, row, built, ctx, for_candidate=False) if attached else built
 
 
 def briefing(r: Rendering, row: OutboxMessage) -> Rendered | None:

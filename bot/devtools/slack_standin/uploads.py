@@ -68,6 +68,12 @@ class _UploadMethods(_Workspace):
                 return _error("cant_delete_file")
             del self._files[file_id]
             self.deleted_files.append(file_id)
+            # Like Slack: a message that only shared the file goes with it.
+            for conv in self._channels.values():
+                for message in list(conv.messages):
+                    shared = [f.get("id") for f in message.get("files") or []]
+                    if shared == [file_id] and not message.get("text") and not message.get("blocks"):
+                        conv.messages.remove(message)
             return {"ok": True}
 
     def _files_get_upload_url_external(self, args: Json) -> Json:

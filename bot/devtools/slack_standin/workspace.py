@@ -219,6 +219,12 @@ class _Workspace:
             dm = self._dm_ids.get(user_id)
             return self.messages(dm) if dm else []
 
+    def dm_files(self, user_id: str) -> list[UploadedFile]:
+        """Files the bot shared in its DM with ``user_id``, in order ([] if no DM was opened)."""
+        with self._lock:
+            dm = self._dm_ids.get(user_id)
+        return self.uploads_in(dm) if dm else []
+
     def ephemerals(self, user_id: str) -> list[Json]:
         """Ephemeral messages shown to ``user_id``, oldest first; each carries its ``channel``."""
         with self._lock:

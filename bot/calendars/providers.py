@@ -1,0 +1,21 @@
+"""The provider for a connection row: the one place that knows which implementation serves which
+kind of calendar (a third, Microsoft 365, would be added here and nowhere else)."""
+
+from __future__ import annotations
+
+from bot.calendars.caldav_calendar import CalDavCalendar
+from bot.calendars.provider import CalendarProvider
+from bot.calendars.secrets import Vault
+from bot.wiring.settings import Settings
+from models.tables import CalendarConnection
+
+
+def provider_for(settings: Settings, vault: Vault, connection: CalendarConnection) -> CalendarProvider | None:
+    """None when the connection cannot be used as stored: its password was encrypted with another
+    SECRET_KEY, or its provider is not configured here."""
+    if connection.provider == "caldav":
+        password = vault.decrypt(connection.secret) if vault.ready and connection.secret else None
+        if password is None:
+            return None
+        return CalDavCalendar(connection.url, connection.username, password, tz=settings.organizer_zone)
+    return None
