@@ -128,10 +128,12 @@ def _iso_time(text: str) -> datetime:
 
 
 def _services(settings: Settings | None = None) -> Services:
+    from bot.calendars.organizer import sync_organizer
     from bot.wiring.services import Services
 
     services = Services.from_settings(settings or load_settings())
     services.db.upgrade()
+    sync_organizer(services.db, services.settings, services.clock.now())
     return services
 
 

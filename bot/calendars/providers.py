@@ -4,6 +4,7 @@ kind of calendar (a third, Microsoft 365, would be added here and nowhere else).
 from __future__ import annotations
 
 from bot.calendars.caldav_calendar import CalDavCalendar
+from bot.calendars.google import GoogleCalendar
 from bot.calendars.provider import CalendarProvider
 from bot.calendars.secrets import Vault
 from bot.wiring.settings import Settings
@@ -18,4 +19,6 @@ def provider_for(settings: Settings, vault: Vault, connection: CalendarConnectio
         if password is None:
             return None
         return CalDavCalendar(connection.url, connection.username, password, tz=settings.organizer_zone)
+    if connection.provider == "google" and settings.google_calendar:
+        return GoogleCalendar.from_settings(settings)
     return None

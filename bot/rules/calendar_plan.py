@@ -4,12 +4,13 @@ scheduled, moved or cancelled, or its candidate purged (subscribed in bot/rules/
 Each write is an outbox row (kind `calendar_event`) for one calendar: `caldav:<user>` (a person's
 own calendar) or `google` (the Workspace organizer's calendar, whose event names the panel). A row
 carries no content: it is sent as the round is at that moment, so it creates, moves or deletes the
-event, and a newer change supersedes the rows still waiting. The row is keyed by the round's
-invite SEQUENCE, so a retry or a second instance never writes the same version twice over.
+event, and a newer change supersedes the rows still waiting. Rows for one calendar are sent one at
+a time (the dispatcher's claim takes one per target), so an older write never lands after a newer one.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -83,19 +84,18 @@ def _queue(session: Session, interview: Interview, targets: Iterable[str], now: 
         )
         .values(state=OutboxState.cancelled)
     )
-    existing = set(
+    earlier = Counter(
         session.exec(
-            select(OutboxMessage.idempotency_key).where(
+            select(OutboxMessage.target).where(
                 col(OutboxMessage.interview_id) == interview.id, col(OutboxMessage.kind) == Kind.calendar_event
             )
         )
     )
     for target in targets:
-        row = outbox_row(
-            Kind.calendar_event, target, interview.candidate_id, interview.id, now, now, tag=f"v{interview.sequence}"
-        )
-        if row.idempotency_key not in existing:
-            session.add(row)
+        # Keyed by the invite's version and how many writes of it came before (a reconnect writes
+        # the same version again).
+        tag = f"v{interview.sequence}.{earlier[target]}"
+        session.add(outbox_row(Kind.calendar_event, target, interview.candidate_id, interview.id, now, now, tag=tag))
 
 
 def round_targets(session: Session, people: Iterable[str]) -> list[str]:
@@ -118,6 +118,8 @@ def forget_rounds(session: Session, contexts: Iterable[RoundContext], now: datet
     events name the candidate). The rows find the candidate purged and delete."""
     for ctx in contexts:
         if is_meeting(ctx):
+            ctx.interview.sequence += 1  # a new version of the event: its removal
+            session.add(ctx.interview)
             _queue(session, ctx.interview, round_targets(session, ctx.panel), now)
 
 
