@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from slack_sdk import WebClient
 
+from bot.calendars.secrets import Vault
 from bot.rules.clock import Clock, SystemClock
 from bot.rules.kits import KitCatalog, load_kits
 from bot.rules.permissions import Permissions
@@ -68,6 +70,11 @@ class Services:
             clock=clock or SystemClock(),
             reports=reports if reports is not None else report_pool(),
         )
+
+    @cached_property
+    def vault(self) -> Vault:
+        """Calendar passwords (SECRET_KEY) and feed links (SECRET_KEY, else the Slack signing secret)."""
+        return Vault(self.settings.secret_key, self.settings.slack_signing_secret)
 
     def close(self) -> None:
         """At shutdown: reports already asked for are built and queued (the outbox sends them, now
