@@ -90,7 +90,7 @@ class App:
 
 
 def home(app: App, *, report: bool = True) -> Any:
-    """handlers/events.py publish_home for a recruiter, up to the view as a dict."""
+    """handlers/home.py publish for a recruiter, up to the view as a dict."""
     with app.db.read() as session:
         upcoming = upcoming_for(session, app.kits, RECRUITER, NOW)
         pending = pending_for(session, app.kits, RECRUITER, NOW)
@@ -104,7 +104,7 @@ def home(app: App, *, report: bool = True) -> Any:
 
 
 def home_report(app: App, session: Session) -> Summary | None:
-    """handlers/events.py home_report: the reports summary on the App Home."""
+    """handlers/home.py home_report: the reports summary on the App Home."""
     try:
         roles = reportable_roles(session, app.permissions, RECRUITER)
     except Forbidden:

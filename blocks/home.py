@@ -46,10 +46,15 @@ def home_view(
     upcoming: Sequence[PendingScorecard] = (),
     pending: Sequence[PendingScorecard] = (),
     report: Summary | None = None,
+    calendar: Sequence[Block] = (),
 ) -> View:
-    """`report`: the headline figures for recruiters and hiring managers (the roles they may see)."""
+    """`report`: the headline figures for recruiters and hiring managers (the roles they may see);
+    `calendar`: the person's "Your calendar" section (blocks/calendar.py)."""
     blocks: list[Block] = [header("Interview coordinator")]
     blocks.extend(interviewer_blocks(upcoming, pending))
+    if calendar:
+        blocks.append(divider())
+        blocks.extend(calendar)
     blocks.append(divider())
     if report is not None:
         blocks.extend(home_report_blocks(report))

@@ -1,4 +1,5 @@
-"""`interview-bot` command line: serve, socket, dispatch, db, kits, role, candidate, export, report, demo."""
+"""`interview-bot` command line: serve, socket, dispatch, db, kits, role, candidate, calendar (bot/cli_calendar.py),
+export, report, demo."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from bot import cli_calendar
 from bot.rules.errors import UserError
 from bot.wiring.settings import ConfigError, Settings, load_settings
 
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("who", metavar="ID_OR_EMAIL", help="the candidate's id (12 or #12) or email")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     purge.set_defaults(run=cmd_candidate_purge)
+    cli_calendar.register(sub)
 
     export = sub.add_parser(
         "export", help="roles, candidates, stage events, rounds, panels, scorecards and ratings as JSON or CSV"

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlmodel import Session
 
-from blocks.home import home_view
-from bot.reporting.home import Summary, home_summary
-from bot.reporting.reports import reportable_roles
 from bot.rules.commands import APP_HOME_OPENED
-from bot.rules.errors import Forbidden
 from bot.rules.line import FILE_SHARE, relay_from_candidate, shared_files, tell_not_a_candidate
-from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
-from bot.rules.scorecards import pending_for, upcoming_for
-from bot.wiring.services import Services
+from handlers import home
 from handlers.context import services_of
 
 
@@ -33,35 +25,7 @@ def ack_event(ack: Ack) -> None:
 def publish_home(client: WebClient, event: dict[str, Any], context: BoltContext) -> None:
     if event.get("tab", "home") != "home":
         return
-    services = services_of(context)
-    user_id = event["user"]
-    now = services.clock.now()
-    recruiter = services.permissions.is_recruiter(user_id)
-    if not recruiter:
-        person = services.permissions.directory.person(user_id)
-        if person is None or person.is_guest:
-            # Guests (candidates) get the plain explanation and nothing else.
-            client.views_publish(user_id=user_id, view=home_view(is_recruiter=False).to_dict())
-            return
-    with services.db.read() as session:
-        upcoming = upcoming_for(session, services.kits, user_id, now)
-        pending = pending_for(session, services.kits, user_id, now)
-        boards = pipeline_boards(session, services.kits, now, names=False) if recruiter else []
-        waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
-        report = home_report(services, session, user_id, now)
-    view = home_view(
-        is_recruiter=recruiter, boards=boards, waiting=waiting, upcoming=upcoming, pending=pending, report=report
-    )
-    client.views_publish(user_id=user_id, view=view.to_dict())
-
-
-def home_report(services: Services, session: Session, user_id: str, now: datetime) -> Summary | None:
-    """The headline figures for the roles this person may report on; None for everyone else."""
-    try:
-        roles = reportable_roles(session, services.permissions, user_id)
-    except Forbidden:
-        return None
-    return home_summary(session, services.kits, roles, now) if roles else None
+    home.publish(client, services_of(context), event["user"])
 
 
 def candidate_wrote(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:

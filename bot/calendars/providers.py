@@ -3,7 +3,7 @@ kind of calendar (a third, Microsoft 365, would be added here and nowhere else).
 
 from __future__ import annotations
 
-from bot.calendars.caldav_calendar import CalDavCalendar
+from bot.calendars.connections import calendar_for
 from bot.calendars.google import GoogleCalendar
 from bot.calendars.provider import CalendarProvider
 from bot.calendars.secrets import Vault
@@ -15,10 +15,7 @@ def provider_for(settings: Settings, vault: Vault, connection: CalendarConnectio
     """None when the connection cannot be used as stored: its password was encrypted with another
     SECRET_KEY, or its provider is not configured here."""
     if connection.provider == "caldav":
-        password = vault.decrypt(connection.secret) if vault.ready and connection.secret else None
-        if password is None:
-            return None
-        return CalDavCalendar(connection.url, connection.username, password, tz=settings.organizer_zone)
+        return calendar_for(connection, vault, settings.organizer_zone)
     if connection.provider == "google" and settings.google_calendar:
         return GoogleCalendar.from_settings(settings)
     return None

@@ -8,12 +8,13 @@ bot/rules/message_plan.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from bot.rules.candidates import get_candidate
-from bot.rules.errors import NotFound
+from bot.rules.errors import NotFound, UserError
 from bot.rules.ids import is_row_id
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.roles import kit_for
@@ -75,10 +76,7 @@ def load_round(
     role = session.get(Role, candidate.role_id)
     assert role is not None
     kit = kit_for(kits, role)
-    try:
-        stage = kit.stage(interview.stage_key)
-    except KeyError:
-        stage = kit.stages[stage_index(kit, interview.stage_key)]
+    stage = _stage(kit, interview.stage_key)
     panel = list(
         session.exec(
             select(PanelMember.interviewer_id)
@@ -87,3 +85,49 @@ def load_round(
         )
     )
     return RoundContext(interview, candidate, role, kit, stage, panel)
+
+
+def load_rounds(session: Session, kits: KitCatalog, interviews: Sequence[Interview]) -> list[RoundContext]:
+    """The context of each of `interviews`, in order, in three queries however many there are (a
+    person's calendar feed). Rounds of purged candidates and of roles whose kit is not loaded are left out."""
+    if not interviews:
+        return []
+    ids = [i.id for i in interviews]
+    candidates = {
+        c.id: c
+        for c in session.exec(
+            select(Candidate).where(
+                col(Candidate.id).in_({i.candidate_id for i in interviews}), col(Candidate.purged_at).is_(None)
+            )
+        )
+    }
+    role_ids = {c.role_id for c in candidates.values()}
+    roles = {r.id: r for r in session.exec(select(Role).where(col(Role.id).in_(role_ids)))}
+    panels: dict[int, list[str]] = {}
+    for interview_id, interviewer_id in session.exec(
+        select(PanelMember.interview_id, PanelMember.interviewer_id)
+        .where(col(PanelMember.interview_id).in_(ids))
+        .order_by(col(PanelMember.interviewer_id))
+    ):
+        panels.setdefault(interview_id, []).append(interviewer_id)
+    found: list[RoundContext] = []
+    for interview in interviews:
+        candidate = candidates.get(interview.candidate_id)
+        role = roles.get(candidate.role_id) if candidate else None
+        if candidate is None or role is None:
+            continue
+        try:
+            kit = kit_for(kits, role)
+        except UserError:
+            continue
+        stage = _stage(kit, interview.stage_key)
+        found.append(RoundContext(interview, candidate, role, kit, stage, panels.get(interview.id or 0, [])))
+    return found
+
+
+def _stage(kit: Kit, stage_key: str) -> Stage:
+    try:
+        return kit.stage(stage_key)
+    except KeyError:
+        # The kit was edited and the stage removed.
+        return kit.stages[stage_index(kit, stage_key)]

@@ -1,4 +1,5 @@
-"""HTTP front: `POST /slack/events` into Bolt, `GET /healthz`, `GET /metrics`, on waitress."""
+"""HTTP front: `POST /slack/events` into Bolt, `GET /healthz`, `GET /metrics`, people's calendar feeds
+(`GET /calendar/<token>.ics`), on waitress."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from slack_bolt.request import BoltRequest
 from waitress import create_server
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from bot.calendars.feeds import feed_ics, feed_owner
 from bot.wiring.services import Services
 
 log = logging.getLogger("interview_bot.server")
@@ -34,6 +36,10 @@ KNOWN_KINDS = frozenset(
         "url_verification",
     }
 )
+
+FEED_PREFIX, FEED_SUFFIX = "/calendar/", ".ics"
+# Calendar apps poll a feed; a few minutes' staleness spares the database.
+FEED_HEADERS = [("Content-Type", "text/calendar; charset=utf-8"), ("Cache-Control", "private, max-age=300")]
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -66,7 +72,19 @@ class WebApp:
         if path == "/metrics" and method in ("GET", "HEAD"):
             start_response("200 OK", [("Content-Type", self.services.metrics.content_type)])
             return [self.services.metrics.render()]
+        if path.startswith(FEED_PREFIX) and path.endswith(FEED_SUFFIX) and method in ("GET", "HEAD"):
+            return self._feed(path[len(FEED_PREFIX) : -len(FEED_SUFFIX)], start_response)
         return _reply(start_response, 404, "not found")
+
+    def _feed(self, token: str, start_response: StartResponse) -> Iterable[bytes]:
+        """A person's calendar feed; an unknown or malformed token is answered as any unknown path."""
+        services = self.services
+        owner = feed_owner(services.db, token)
+        if owner is None:
+            return _reply(start_response, 404, "not found")
+        body = feed_ics(services.db, services.kits, owner, services.clock.now(), services.settings.organizer_zone)
+        start_response("200 OK", [*FEED_HEADERS, ("Content-Length", str(len(body)))])
+        return [body]
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from slack_sdk import WebClient
 
@@ -70,9 +71,9 @@ class Services:
             reports=reports if reports is not None else report_pool(),
         )
 
-    @property
+    @cached_property
     def vault(self) -> Vault:
-        """Calendar secrets (SECRET_KEY) and feed links (SECRET_KEY, else the signing secret)."""
+        """Calendar passwords (SECRET_KEY) and feed links (SECRET_KEY, else the Slack signing secret)."""
         return Vault(self.settings.secret_key, self.settings.slack_signing_secret)
 
     def close(self) -> None:

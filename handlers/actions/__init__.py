@@ -1,10 +1,12 @@
 """Button listeners: the card's Advance / Hold / Reject / Reopen, rounds, scorecards, checklists,
-purge, the report and Reply to candidate. Each acks at once; Web API calls run in the lazy half."""
+purge, the report, Reply to candidate and the App Home's calendar. Each acks at once; Web API calls
+run in the lazy half."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
+from blocks.calendar import CONNECT, DISCONNECT, FEED_NEW, FEED_OPEN
 from blocks.candidate import (
     ADVANCE,
     CHECKLIST,
@@ -21,7 +23,7 @@ from blocks.line import LINE_REPLY
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
-from handlers.actions import checklist, line, purge, report, rounds, stage
+from handlers.actions import calendar, checklist, line, purge, report, rounds, stage
 from handlers.respond import open_view_later, tell_later
 
 
@@ -39,3 +41,7 @@ def register(app: App) -> None:
     app.action(CHECKLIST)(ack=checklist.tick_checklist, lazy=[tell_later])
     app.action(REPORT_SEND)(ack=report.ask_for_report, lazy=[report.deliver_report])
     app.action(LINE_REPLY)(ack=line.reply_to_candidate, lazy=[open_view_later])
+    app.action(FEED_NEW)(ack=calendar.new_feed, lazy=[calendar.republish])
+    app.action(FEED_OPEN)(calendar.ack_only)
+    app.action(CONNECT)(ack=calendar.open_connect, lazy=[open_view_later])
+    app.action(DISCONNECT)(ack=calendar.disconnect_calendar, lazy=[calendar.republish])

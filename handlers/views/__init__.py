@@ -1,14 +1,15 @@
-"""Modal submission listeners, by family: candidate forms, round forms, the scorecard, the line."""
+"""Modal submission listeners, by family: candidate forms, round forms, the scorecard, the line, the calendar."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
+from blocks.calendar import CONNECT_VIEW
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
 from blocks.line import LINE_REPLY_VIEW
 from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE, TAKE_HOME
 from blocks.scorecard import CALLBACK as SCORECARD
-from handlers.views import candidate, line, rounds, scorecard
+from handlers.views import calendar, candidate, line, rounds, scorecard
 
 
 def register(app: App) -> None:
@@ -20,3 +21,4 @@ def register(app: App) -> None:
     app.view(TAKE_HOME)(rounds.take_home)
     app.view(SCORECARD)(scorecard.scorecard)
     app.view(LINE_REPLY_VIEW)(line.reply)
+    app.view(CONNECT_VIEW)(ack=calendar.connect, lazy=[calendar.connected])
