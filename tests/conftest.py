@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, col, select
 
 from bot.delivery.dispatcher import Dispatcher
+from bot.devtools.radicale import Radicale
 from bot.devtools.slack_requests import SignedSlackClient
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.clock import ManualClock
@@ -35,7 +36,6 @@ from bot.wiring.server import HttpServer, WebApp
 from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS, Settings
 from models.tables import OutboxMessage, OutboxState
-from tests.radicale_server import Radicale
 
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"

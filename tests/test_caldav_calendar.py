@@ -12,8 +12,8 @@ from icalendar import Calendar
 
 from bot.calendars.caldav_calendar import CalDavCalendar
 from bot.calendars.provider import CalendarAuthError, CalendarNotFound, CalendarUnreachable
+from bot.devtools.radicale import Radicale
 from bot.rules.invites import Invite
-from tests.radicale_server import Radicale
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 10, 26, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, the Monday after the clocks went back

@@ -17,6 +17,7 @@ from blocks.calendar import CONNECT, DISCONNECT
 from bot.calendars.connections import calendar_for, connection_info
 from bot.calendars.secrets import Vault
 from bot.cli import main
+from bot.devtools.radicale import Radicale
 from bot.devtools.slack_requests import text_value
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.invites import Invite
@@ -24,7 +25,6 @@ from bot.wiring.db import Database
 from models.tables import AuditLog, CalendarConnection
 from tests.conftest import INTERVIEWER_1, INTERVIEWER_2, RunningApp, running_app
 from tests.flows import all_text, new_view, views_opened
-from tests.radicale_server import Radicale
 
 SECRET_KEY = "connect-test-secret-key-0123456789abcdef"
 PASSWORD = "ines-app-pw-7Q2x"

@@ -18,6 +18,7 @@ from sqlmodel import select
 from bot.calendars.organizer import sync_organizer
 from bot.delivery.dispatcher import Dispatcher, lanes
 from bot.devtools.google_standin import GoogleStandIn
+from bot.devtools.radicale import Radicale
 from bot.rules.message_kinds import CALENDAR_KINDS, Kind
 from models.tables import CalendarConnection, Interview, OutboxMessage
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, running_app
@@ -33,7 +34,6 @@ from tests.flows import (
     unpaced_dispatcher,
     wait_replies,
 )
-from tests.radicale_server import Radicale
 
 SECRET = "calendar-test-secret-key"
 STARTS = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)  # 14:00 in New York, the recruiter's zone
@@ -110,7 +110,7 @@ def calendar_app(db, slack):  # type: ignore[no-untyped-def]
 def test_a_round_lives_in_the_calendars_and_the_invites_follow_it(calendar_app: RunningApp, radicale: Radicale) -> None:
     app = calendar_app
     url = connect(app, radicale, INTERVIEWER_1)
-    candidate, interview = schedule(app)
+    _, interview = schedule(app)
     uid = UID.format(interview.id)
     send_all(app)
 

@@ -39,6 +39,7 @@ from tests.conftest import (
 from tests.flows import (
     add_candidate,
     click_card,
+    dm_files,
     make_role,
     replies,
     schedule_round_via_card,
@@ -171,6 +172,11 @@ def test_no_interviewer_only_text_ever_reaches_a_candidate(db: Database, slack: 
         assert any(MARKER in m for m in dms(app, INTERVIEWER_1))  # the briefings do carry it
         leaks = [m for m in received if MARKER in m]
         assert leaks == []
+        # The invites too: the candidate's files carry none of it, an interviewer's do (unfolded
+        # first: iCalendar folds lines at 75 octets, which could split the marker).
+        files = [data.replace(b"\r\n ", b"").decode() for data in dm_files(app, CANDIDATE)]
+        assert files and [f for f in files if MARKER in f] == []
+        assert any(MARKER in data.replace(b"\r\n ", b"").decode() for data in dm_files(app, INTERVIEWER_1))
 
 
 def big_kit() -> dict[str, Any]:

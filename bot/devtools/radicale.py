@@ -1,4 +1,5 @@
-"""A real Radicale CalDAV server on loopback, for the calendar tests and benchmarks.
+"""A real Radicale CalDAV server on loopback, for the calendar tests and benchmarks (Radicale is a
+dev dependency: this runs `python -m radicale`).
 
 Radicale 3.5+ denies everyone unless told how to authenticate: `none` accepts any user (each
 owns the collections under their name), `htpasswd` checks a password file (wrong and revoked
