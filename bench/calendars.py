@@ -142,14 +142,15 @@ def bare_run(tmp: Path, args: argparse.Namespace, workers: int) -> float:
             CalDavCalendar(radicale.make_calendar(f"b{i}"), f"b{i}", "app-password") for i in range(args.people)
         ]
         now = datetime.now(UTC)
-        invites = [
-            (calendars[n % len(calendars)], Invite(
+
+        def invite(n: int) -> Invite:
+            starts_at = now + timedelta(days=1, hours=n % 200)
+            return Invite(
                 uid=f"bench-{n}@interview-bot", sequence=0, title=f"Round {n}", description="Bench",
-                starts_at=now + timedelta(days=1, hours=n % 200), ends_at=now + timedelta(days=1, hours=n % 200, minutes=60),
-                location=None, cancelled=False,
-            ))
-            for n in range(args.rounds)
-        ]  # fmt: skip
+                starts_at=starts_at, ends_at=starts_at + timedelta(minutes=60), location=None, cancelled=False,
+            )  # fmt: skip
+
+        invites = [(calendars[n % len(calendars)], invite(n)) for n in range(args.rounds)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(lambda pair: pair[0].put(pair[1]), invites))
