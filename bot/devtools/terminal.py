@@ -102,4 +102,9 @@ def render_blocks(
 def render_message(message: Json, names: Mapping[str, str], *, tz: tzinfo = UTC, color: bool = False) -> list[str]:
     if message.get("blocks"):
         return render_blocks(message["blocks"], names, tz=tz, color=color)
-    return [mrkdwn(message.get("text", ""), names, tz, Style(color))]
+    lines = [mrkdwn(message.get("text", ""), names, tz, Style(color))] if message.get("text") else []
+    # A file share (a report's charts, an invite): its names.
+    lines += [
+        f"  📎 {f.get('name')}" + (f" ({f['title']})" if f.get("title") else "") for f in message.get("files") or []
+    ]
+    return lines or [""]
