@@ -14,9 +14,10 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
-import caldav
 import httpx
+from caldav.davclient import DAVClient
 
 
 def _free_port() -> int:
@@ -75,10 +76,11 @@ class Radicale:
 
     def make_calendar(self, user: str, password: str = "app-password", name: str | None = None) -> str:
         """A new calendar owned by `user`; its URL."""
-        client = caldav.DAVClient(url=self.url, username=user, password=password, require_tls=False, timeout=10)
+        client: Any = DAVClient(url=self.url, username=user, password=password, require_tls=False, timeout=10)
         calendar = client.principal().make_calendar(name=name or "Interviews", cal_id=uuid.uuid4().hex[:12])
         return str(calendar.url)
 
-    def calendar(self, url: str, user: str, password: str = "app-password") -> caldav.Calendar:
-        client = caldav.DAVClient(url=url, username=user, password=password, require_tls=False, timeout=10)
+    def calendar(self, url: str, user: str, password: str = "app-password") -> Any:
+        """The calendar at `url` through the caldav client (a `caldav.Calendar`), to read back."""
+        client: Any = DAVClient(url=url, username=user, password=password, require_tls=False, timeout=10)
         return client.calendar(url=url)
