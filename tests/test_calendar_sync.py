@@ -8,18 +8,26 @@ and its owner told once; a purge takes the candidate's events out of every calen
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, Event
 from sqlmodel import select
 
+import bot.delivery.dispatcher as dispatcher_module
+from blocks.candidate import ADVANCE
 from bot.calendars.organizer import sync_organizer
-from bot.delivery.dispatcher import Dispatcher, lanes
+from bot.delivery import recording
+from bot.delivery.dispatcher import Dispatcher, PassResult, lanes
+from bot.delivery.posting import Outcome, wall_clock
 from bot.devtools.google_standin import GoogleStandIn
 from bot.devtools.radicale import Radicale
+from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.calendar_plan import queue_person
 from bot.rules.message_kinds import CALENDAR_KINDS, Kind
+from bot.wiring.db import Database
 from models.tables import CalendarConnection, Interview, OutboxMessage
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, running_app
 from tests.flows import (
@@ -30,10 +38,12 @@ from tests.flows import (
     dms,
     make_role,
     reload,
+    schedule_round_via_card,
     schedule_values,
     unpaced_dispatcher,
     wait_replies,
 )
+from tests.test_purge import click_purge
 
 SECRET = "calendar-test-secret-key"
 STARTS = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)  # 14:00 in New York, the recruiter's zone
@@ -53,8 +63,6 @@ def connect(app: RunningApp, radicale: Radicale, user_id: str, password: str = "
 
 
 def schedule(app: RunningApp, **values: object):  # type: ignore[no-untyped-def]
-    from blocks.candidate import ADVANCE
-    from tests.flows import schedule_round_via_card
 
     make_role(app)
     candidate = add_candidate(app, slack_user=CANDIDATE)
@@ -76,7 +84,7 @@ def stored(radicale: Radicale, url: str, user: str) -> list[Calendar]:
     return [Calendar.from_ical(e.data) for e in radicale.calendar(url, user).events()]
 
 
-def only_event(calendars: list[Calendar]):  # type: ignore[no-untyped-def]
+def only_event(calendars: list[Calendar]) -> Event:
     (cal,) = calendars
     (event,) = cal.walk("VEVENT")
     return event
@@ -102,7 +110,7 @@ def cancel(app: RunningApp) -> None:
 
 
 @pytest.fixture
-def calendar_app(db, slack):  # type: ignore[no-untyped-def]
+def calendar_app(db: Database, slack: SlackStandIn) -> Iterator[RunningApp]:
     with running_app(db, slack, secret_key=SECRET) as running:
         yield running
 
@@ -181,8 +189,6 @@ def test_daylight_saving_a_round_at_ten_in_berlin_the_monday_after_the_change(
 def test_a_calendar_that_is_down_delays_only_calendar_rows(
     calendar_app: RunningApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.delivery.dispatcher as dispatcher_module
-
     monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
     app = calendar_app
     own = Radicale(tmp_path).start()
@@ -215,8 +221,6 @@ def test_a_calendar_that_is_down_delays_only_calendar_rows(
 def test_a_revoked_password_pauses_the_calendar_and_its_owner_is_told_once(
     calendar_app: RunningApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.delivery.dispatcher as dispatcher_module
-
     monkeypatch.setattr(dispatcher_module, "BASE_BACKOFF", timedelta(0))
     app = calendar_app
     own = Radicale(tmp_path, passwords={"u0intone": "app-password"}).start()
@@ -233,8 +237,6 @@ def test_a_revoked_password_pauses_the_calendar_and_its_owner_is_told_once(
         told = [m for m in dms(app, INTERVIEWER_1) if "stopped trying" in m]
         assert len(told) == 1 and "Reconnect" in told[0] and "app-password" not in told[0]
         # Connected again (a new app password): every round still to come is written into it.
-        from bot.rules.calendar_plan import queue_person
-
         with app.services.db.transaction() as session:
             connection = session.get(CalendarConnection, INTERVIEWER_1)
             assert connection is not None
@@ -259,26 +261,17 @@ def test_a_move_while_the_last_write_is_in_flight_never_leaves_the_old_time(
     _, interview = schedule(app)
     first = Dispatcher(app.services, app.services.slack, kinds=CALENDAR_KINDS)
     claimed = first.claim(app.clock.now())
-    jobs = first._prepare(claimed, dispatcher_module_result(), set())  # rendered as the round is now
+    jobs = first._prepare(claimed, PassResult(), set())  # rendered as the round is now
     reschedule(app, "2026-11-27")
     second = Dispatcher(app.services, app.services.slack, kinds=CALENDAR_KINDS)
-    assert str(second.run_once(app.clock.now())).startswith("sent 0")  # that calendar is busy
+    assert second.claim(app.clock.now()) == []  # the new version waits: that calendar is busy
     for job in jobs:  # the first instance's write lands late, with the old time
         assert job.rendered.follow_up is not None and job.rendered.follow_up(app.services.slack, job.lease_until)
-    from bot.delivery import recording
-    from bot.delivery.posting import Outcome, wall_clock
-
     recording.mark_sent(app.services.db, [Outcome(j, "sent", wall_clock()) for j in jobs], timedelta(0))
     assert "sent 1" in str(second.run_once(app.clock.now()))
     event = only_event(stored(radicale, url, INTERVIEWER_1.lower()))
     assert event["sequence"] == 1 and event.decoded("dtstart").astimezone(UTC) == STARTS + timedelta(days=2)
     assert interview.id is not None
-
-
-def dispatcher_module_result():  # type: ignore[no-untyped-def]
-    from bot.delivery.dispatcher import PassResult
-
-    return PassResult()
 
 
 def test_three_dispatchers_and_a_crash_mid_write_leave_one_event_each(
@@ -309,8 +302,6 @@ def test_three_dispatchers_and_a_crash_mid_write_leave_one_event_each(
 
 
 def test_purge_takes_the_candidates_events_out_of_every_calendar(calendar_app: RunningApp, radicale: Radicale) -> None:
-    from tests.test_purge import click_purge
-
     app = calendar_app
     url = connect(app, radicale, INTERVIEWER_1)
     candidate, _ = schedule(app)
@@ -325,7 +316,9 @@ def test_purge_takes_the_candidates_events_out_of_every_calendar(calendar_app: R
     assert dm_files(app, INTERVIEWER_2) == []  # the invite file naming the candidate is deleted too
 
 
-def test_google_organizer_calendar_invites_the_panel_with_a_meet_link(db, slack, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_google_organizer_calendar_invites_the_panel_with_a_meet_link(
+    db: Database, slack: SlackStandIn, tmp_path: Path
+) -> None:
     slack.add_user(INTERVIEWER_1, "ines", real_name="Ines Interviewer", email="ines@example.com")
     slack.add_user(INTERVIEWER_2, "ivan", real_name="Ivan Interviewer", email="ivan@example.com")
     with GoogleStandIn() as google:
