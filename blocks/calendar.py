@@ -141,13 +141,18 @@ def connection_blocks(connection: Connection | None, *, can_store: bool) -> list
 
 
 def calendar_blocks(
-    *, feed_url: str | None, feed_missing: FeedMissing | None, connection: Connection | None, can_store: bool
+    *,
+    feed_url: str | None,
+    feed_missing: FeedMissing | None,
+    connection: Connection | None,
+    can_store: bool,
+    connectable: bool = True,
 ) -> list[Block]:
-    """The Home's "Your calendar" section."""
+    """The Home's "Your calendar" section; `connectable` False: the feed alone (candidates)."""
     return [
         section("*Your calendar*"),
         *feed_blocks(feed_url, feed_missing),
-        *connection_blocks(connection, can_store=can_store),
+        *(connection_blocks(connection, can_store=can_store) if connectable else []),
     ]
 
 

@@ -23,14 +23,16 @@ from bot.wiring.services import Services
 
 def publish(client: WebClient, services: Services, user_id: str) -> None:
     now = services.clock.now()
-    calendar = calendar_section(services, user_id, now)
     recruiter = services.permissions.is_recruiter(user_id)
     if not recruiter:
         person = services.permissions.directory.person(user_id)
         if person is None or person.is_guest:
-            # Guests (candidates) get the plain explanation and their calendar, nothing else.
+            # Guests (candidates) get the plain explanation and their feed, nothing else: they are on
+            # no panel, so a connected calendar of theirs would never be written.
+            calendar = calendar_section(services, user_id, now, connectable=False)
             client.views_publish(user_id=user_id, view=home_view(is_recruiter=False, calendar=calendar).to_dict())
             return
+    calendar = calendar_section(services, user_id, now)
     with services.db.read() as session:
         upcoming = upcoming_for(session, services.kits, user_id, now)
         pending = pending_for(session, services.kits, user_id, now)
@@ -49,8 +51,9 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
     client.views_publish(user_id=user_id, view=view.to_dict())
 
 
-def calendar_section(services: Services, user_id: str, now: datetime) -> list[Block]:
-    """The person's feed link (made on first use) and their connected calendar, if any."""
+def calendar_section(services: Services, user_id: str, now: datetime, *, connectable: bool = True) -> list[Block]:
+    """The person's feed link (made on first use) and, for people who may be on a panel, their
+    connected calendar, if any."""
     vault, public_url = services.vault, services.settings.public_url
     missing: FeedMissing | None = None
     if not vault.feeds_ready:
@@ -63,6 +66,7 @@ def calendar_section(services: Services, user_id: str, now: datetime) -> list[Bl
         feed_missing=missing,
         connection=connection_info(services.db, user_id),
         can_store=vault.ready,
+        connectable=connectable,
     )
 
 

@@ -23,7 +23,7 @@ from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.invites import Invite
 from bot.wiring.db import Database
 from models.tables import AuditLog, CalendarConnection
-from tests.conftest import INTERVIEWER_1, INTERVIEWER_2, RunningApp, running_app
+from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RunningApp, running_app
 from tests.flows import all_text, new_view, views_opened
 
 SECRET_KEY = "connect-test-secret-key-0123456789abcdef"
@@ -143,6 +143,9 @@ def test_connect_from_the_home_checks_the_calendar_and_stores_the_password_encry
     assert PASSWORD not in json.dumps([a.model_dump(mode="json") for a in audit])
     # Another SECRET_KEY cannot read it: the owner must connect again.
     assert calendar_for(row, Vault("another-key"), app.services.settings.organizer_zone) is None
+    # A candidate (a guest) is on no panel: their Home offers the feed, not a calendar to connect.
+    guest = all_text(home(app, CANDIDATE))
+    assert "Your calendar" in guest and "Connect your calendar" not in guest
 
 
 def test_disconnect_and_reconnect_a_paused_calendar(keyed_app: RunningApp, checking: Radicale) -> None:

@@ -29,7 +29,15 @@ from bot.rules.calendar_plan import queue_person
 from bot.rules.message_kinds import CALENDAR_KINDS, Kind
 from bot.wiring.db import Database
 from models.tables import CalendarConnection, Interview, OutboxMessage
-from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, running_app
+from tests.conftest import (
+    CANDIDATE,
+    HIRING_MANAGER,
+    INTERVIEWER_1,
+    INTERVIEWER_2,
+    RECRUITER,
+    RunningApp,
+    running_app,
+)
 from tests.flows import (
     add_candidate,
     click_card,
@@ -351,3 +359,24 @@ def test_google_organizer_calendar_invites_the_panel_with_a_meet_link(
             assert gone["status"] == "cancelled"
             assert not google.invalid, google.invalid
             assert interview.id is not None
+
+
+def test_who_leaves_the_panel_gets_a_cancellation_and_their_event_goes(
+    calendar_app: RunningApp, radicale: Radicale
+) -> None:
+    app = calendar_app
+    url = connect(app, radicale, INTERVIEWER_1)
+    schedule(app)
+    send_all(app)
+    view = command_for_view(app, RECRUITER, "/interview", "reschedule casey")
+    values = schedule_values(stage=None, interviewers=[HIRING_MANAGER], date="2026-11-25")
+    assert not app.client.view_submission(RECRUITER, view, values).text
+    app.wait_idle()
+    send_all(app)
+    assert stored(radicale, url, INTERVIEWER_1.lower()) == []  # off the panel: out of their calendar
+    assert "is cancelled" in dms(app, INTERVIEWER_1)[-1] and "is cancelled" in dms(app, INTERVIEWER_2)[-1]
+    # The round goes on, but not for them: their invite is cancelled; the new member's is the new version.
+    for user, method in ((INTERVIEWER_2, "CANCEL"), (HIRING_MANAGER, "REQUEST")):
+        last = ics_files(app, user)[-1]
+        (event,) = last.walk("VEVENT")
+        assert (str(last["method"]), event["sequence"]) == (method, 1), user

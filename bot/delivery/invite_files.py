@@ -45,6 +45,9 @@ def with_invite(
     if not for_candidate and has_calendar(r, row.target):
         return rendered
     invite = candidate_invite(ctx) if for_candidate else interviewer_invite(ctx)
+    if not for_candidate and row.target not in ctx.panel:
+        # Taken off the panel of a round that goes on: for them, it is cancelled.
+        invite = replace(invite, cancelled=True)
     data = ics.one_invite(invite, tz=r.services.settings.organizer_zone, stamp=r.services.clock.now())
     name = ics.filename(invite)
     title = f"{'Cancelled' if invite.cancelled else 'Invite'}: {invite.title}"[:200]
