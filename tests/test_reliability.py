@@ -54,7 +54,7 @@ from tests.flows import (
 BIN = Path(sys.executable).parent / "interview-bot"
 FAR = datetime(2030, 1, 1, tzinfo=UTC)
 # Dispatchers killed mid-send (each run also has to start a process and wait out its leases).
-KILLS = 12
+KILLS = 8
 # Messages three dispatchers share out (enough that each takes part many times over).
 MANY = 1000
 

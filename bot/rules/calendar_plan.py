@@ -2,7 +2,7 @@
 scheduled, moved or cancelled, or its candidate purged (subscribed in bot/rules/lifecycle.py).
 
 Each write is an outbox row (kind `calendar_event`) for one calendar: `caldav:<user>` (a person's
-own calendar) or `google` (the Workspace organizer's calendar, whose event names the panel). A row
+own calendar) or `google:<round>` (the Workspace organizer's calendar, whose event names the panel). A row
 carries no content: it is sent as the round is at that moment, so it creates, moves or deletes the
 event, and a newer change supersedes the rows still waiting. Rows for one calendar are sent one at
 a time (the dispatcher's claim takes one per target), so an older write never lands after a newer one.
@@ -98,11 +98,17 @@ def _queue(session: Session, interview: Interview, targets: Iterable[str], now: 
         session.add(outbox_row(Kind.calendar_event, target, interview.candidate_id, interview.id, now, now, tag=tag))
 
 
-def round_targets(session: Session, people: Iterable[str]) -> list[str]:
+def google_target(interview: Interview) -> str:
+    # One target per round, not one for the whole organizer calendar: rows of one target go one at
+    # a time, which each round needs (its versions in order), and the organization does not.
+    return f"{GOOGLE}:{interview.id}"
+
+
+def round_targets(session: Session, interview: Interview, people: Iterable[str]) -> list[str]:
     """The calendars that hold a round's events for `people`: their own, and the organizer's."""
     people = list(people)
     mine = active_people(session, people)
-    return [caldav_target(u) for u in people if u in mine] + ([GOOGLE] if google_on(session) else [])
+    return [caldav_target(u) for u in people if u in mine] + ([google_target(interview)] if google_on(session) else [])
 
 
 def on_round_event(session: Session, event: RoundEvent) -> None:
@@ -110,7 +116,7 @@ def on_round_event(session: Session, event: RoundEvent) -> None:
     if event.what not in ("scheduled", "moved", "cancelled") or not is_meeting(ctx):
         return
     # Who left the panel has their event deleted by the same kind of row.
-    _queue(session, ctx.interview, round_targets(session, [*ctx.panel, *event.removed]), event.now)
+    _queue(session, ctx.interview, round_targets(session, ctx.interview, [*ctx.panel, *event.removed]), event.now)
 
 
 def forget_rounds(session: Session, contexts: Iterable[RoundContext], now: datetime) -> None:
@@ -120,7 +126,7 @@ def forget_rounds(session: Session, contexts: Iterable[RoundContext], now: datet
         if is_meeting(ctx):
             ctx.interview.sequence += 1  # a new version of the event: its removal
             session.add(ctx.interview)
-            _queue(session, ctx.interview, round_targets(session, ctx.panel), now)
+            _queue(session, ctx.interview, round_targets(session, ctx.interview, ctx.panel), now)
 
 
 def queue_person(session: Session, user_id: str, now: datetime) -> int:
