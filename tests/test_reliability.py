@@ -15,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select, update
 
 import bot.delivery.dispatcher as dispatcher_module
+from bot.calendars.secrets import Vault
 from bot.delivery.posting import METADATA_TYPE
+from bot.devtools.radicale import Radicale
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
 from bot.rules.message_kinds import Kind, outbox_row
@@ -27,7 +29,7 @@ from bot.rules.scheduling import schedule_round
 from bot.slack.client import dispatcher_client
 from bot.wiring.db import Database
 from bot.wiring.settings import SHIPPED_KITS
-from models.tables import Candidate, Interview, OutboxMessage, ProcessedEvent
+from models.tables import CalendarConnection, Candidate, Interview, OutboxMessage, ProcessedEvent, Role
 from tests.conftest import (
     BOT_TOKEN,
     CANDIDATE,
@@ -57,6 +59,7 @@ FAR = datetime(2030, 1, 1, tzinfo=UTC)
 KILLS = 8
 # Messages three dispatchers share out (enough that each takes part many times over).
 MANY = 1000
+CALENDAR_KEY = "reliability-calendar-key"
 
 
 def test_event_retries_take_effect_once(app: RunningApp) -> None:
@@ -150,6 +153,41 @@ def seed_messages(db: Database, slack: SlackStandIn, count: int, users: int = 50
         return list(session.exec(select(OutboxMessage.id).where(OutboxMessage.due_at < FAR)))
 
 
+def seed_calendar_rounds(db: Database, radicale: Radicale, rounds: int, people: int = 5) -> dict[str, str]:
+    """`rounds` more rounds whose interviewers have connected CalDAV calendars: one calendar row each
+    is due. Returns each person's calendar URL."""
+    kits = shipped_kits()
+    now = datetime.now(UTC)
+    urls = {f"U0CAL{i:04d}": "" for i in range(people)}
+    with db.transaction() as session:
+        for person in urls:
+            urls[person] = radicale.make_calendar(person.lower())
+            session.add(
+                CalendarConnection(
+                    user_id=person, provider="caldav", url=urls[person], username=person.lower(),
+                    secret=Vault(CALENDAR_KEY).encrypt("app-password"), connected_at=now,
+                )
+            )  # fmt: skip
+        session.flush()
+        role = session.exec(select(Role)).first()
+        assert role is not None
+        for n in range(rounds):
+            form = CandidateForm.parse({"name": f"Cal {n}", "email": f"cal{n}@example.org", "role_id": role.id})
+            candidate = create_candidate(session, kits, form, RECRUITER, now)
+            schedule_round(
+                session, kits, candidate_id=candidate.id or 0, stage_key="hiring-manager-technical",
+                interviewer_ids=[list(urls)[n % people]], starts_at=now + timedelta(days=30, hours=n),
+                duration_minutes=60, location=None, actor=RECRUITER, now=now,
+            )  # fmt: skip
+        # Of these rounds, only their calendar rows are due.
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.kind) != Kind.calendar_event, col(OutboxMessage.created_at) == now)
+            .values(due_at=FAR)
+        )
+    return urls
+
+
 def deliveries(slack: SlackStandIn) -> Counter[int]:
     """How many times Slack accepted each outbox message."""
     seen: Counter[int] = Counter()
@@ -234,7 +272,7 @@ def test_three_dispatchers_on_one_postgresql_deliver_each_message_once(
 
 @pytest.mark.slow
 def test_killed_dispatchers_lose_nothing_and_send_nothing_twice(
-    db: Database, slack: SlackStandIn, tmp_path: Path
+    db: Database, slack: SlackStandIn, tmp_path: Path, radicale: Radicale
 ) -> None:
     if db.is_sqlite:
         # Several dispatcher processes over one database, killed at random: PostgreSQL, as in
@@ -242,7 +280,9 @@ def test_killed_dispatchers_lose_nothing_and_send_nothing_twice(
         # same code, driven by the other dispatcher tests). Once keeps the suite under 5 minutes.
         pytest.skip("this test is about several processes on PostgreSQL")
     ids = seed_messages(db, slack, 400)
+    calendars = seed_calendar_rounds(db, radicale, 40)
     env = dispatch_env(db, slack, tmp_path)
+    env["SECRET_KEY"] = CALENDAR_KEY
     until = (FAR - timedelta(days=1)).isoformat()
     rng = random.Random(20261123)
     kills = 0
@@ -278,6 +318,10 @@ def test_killed_dispatchers_lose_nothing_and_send_nothing_twice(
     assert [i for i, n in delivered.items() if n > 1] == []
     with db.read() as session:
         assert set(session.exec(select(OutboxMessage.state).where(OutboxMessage.due_at < FAR))) == {"sent"}
+    # The calendars too: every round's event there, once (each person has 8 of the 40).
+    for person, url in calendars.items():
+        uids = [str(e.icalendar_component["uid"]) for e in radicale.calendar(url, person.lower()).events()]
+        assert len(uids) == len(set(uids)) == 8, person
 
 
 def claimed(db: Database) -> set[int]:
