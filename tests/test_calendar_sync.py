@@ -17,7 +17,6 @@ from icalendar import Calendar, Event
 from sqlmodel import select
 
 import bot.delivery.dispatcher as dispatcher_module
-from blocks.candidate import ADVANCE
 from bot.calendars.organizer import sync_organizer
 from bot.delivery import recording
 from bot.delivery.dispatcher import Dispatcher, PassResult, lanes
@@ -28,7 +27,7 @@ from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.calendar_plan import queue_person
 from bot.rules.message_kinds import CALENDAR_KINDS, Kind
 from bot.wiring.db import Database
-from models.tables import CalendarConnection, Interview, OutboxMessage
+from models.tables import CalendarConnection, OutboxMessage
 from tests.conftest import (
     CANDIDATE,
     HIRING_MANAGER,
@@ -39,19 +38,14 @@ from tests.conftest import (
     running_app,
 )
 from tests.flows import (
-    add_candidate,
-    click_card,
     command_for_view,
     dm_files,
     dms,
-    make_role,
-    reload,
-    schedule_round_via_card,
     schedule_values,
     unpaced_dispatcher,
-    wait_replies,
 )
 from tests.test_purge import click_purge
+from tests.test_rounds import scheduled as schedule
 
 SECRET = "calendar-test-secret-key"
 STARTS = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)  # 14:00 in New York, the recruiter's zone
@@ -68,20 +62,6 @@ def connect(app: RunningApp, radicale: Radicale, user_id: str, password: str = "
             )
         )  # fmt: skip
     return url
-
-
-def schedule(app: RunningApp, **values: object):  # type: ignore[no-untyped-def]
-
-    make_role(app)
-    candidate = add_candidate(app, slack_user=CANDIDATE)
-    click_card(app, RECRUITER, candidate, ADVANCE)
-    wait_replies(app, candidate, 2)
-    response = schedule_round_via_card(app, candidate, interviewers=[INTERVIEWER_1, INTERVIEWER_2], **values)
-    assert response.status_code == 200 and not response.text, response.text
-    wait_replies(app, candidate, 3)
-    with app.services.db.read() as session:
-        interview = session.exec(select(Interview)).one()
-    return reload(app, candidate), interview
 
 
 def send_all(app: RunningApp) -> None:
@@ -173,9 +153,7 @@ def test_a_round_lives_in_the_calendars_and_the_invites_follow_it(calendar_app: 
 
 
 def test_daylight_saving_a_round_at_ten_in_berlin_the_monday_after_the_change(
-    db,
-    slack,
-    radicale: Radicale,  # type: ignore[no-untyped-def]
+    db: Database, slack: SlackStandIn, radicale: Radicale
 ) -> None:
     with running_app(db, slack, secret_key=SECRET, calendar_timezone="Europe/Berlin") as app:
         app.clock.set(datetime(2026, 10, 20, 9, 0, tzinfo=UTC))
@@ -223,7 +201,8 @@ def test_a_calendar_that_is_down_delays_only_calendar_rows(
     finally:
         own.stop()
     with app.services.db.read() as session:
-        assert session.get(CalendarConnection, INTERVIEWER_1).failures == 0  # type: ignore[union-attr]
+        healthy = session.get(CalendarConnection, INTERVIEWER_1)
+    assert healthy is not None and healthy.failures == 0
 
 
 def test_a_revoked_password_pauses_the_calendar_and_its_owner_is_told_once(
