@@ -382,8 +382,8 @@ def audit_entries(session: Session, subject: str) -> list[AuditLog]:
 
 
 def _contexts(session: Session, kits: KitCatalog, ids: list[int]) -> list[RoundContext]:
-    """The rounds as loaded for their messages; one whose kit is gone cannot be told apart from a
-    review, and is left (nothing was written for it unless its kit was loaded then)."""
+    """The rounds with their kit and stage; a round whose kit is no longer loaded is left out, as
+    whether it was a meeting (with calendar events) cannot be told."""
     found = []
     for interview_id in ids:
         try:
