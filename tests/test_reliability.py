@@ -56,9 +56,9 @@ from tests.flows import (
 BIN = Path(sys.executable).parent / "interview-bot"
 FAR = datetime(2030, 1, 1, tzinfo=UTC)
 # Dispatchers killed mid-send (each run also has to start a process and wait out its leases).
-KILLS = 8
+KILLS = 6
 # Messages three dispatchers share out (enough that each takes part many times over).
-MANY = 1000
+MANY = 600
 CALENDAR_KEY = "reliability-calendar-key"
 
 
@@ -265,7 +265,9 @@ def test_three_dispatchers_on_one_postgresql_deliver_each_message_once(
     outputs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     sent = [int(out.split()[1].rstrip(",")) for out, _ in outputs]
-    assert sum(sent) == MANY and all(n > 0 for n in sent), sent  # all three took part
+    # All three took part. Their counts may add up to more than MANY: a row whose lease ran out
+    # while its post was on the way is found in Slack by the next claimer, which counts it too.
+    assert sum(sent) >= MANY and all(n > 0 for n in sent), sent
     delivered = deliveries(slack)
     assert len(delivered) == len(ids) and set(delivered.values()) == {1}
 
