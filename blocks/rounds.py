@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     DatePickerElement,
     InputBlock,
     NumberInputElement,
@@ -26,6 +27,10 @@ from blocks.common import clip, context, escape, section, slack_date, user, user
 from bot.rules.rounds import RoundContext
 from models.kit import Stage, StageKind, Variant
 from models.tables import InterviewKind
+
+# The schedule form's override: book the round over the panel's other meetings (bot/rules/clashes.py).
+ANYWAY = "anyway"
+ANYWAY_TEXT = "Book it anyway, even where someone on the panel has another interview then"
 
 REVIEW = "review_assign"
 TAKE_HOME = "take_home_send"
@@ -142,6 +147,12 @@ def schedule_modal(
                 max_length=500,
                 initial_value=(interview.interview.location if interview else None) or None,
             ),
+        ),
+        InputBlock(
+            block_id=ANYWAY,
+            label="Clashes",
+            optional=True,
+            element=CheckboxesElement(action_id="value", options=[Option(value="yes", text=ANYWAY_TEXT)]),
         ),
     ]
     meta = {"candidate_id": candidate_id, "tz": tz}

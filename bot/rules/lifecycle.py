@@ -45,14 +45,21 @@ def emit(session: Session, event: RoundEvent) -> None:
 
 
 def open_round(
-    session: Session, ctx: RoundContext, *, actor: str, now: datetime, recruiters: Collection[str] = ()
+    session: Session,
+    ctx: RoundContext,
+    *,
+    actor: str,
+    now: datetime,
+    recruiters: Collection[str] = (),
+    overbooked: tuple[str, ...] = (),
 ) -> RoundContext:
-    """Store a new round (`ctx.interview`, not yet stored) and its panel, and emit `scheduled`."""
+    """Store a new round (`ctx.interview`, not yet stored) and its panel, and emit `scheduled`.
+    `overbooked`: who it was booked over another meeting of (bot/rules/clashes.py)."""
     session.add(ctx.interview)
     session.flush()
     for user_id in ctx.panel:
         session.add(PanelMember(interview_id=ctx.interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
-    emit(session, RoundEvent("scheduled", ctx, actor, now, _recruiters(ctx, recruiters)))
+    emit(session, RoundEvent("scheduled", ctx, actor, now, _recruiters(ctx, recruiters), overbooked=overbooked))
     return ctx
 
 
@@ -67,6 +74,7 @@ def move_round(
     actor: str,
     now: datetime,
     recruiters: Collection[str] = (),
+    overbooked: tuple[str, ...] = (),
 ) -> RoundContext:
     """New time, length, place or panel for a scheduled round; emits `moved` with where it was."""
     interview = ctx.interview
@@ -90,7 +98,7 @@ def move_round(
         session,
         RoundEvent(
             "moved", moved, actor, now, _recruiters(ctx, recruiters),
-            old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_panel=old_panel,
+            old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_panel=old_panel, overbooked=overbooked,
         ),
     )  # fmt: skip
     return moved

@@ -31,6 +31,8 @@ class RoundEvent:
     why: str | None = None
     # Nothing in the candidate's thread (a purge: the thread is being cleaned up).
     quiet: bool = False
+    # scheduled, moved: panel members booked over another meeting of theirs (the recruiter's override).
+    overbooked: tuple[str, ...] = ()
 
     @property
     def added(self) -> list[str]:

@@ -37,4 +37,6 @@ def on_round_event(session: Session, event: RoundEvent) -> None:
         payload["old_panel"] = list(event.old_panel)
     if event.why:
         payload["why"] = event.why
+    if event.overbooked:
+        payload["overbooked"] = list(event.overbooked)
     note(session, candidate, payload, event.now)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.rules import lifecycle
 from bot.rules.candidates import get_candidate
+from bot.rules.clashes import check_panel
 from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.roles import USER_ID, kit_for
@@ -121,10 +122,11 @@ def schedule_round(
     now: datetime,
     variant: str | None = None,
     recruiters: Collection[str] = (),
+    anyway: bool = False,
 ) -> RoundContext:
     """A meeting for a stage: a scored round, or the kickoff of a take-home (briefed, not scored).
     `variant` is the form's `<stage key>:<variant key>` pick, if any; `recruiters` the RECRUITERS
-    list, for a role that names none."""
+    list, for a role that names none; `anyway`: book it even over the panel's other meetings."""
     candidate = get_candidate(session, candidate_id, lock=True)
     if candidate.status not in ("active", "on_hold"):
         raise UserError(f"{candidate.name} is {candidate.status}; reopen them before scheduling.", field="stage")
@@ -147,8 +149,9 @@ def schedule_round(
         scheduled_by=actor,
         created_at=now,
     )
+    overbooked = check_panel(session, panel, interview.starts_at, interview.ends_at, anyway=anyway)
     ctx = RoundContext(interview, candidate, role, kit, stage, panel)
-    return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters)
+    return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters, overbooked=overbooked)
 
 
 def active_at_stage(
@@ -231,6 +234,7 @@ def reschedule_round(
     actor: str,
     now: datetime,
     recruiters: Collection[str] = (),
+    anyway: bool = False,
 ) -> RoundContext:
     ctx = load_round(session, kits, interview_id, lock=True)
     interview = ctx.interview
@@ -240,6 +244,8 @@ def reschedule_round(
     _validate(ctx.candidate, ctx.kit, interview.stage_key, panel, starts_at, duration_minutes, now, interview.kind)
     if has_scorecards(session, interview_id):
         raise UserError("Scorecards are already in for this round; schedule a new round instead.", field="time")
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    overbooked = check_panel(session, panel, starts_at, ends_at, besides=interview_id, anyway=anyway)
     return lifecycle.move_round(
         session,
         ctx,
@@ -250,6 +256,7 @@ def reschedule_round(
         actor=actor,
         now=now,
         recruiters=recruiters,
+        overbooked=overbooked,
     )
 
 

@@ -5,20 +5,26 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, BoltContext
 from sqlmodel import Session
 
-from blocks.rounds import RESCHEDULE
+from blocks.rounds import ANYWAY, RESCHEDULE
 from bot.rules.candidates import get_candidate
+from bot.rules.clashes import Clash
 from bot.rules.errors import UserError
 from bot.rules.roles import require_role_recruiter
 from bot.rules.rounds import load_round
 from bot.rules.scheduling import assign_reviewers, local_to_utc, reschedule_round, schedule_round
 from bot.rules.take_home import send_take_home
+from bot.wiring.services import Services
 from handlers.context import services_of
 from handlers.views.forms import answer_form, form_values, submitted_once
 from models.tables import Candidate
+
+# Slack shows at most this much of a modal error.
+MAX_ERROR = 2000
 
 
 def stage_candidate(session: Session, meta: dict[str, Any]) -> Candidate:
@@ -44,6 +50,7 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
             minutes = int(values.get("duration") or 0)
         except ValueError:
             raise UserError("The duration must be a whole number of minutes.", field="duration") from None
+        anyway = bool(values.get(ANYWAY))
         with services.db.transaction() as session:
             submitted_once(session, view, services.clock.now())
             # A move is checked against the round's own candidate: the form's candidate id and
@@ -64,6 +71,7 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
                     actor=user_id,
                     now=services.clock.now(),
                     recruiters=services.permissions.recruiter_ids,
+                    anyway=anyway,
                 )
             else:
                 schedule_round(
@@ -79,9 +87,31 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
                     now=services.clock.now(),
                     variant=values.get("variant"),
                     recruiters=services.permissions.recruiter_ids,
+                    anyway=anyway,
                 )
 
-    answer_form(ack, view, "date", work)
+    def answered() -> None:
+        try:
+            work()
+        except Clash as clash:
+            # Modal errors are plain text: people by name, times in the recruiter's zone.
+            tz_name = str(json.loads(view.get("private_metadata") or "{}").get("tz") or "UTC")
+            raise UserError(clash_text(services, clash, tz_name), field="time") from None
+
+    answer_form(ack, view, "date", answered)
+
+
+def clash_text(services: Services, clash: Clash, tz_name: str) -> str:
+    try:
+        zone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    taken = "; ".join(
+        f"{services.display_name(b.user_id)} "
+        f"{b.starts_at.astimezone(zone):%a %d %b %H:%M}-{b.ends_at.astimezone(zone):%H:%M}"
+        for b in clash.booked[:5]
+    )
+    return (f'Already booked then: {taken}. Pick another time, or tick "Book it anyway" below.')[:MAX_ERROR]
 
 
 def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from blocks.candidate import card_blocks, card_text
-from blocks.common import section, to_dicts
+from blocks.common import context, section, to_dicts, users
 from blocks.messages import CANCELLED_BECAUSE
 from blocks.rounds import (
     cancelled_reply,
@@ -109,7 +109,12 @@ def _round_note(r: Rendering, payload: dict[str, Any]) -> tuple[str, list[Json]]
     build = builders.get(event)
     if build is None:
         return None
-    return f"{ctx.stage.name}: {event.replace('_', ' ')}", to_dicts(build())
+    built = build()
+    overbooked = [str(u) for u in payload.get("overbooked") or []]
+    if overbooked:
+        # The recruiter's override of a clash stays on record where the hiring team reads.
+        built.append(context(f":warning: Booked anyway over another interview of {users(overbooked)}."))
+    return f"{ctx.stage.name}: {event.replace('_', ' ')}", to_dicts(built)
 
 
 def next_step(r: Rendering, row: OutboxMessage) -> Rendered | None:
