@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[Database]:
+def open_database(settings: Settings) -> Iterator[Database]:
     from bot.wiring.db import Database
 
     db = Database(settings.database_url)
@@ -50,7 +50,7 @@ def _database(settings: Settings) -> Iterator[Database]:
         db.dispose()
 
 
-def _actor() -> str:
+def cli_actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
@@ -72,7 +72,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     password = _password(args.password_stdin)
-    with _database(settings) as db:
+    with open_database(settings) as db:
         row = connect_caldav(
             db,
             Vault(settings.secret_key, settings.slack_signing_secret),
@@ -80,7 +80,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
             args.caldav_url,
             args.username,
             password,
-            actor=_actor(),
+            actor=cli_actor(),
             now=datetime.now(UTC),
             tz=settings.organizer_zone,
         )
@@ -99,7 +99,7 @@ def _state(paused: bool, failures: int, last_error: str | None) -> str:
 def cmd_list(_args: argparse.Namespace) -> int:
     from bot.calendars.connections import connections
 
-    with _database(load_settings()) as db:
+    with open_database(load_settings()) as db:
         found = connections(db)
     if not found:
         print("no calendars connected: `interview-bot calendar connect U… --caldav-url URL --username NAME`")
@@ -115,8 +115,8 @@ def cmd_list(_args: argparse.Namespace) -> int:
 def cmd_disconnect(args: argparse.Namespace) -> int:
     from bot.calendars.connections import disconnect
 
-    with _database(load_settings()) as db:
-        done = disconnect(db, args.user, actor=_actor(), now=datetime.now(UTC))
+    with open_database(load_settings()) as db:
+        done = disconnect(db, args.user, actor=cli_actor(), now=datetime.now(UTC))
     if not done:
         raise UserError(f"{args.user} has no calendar connected; `interview-bot calendar list` shows who has.")
     print(f"disconnected {args.user}'s calendar (its password is deleted; events already written stay)")

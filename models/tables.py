@@ -291,3 +291,20 @@ class CalendarFeed(SQLModel, table=True):
     nonce: str = Field(max_length=64)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = time_field(default_factory=utcnow)
+
+
+class PersonRecord(SQLModel, table=True):
+    """What the bot keeps about a person to find them a time: their working hours (a spec, see
+    bot/rules/working_hours.py; none stored means the default) and their caps on interviews.
+    Their time zone and e-mail come from Slack when known."""
+
+    __tablename__ = "person"
+
+    user_id: str = Field(max_length=32, primary_key=True)
+    email: str | None = Field(default=None, max_length=254)
+    tz: str | None = Field(default=None, max_length=64)
+    hours: str | None = Field(default=None, max_length=500)
+    max_per_day: int | None = None
+    max_per_week: int | None = None
+    updated_by: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = time_field(default_factory=utcnow)
