@@ -53,6 +53,14 @@ T = TypeVar("T")
 # Threads of Bolt's lazy listeners in the app the tests run (ListenerPool).
 LISTENER_WORKERS = 5
 
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than cores. Much of the suite waits rather than computes (a real
+    30 s Slack outage, leases running out, dispatcher processes, calendar servers): a third worker
+    fills those waits (on 2 cores: 240 s instead of 297 s, measured on a fresh clone)."""
+    return (os.cpu_count() or 1) + 1
+
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
