@@ -176,6 +176,8 @@ class PurgeCleaner:
             outbox_id, candidate_id = _metadata(message)
             if outbox_id in job.keep:
                 continue  # a cancellation notice the purge sent them: it stays
+            if outbox_id is not None and candidate_id is None and outbox_id not in job.outbox_ids:
+                continue  # about no candidacy (the notice that they are none, sent since the purge)
             if job.user_still_candidate and not (
                 outbox_id in job.outbox_ids or candidate_id == job.summary.candidate_id
             ):
