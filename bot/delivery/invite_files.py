@@ -37,12 +37,19 @@ def has_calendar(r: Rendering, user_id: str) -> bool:
 
 
 def with_invite(
-    r: Rendering, row: OutboxMessage, rendered: Rendered | None, ctx: RoundContext, *, for_candidate: bool
+    r: Rendering,
+    row: OutboxMessage,
+    rendered: Rendered | None,
+    ctx: RoundContext,
+    *,
+    for_candidate: bool,
+    in_calendar: bool | None = None,
 ) -> Rendered | None:
-    """`rendered` with the round's `.ics` following it, where it should."""
+    """`rendered` with the round's `.ics` following it, where it should. `in_calendar`: whether a
+    connected calendar holds the round for the (interviewer) target, when the caller knows already."""
     if rendered is None or not is_meeting(ctx) or rendered.channel != row.target:
         return rendered
-    if not for_candidate and has_calendar(r, row.target):
+    if not for_candidate and (in_calendar if in_calendar is not None else has_calendar(r, row.target)):
         return rendered
     invite = candidate_invite(ctx) if for_candidate else interviewer_invite(ctx)
     if not for_candidate and row.target not in ctx.panel:

@@ -64,10 +64,10 @@ def panel_invite(r: Rendering, row: OutboxMessage) -> Rendered | None:
     if state is None or not state.scheduled or row.target not in state.ctx.panel:
         return None
     ctx = state.ctx
-    attached = not has_calendar(r, row.target)
+    in_calendar = has_calendar(r, row.target)
     text = f"Interview: {ctx.title} with {ctx.candidate.name}"
-    built = Rendered(row.target, text, to_dicts(panel_invite_message(ctx, attached=attached)))
-    return with_invite(r, row, built, ctx, for_candidate=False) if attached else built
+    built = Rendered(row.target, text, to_dicts(panel_invite_message(ctx, attached=not in_calendar)))
+    return with_invite(r, row, built, ctx, for_candidate=False, in_calendar=in_calendar)
 
 
 def briefing(r: Rendering, row: OutboxMessage) -> Rendered | None:
