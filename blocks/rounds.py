@@ -30,13 +30,19 @@ from models.tables import InterviewKind
 
 # The schedule form's override: book the round over the panel's other meetings (bot/rules/clashes.py).
 ANYWAY = "anyway"
-ANYWAY_TEXT = "Book it anyway, even where someone on the panel has another interview then"
+ANYWAY_TEXT = "Book it anyway, even where it does not suit someone on the panel"
 
 REVIEW = "review_assign"
 TAKE_HOME = "take_home_send"
 SCHEDULE = "interview_schedule"
 RESCHEDULE = "interview_reschedule"
 CANCEL = "interview_cancel"
+PANEL_PICKED = "panel_picked"
+
+
+def revised(block_id: str, revision: int) -> str:
+    """A block id that makes Slack show the block's new initial value (handlers read the base id)."""
+    return f"{block_id}~{revision}" if revision else block_id
 
 
 def stage_label(stage: Stage) -> str:
@@ -59,9 +65,14 @@ def schedule_modal(
     interview: RoundContext | None = None,
     local_start: datetime | None = None,
     variants: Mapping[str, Sequence[Variant]] | None = None,
+    panel: Sequence[str] | None = None,
+    suggestions: Sequence[Block] = (),
+    revision: int = 0,
 ) -> View:
     """A new round, or (with `interview`) the same form to move an existing one. A take-home
-    stage is offered as its kickoff meeting; `variants` are the exercise variants by stage key."""
+    stage is offered as its kickoff meeting; `variants` are the exercise variants by stage key.
+    `suggestions`: blocks/times.py's *Suggested time*, under the panel; `revision` counts the times
+    a suggestion filled in the date and time (Slack shows a new initial value only in a new block)."""
     moving = interview is not None
     blocks: list[Block] = [
         section(f"{'Move the round with' if moving else 'Schedule a round with'} *{escape(candidate_name)}*")
@@ -106,22 +117,25 @@ def schedule_modal(
         InputBlock(
             block_id="interviewers",
             label="Interviewers",
+            # Picking the panel asks for the times that suit it (handlers/actions/times.py).
+            dispatch_action=True,
             element=UserMultiSelectElement(
-                action_id="value",
+                action_id=PANEL_PICKED,
                 placeholder="Pick the panel",
-                initial_users=(interview.panel if interview else None) or None,
+                initial_users=list(panel or (interview.panel if interview else None) or []) or None,
                 max_selected_items=10,
             ),
         ),
+        *suggestions,
         InputBlock(
-            block_id="date",
+            block_id=revised("date", revision),
             label="Date",
             element=DatePickerElement(
                 action_id="value", initial_date=local_start.strftime("%Y-%m-%d") if local_start else None
             ),
         ),
         InputBlock(
-            block_id="time",
+            block_id=revised("time", revision),
             label=clip(f"Start time ({tz})", 2000),
             element=TimePickerElement(
                 action_id="value", initial_time=local_start.strftime("%H:%M") if local_start else None
@@ -155,7 +169,7 @@ def schedule_modal(
             element=CheckboxesElement(action_id="value", options=[Option(value="yes", text=ANYWAY_TEXT)]),
         ),
     ]
-    meta = {"candidate_id": candidate_id, "tz": tz}
+    meta: dict[str, object] = {"candidate_id": candidate_id, "tz": tz, "revision": revision}
     if interview is not None:
         meta["interview_id"] = interview.interview.id
     return View(

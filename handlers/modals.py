@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.models.blocks import Block
 
 from blocks.line import reply_modal
-from blocks.rounds import review_modal, schedule_modal, take_home_modal
+from blocks.rounds import default_duration, review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
+from blocks.times import suggestion_blocks
+from bot.rules.availability import limits_for, suggest, zone
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import stage_index
@@ -31,14 +36,43 @@ def for_recruiter(services: Services, candidate_id: int, user_id: str, verb: str
     return candidate, kit, kit.stages[stage_index(kit, candidate.stage_key)]
 
 
-def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
-    """A new round for the candidate, in the scheduler's own time zone (users.info)."""
+@dataclass(frozen=True)
+class Picked:
+    """What the schedule form holds so far, when it is rebuilt (a panel or a suggested time picked)."""
+
+    panel: Sequence[str]
+    minutes: int | None = None
+    stage_key: str | None = None
+    # A suggested time, to fill in the date and time with; `revision` re-keys those blocks.
+    fill: datetime | None = None
+    revision: int = 0
+
+
+def suggestions_for(
+    services: Services, kit: Kit, stage: Stage, picked: Picked | None, minutes: int, tz: str, besides: int | None
+) -> list[Block]:
+    """*Suggested time* for the panel picked so far (none yet: a line saying to pick one)."""
+    if picked is None or not picked.panel:
+        return suggestion_blocks(None, [], [], zone(tz), services.display_name, horizon_days=0)
+    limits = limits_for(kit, stage)
+    times = services.panel_times(picked.panel, limits)
+    with services.db.read() as session:
+        found = suggest(session, picked.panel, times, minutes, services.clock.now(), limits, besides=besides)
+    return suggestion_blocks(
+        found.slots, found.panel, found.silent, zone(tz), services.display_name, horizon_days=limits.horizon_days
+    )
+
+
+def schedule_view(services: Services, candidate_id: int, user_id: str, picked: Picked | None = None) -> dict[str, Any]:
+    """A new round for the candidate, in the scheduler's own time zone."""
     candidate, kit, _ = for_recruiter(services, candidate_id, user_id, "schedule interviews")
     stages = schedulable_stages(kit)
     if not stages:
         raise UserError(f"The kit {kit.title} has no interview stages to schedule.")
-    person = services.permissions.directory.person(user_id)
-    tz = person.tz if person else "UTC"
+    tz = services.zone_of(user_id)
+    stage_key = (picked.stage_key if picked else None) or candidate.stage_key
+    stage = next((s for s in stages if s.key == stage_key), stages[0])
+    minutes = (picked.minutes if picked else None) or default_duration(stage) or 60
     return schedule_modal(
         candidate_name=candidate.name,
         candidate_id=candidate_id,
@@ -46,6 +80,10 @@ def schedule_view(services: Services, candidate_id: int, user_id: str) -> dict[s
         current_stage=candidate.stage_key,
         tz=tz,
         variants={s.key: stage_variants(kit, s) for s in stages},
+        panel=picked.panel if picked else None,
+        suggestions=suggestions_for(services, kit, stage, picked, minutes, tz, None),
+        local_start=picked.fill.astimezone(zone(tz)) if picked and picked.fill else None,
+        revision=picked.revision if picked else 0,
     ).to_dict()
 
 
@@ -65,8 +103,7 @@ def take_home_view(services: Services, candidate_id: int, user_id: str) -> dict[
     candidate, _, stage = for_recruiter(services, candidate_id, user_id, "send take-homes")
     if stage.kind is not StageKind.take_home or stage.take_home is None:
         raise UserError(f"{candidate.name} is at {stage.name}, not a take-home stage.")
-    person = services.permissions.directory.person(user_id)
-    tz = person.tz if person else "UTC"
+    tz = services.zone_of(user_id)
     due = (services.clock.now() + timedelta(days=stage.take_home.due_days)).astimezone(zone(tz)).date()
     modal = take_home_modal(
         candidate_name=candidate.name,
@@ -79,23 +116,19 @@ def take_home_view(services: Services, candidate_id: int, user_id: str) -> dict[
     return modal.to_dict()
 
 
-def zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def reschedule_view(services: Services, interview_id: int, user_id: str) -> dict[str, Any]:
+def reschedule_view(
+    services: Services, interview_id: int, user_id: str, picked: Picked | None = None
+) -> dict[str, Any]:
+    """The schedule form for a round already booked, with times that suit its panel at once."""
     with services.db.read() as session:
         ctx = load_round(session, services.kits, interview_id)
         services.permissions.require_recruiter(user_id, "reschedule interviews", ctx.role.recruiter_ids)
-    person = services.permissions.directory.person(user_id)
-    tz = person.tz if person else "UTC"
-    try:
-        local = ctx.interview.starts_at.astimezone(ZoneInfo(tz))
-    except (KeyError, ValueError):
-        local = ctx.interview.starts_at
+    tz = services.zone_of(user_id)
+    local = ((picked.fill if picked else None) or ctx.interview.starts_at).astimezone(zone(tz))
+    minutes = (picked.minutes if picked else None) or int(
+        (ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60
+    )
+    picked = picked or Picked(panel=ctx.panel)
     return schedule_modal(
         candidate_name=ctx.candidate.name,
         candidate_id=ctx.candidate.id or 0,
@@ -104,6 +137,9 @@ def reschedule_view(services: Services, interview_id: int, user_id: str) -> dict
         tz=tz,
         interview=ctx,
         local_start=local,
+        panel=picked.panel,
+        suggestions=suggestions_for(services, ctx.kit, ctx.stage, picked, minutes, tz, ctx.interview.id),
+        revision=picked.revision,
     ).to_dict()
 
 

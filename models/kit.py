@@ -128,6 +128,17 @@ class Timings(Strict):
     reminder_after_hours: float = Field(default=24, gt=0, le=24 * 14)
 
 
+class Scheduling(Strict):
+    """How a round is fitted into the panel's week when finding a time (bot/rules/slots.py)."""
+
+    # Kept free before and after every round (a stage may set its own).
+    buffer_minutes: int = Field(default=10, ge=0, le=120)
+    # How far ahead, in the panel's working hours, the earliest time offered is.
+    notice_hours: float = Field(default=4, ge=0, le=24 * 10)
+    # How many of the panel's working days ahead times are offered.
+    horizon_days: int = Field(default=10, ge=1, le=60)
+
+
 class TakeHome(Strict):
     due_days: int = Field(gt=0, le=60)
     effort_hours: Line | None = candidate_facing(default=None)
@@ -150,6 +161,7 @@ class Stage(Strict):
     take_home: TakeHome | None = None
     checklist: list[Line] = []
     timings: Timings | None = None
+    buffer_minutes: int | None = Field(default=None, ge=0, le=120)
 
 
 class Kit(Strict):
@@ -162,6 +174,7 @@ class Kit(Strict):
     feedback_due_hours: int = Field(default=48, gt=0, le=24 * 30)
     response_promise_hours: int | None = candidate_facing(default=None, gt=0, le=24 * 30)
     timings: Timings = Timings()
+    scheduling: Scheduling = Scheduling()
     questions: list[Question] = []
     stages: Annotated[list[Stage], Field(min_length=1)]
 

@@ -119,8 +119,8 @@ def slack() -> Iterator[SlackStandIn]:
     standin.add_channel("C0GENERAL", "general")
     standin.add_user(RECRUITER, "rita", real_name="Rita Recruiter", email="rita@example.com")
     standin.add_user(HIRING_MANAGER, "hank", real_name="Hank Manager", email="hank@example.com")
-    standin.add_user(INTERVIEWER_1, "ines", real_name="Ines Interviewer", tz="Europe/Paris", tz_offset=3600)
-    standin.add_user(INTERVIEWER_2, "ivan", real_name="Ivan Interviewer", tz="Asia/Tokyo", tz_offset=32400)
+    standin.add_user(INTERVIEWER_1, "ines", real_name="Ines Interviewer", tz="America/Los_Angeles", tz_offset=-28800)
+    standin.add_user(INTERVIEWER_2, "ivan", real_name="Ivan Interviewer", tz="America/Sao_Paulo", tz_offset=-10800)
     standin.add_user(MEMBER, "mo", real_name="Mo Member")
     standin.add_user(CANDIDATE, "casey", real_name="Casey Candidate", is_restricted=True, email="casey@example.org")
     yield standin

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlmodel import select
@@ -279,3 +280,12 @@ def _file_share(message: dict[str, Any]) -> bool:
 def dm_files(app: RunningApp, user: str) -> list[bytes]:
     """The content of each file the bot shared into `user`'s DM, oldest first (`.ics` invites)."""
     return [f.content or b"" for f in app.slack.dm_files(user)]
+
+
+def working_day(app: RunningApp, days: int = 2) -> str:
+    """The date `days` from now in the recruiter's New York, or the Monday after if that is a weekend
+    (the panel's working hours are Monday to Friday)."""
+    day = (app.clock.now() + timedelta(days=days)).astimezone(ZoneInfo("America/New_York")).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.isoformat()

@@ -31,6 +31,7 @@ from blocks.scorecard import SUBMIT, ScorecardPage, paginate
 from bot.cli import main
 from bot.devtools.slack_requests import select_value, text_value
 from bot.devtools.slack_standin import SlackStandIn
+from bot.rules.people import set_schedule
 from bot.rules.pipeline import change_stage
 from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import Answer, submit_scorecard
@@ -786,6 +787,13 @@ def test_every_action_against_every_role(db: Database, slack: SlackStandIn, tmp_
         pages = paginate([kit.question(key) for key in kit.stage("panel").questions])
         assert len(pages) == 2, "the panel's scorecard must take two modal pages"
         world = World(app, role.id or 0, pages, tmp_path)
+        # This table is about who may do what, not about load: the panel takes any number of rounds.
+        with app.services.db.transaction() as session:
+            for person in (INTERVIEWER_1, PANELIST):
+                set_schedule(
+                    session, person, spec="mon-sun 00:00-24:00", max_per_day=20, max_per_week=60,
+                    actor=RECRUITER, now=app.clock.now(),
+                )  # fmt: skip
         # The other interviewer really is one: on a round of another candidate, not on the subjects'.
         world.round(world.candidate(), panel=[INTERVIEWER_2], started=True)
         problems = [p for name, action in ACTIONS.items() for p in run_row(world, name, action)]

@@ -102,3 +102,47 @@ def test_errors_name_the_problem_and_never_the_password(tmp_path: Path) -> None:
         server.stop()
     with pytest.raises(CalendarUnreachable):
         CalDavCalendar(url, "rosa", "s3cret-app-pw", timeout=2).put(invite())
+
+
+def test_busy_times_honour_busy_all_day_events_declined_invitations_exdates_and_moved_occurrences(
+    radicale: Radicale,
+) -> None:
+    url = radicale.make_calendar("nora")
+    cal = radicale.calendar(url, "nora")
+
+    def add(text: str) -> None:
+        cal.save_event(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\n{text}END:VCALENDAR\r\n")
+
+    def event(uid: str, lines: str) -> str:
+        return f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261001T000000Z\r\n{lines}END:VEVENT\r\n"
+
+    # Thursday 26 November: an all-day offsite marked busy.
+    add(event("offsite", "DTSTART;VALUE=DATE:20261126\r\nDTEND;VALUE=DATE:20261127\r\nTRANSP:OPAQUE\r\n"))
+    # Monday 23: an invitation Nora declined (free), and one she accepted (busy).
+    invite = "ORGANIZER:mailto:boss@example.org\r\nATTENDEE;PARTSTAT={}:mailto:Nora@Example.org\r\n"
+    add(event("no", f"DTSTART:20261123T100000Z\r\nDTEND:20261123T110000Z\r\n{invite.format('DECLINED')}"))
+    add(event("yes", f"DTSTART:20261123T120000Z\r\nDTEND:20261123T130000Z\r\n{invite.format('ACCEPTED')}"))
+    # A daily 15:00 UTC sync, Mon-Wed, not on Tuesday (EXDATE), and Wednesday's moved to 17:00.
+    add(
+        event("sync", "DTSTART:20261123T150000Z\r\nDTEND:20261123T153000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"
+              "EXDATE:20261124T150000Z\r\n")
+        + event("sync", "RECURRENCE-ID:20261125T150000Z\r\nDTSTART:20261125T170000Z\r\nDTEND:20261125T173000Z\r\n")
+    )  # fmt: skip
+    busy = CalDavCalendar(url, "nora", "x", email="nora@example.org").busy(
+        datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC)
+    )
+    assert [(b.starts_at.strftime("%a %H:%M"), b.ends_at.strftime("%a %H:%M")) for b in busy] == [
+        ("Mon 12:00", "Mon 13:00"),
+        ("Mon 15:00", "Mon 15:30"),
+        ("Wed 17:00", "Wed 17:30"),
+        ("Thu 00:00", "Fri 00:00"),
+    ]
+    # Without knowing whose calendar it is, a declined invitation cannot be told apart: it is busy.
+    assert (
+        len(
+            CalDavCalendar(url, "nora", "x").busy(
+                datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 24, tzinfo=UTC)
+            )
+        )
+        == 3
+    )

@@ -155,6 +155,9 @@ def test_a_round_lives_in_the_calendars_and_the_invites_follow_it(calendar_app: 
 def test_daylight_saving_a_round_at_ten_in_berlin_the_monday_after_the_change(
     db: Database, slack: SlackStandIn, radicale: Radicale
 ) -> None:
+    # The panel works in Berlin too: 10:00 there is inside their hours.
+    slack.add_user(INTERVIEWER_1, "ines", real_name="Ines Interviewer", tz="Europe/Berlin", tz_offset=3600)
+    slack.add_user(INTERVIEWER_2, "ivan", real_name="Ivan Interviewer", tz="Europe/Berlin", tz_offset=3600)
     with running_app(db, slack, secret_key=SECRET, calendar_timezone="Europe/Berlin") as app:
         app.clock.set(datetime(2026, 10, 20, 9, 0, tzinfo=UTC))
         url = connect(app, radicale, INTERVIEWER_1)

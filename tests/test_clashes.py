@@ -58,18 +58,18 @@ def test_a_clash_is_refused_naming_who_and_when_and_can_be_booked_anyway(app: Ru
     first = at_interview_stage(app, "anna@example.org")
     assert not submit(app, first, "14:00").text
     second = at_interview_stage(app, "bert@example.org")
-    refused = submit(app, second, "14:30").json()
+    refused = submit(app, second, "13:30").json()
     assert refused["response_action"] == "errors"
     # The recruiter is in New York: the clash is told in their time, people by name.
     error = refused["errors"]["time"]
-    assert "Ines Interviewer Wed 25 Nov 14:00-15:00" in error and "Ivan Interviewer" in error
+    assert "Ines Interviewer has another interview Wed 25 Nov 14:00-15:00" in error and "Ivan Interviewer" in error
     assert "Book it anyway" in error
     with app.services.db.read() as session:
         assert len(session.exec(select(Interview)).all()) == 1  # nothing half-written
-    # Back to back is no clash; ticking the box books over one.
-    assert not submit(app, second, "15:00").text
+    # A buffer's width apart is no clash; ticking the box books over one.
+    assert not submit(app, second, "12:45").text
     third = at_interview_stage(app, "cleo@example.org")
-    assert not submit(app, third, "14:30", ANYWAY).text
+    assert not submit(app, third, "13:30", ANYWAY).text
     wait_replies(app, third, 3)
     assert "Booked anyway over another interview of <@U0INTONE>, <@U0INTTWO>" in all_text(replies(app, third)[-1])
 

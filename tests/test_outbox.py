@@ -45,6 +45,7 @@ from tests.flows import (
     schedule_round_via_card,
     unpaced_dispatcher,
     wait_replies,
+    working_day,
 )
 from tests.test_reliability import deliveries
 from tests.test_rounds import ENDS, dms, scheduled
@@ -161,7 +162,7 @@ def test_no_interviewer_only_text_ever_reaches_a_candidate(db: Database, slack: 
             if stage.duration_minutes:
                 response = schedule_round_via_card(
                     app, candidate, stage=stage.key, interviewers=[INTERVIEWER_1, INTERVIEWER_2],
-                    date=(app.clock.now() + timedelta(days=2)).strftime("%Y-%m-%d"),
+                    date=working_day(app, 3),
                 )  # fmt: skip
                 assert not response.text, response.text
                 dispatcher.run_once(app.clock.now() + timedelta(days=3))

@@ -42,9 +42,18 @@ class CalDavCalendar:
     name = "caldav"
 
     def __init__(
-        self, url: str, username: str, password: str, *, tz: ZoneInfo | None = None, timeout: float = TIMEOUT
+        self,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        tz: ZoneInfo | None = None,
+        timeout: float = TIMEOUT,
+        email: str | None = None,
     ) -> None:
         self.url = url if url.endswith("/") else url + "/"
+        # The owner's address, to tell the invitations they declined (free) from the rest.
+        self.email = email
         self.tz = tz or ZoneInfo("UTC")
         # Plain HTTP only to this machine: a password never crosses a network in the clear.
         # The library's types are loose (sync and async in one); it is used as documented.
@@ -101,7 +110,7 @@ class CalDavCalendar:
             texts = [str(item.data) for item in found]
         except Exception as exc:
             raise _error(exc, self.url) from None
-        return busy_times(texts, starts_at, ends_at)
+        return busy_times(texts, starts_at, ends_at, owner=self.email)
 
     def get(self, uid: str) -> Calendar | None:
         """The stored object of `uid`, parsed (for tests and for reading back)."""
@@ -111,15 +120,18 @@ class CalDavCalendar:
             return None
 
 
-def busy_times(texts: list[str], starts_at: datetime, ends_at: datetime) -> list[Busy]:
-    """The busy spans of the VEVENTs in `texts` between the two times, recurrences expanded:
-    opaque events that are confirmed or tentative. Transparent (free) and cancelled events are
-    left out, as are all-day events unless they are marked busy."""
+def busy_times(texts: list[str], starts_at: datetime, ends_at: datetime, *, owner: str | None = None) -> list[Busy]:
+    """The busy spans of the VEVENTs in `texts` between the two times, recurrences expanded (EXDATE
+    and moved occurrences honoured): opaque events that are confirmed or tentative. Transparent
+    (free) and cancelled events are left out, as are all-day events unless they are marked busy,
+    and invitations the `owner` (their e-mail) declined."""
     spans: list[Busy] = []
     for text in texts:
         cal = Calendar.from_ical(text)
         for event in recurring_ical_events.of(cal).between(starts_at, ends_at):
             if str(event.get("STATUS", "CONFIRMED")).upper() == "CANCELLED":
+                continue
+            if owner and _declined(event, owner):
                 continue
             start: Any = event.decoded("DTSTART")
             all_day = not isinstance(start, datetime)
@@ -132,6 +144,15 @@ def busy_times(texts: list[str], starts_at: datetime, ends_at: datetime) -> list
             if finish > starts_at and begin < ends_at:
                 spans.append(Busy(max(begin, starts_at), min(finish, ends_at)))
     return sorted(spans, key=lambda b: (b.starts_at, b.ends_at))
+
+
+def _declined(event: Any, owner: str) -> bool:
+    attendees = event.get("ATTENDEE") or []
+    for attendee in attendees if isinstance(attendees, list) else [attendees]:
+        address = str(attendee).lower().removeprefix("mailto:")
+        if address == owner.lower() and str(attendee.params.get("PARTSTAT", "")).upper() == "DECLINED":
+            return True
+    return False
 
 
 def _aware(value: datetime | date) -> datetime:

@@ -196,7 +196,9 @@ def connection_info(db: Database, user_id: str) -> ConnectionInfo | None:
     return _info(row) if row is not None else None
 
 
-def calendar_for(row: CalendarConnection, vault: Vault, tz: ZoneInfo) -> CalDavCalendar | None:
+def calendar_for(
+    row: CalendarConnection, vault: Vault, tz: ZoneInfo, email: str | None = None
+) -> CalDavCalendar | None:
     """The calendar to write to, or None when it cannot be used as stored: not CalDAV, or its
     password encrypted with another SECRET_KEY (or none set now); its owner must connect again."""
     if row.provider != "caldav" or not row.secret:
@@ -207,4 +209,4 @@ def calendar_for(row: CalendarConnection, vault: Vault, tz: ZoneInfo) -> CalDavC
         return None
     if password is None:
         return None
-    return CalDavCalendar(row.url, row.username, password, tz=tz)
+    return CalDavCalendar(row.url, row.username, password, tz=tz, email=email)

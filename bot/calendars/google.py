@@ -13,8 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ SCOPE = "https://www.googleapis.com/auth/calendar"
 # api_endpoint replaces root and path together, and GOOGLE_API_URL gives the root only.
 SERVICE_PATH = "calendar/v3/"
 TIMEOUT = 10.0
+# freebusy.query limits: calendars per query, and the longest window.
+FREEBUSY_CALENDARS = 50
+FREEBUSY_SPAN = timedelta(days=90)
 # 403s that are quotas, not permissions: they pass.
 _RATE_LIMITS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 Json = dict[str, Any]
@@ -179,6 +182,46 @@ class GoogleCalendar:
         ]
         return sorted((b for b in spans if b.ends_at > b.starts_at), key=lambda b: (b.starts_at, b.ends_at))
 
+    def busy_of(
+        self, emails: Sequence[str], starts_at: datetime, ends_at: datetime
+    ) -> dict[str, list[Busy] | CalendarError]:
+        """People's busy times by their e-mail (domain-wide delegation reads their calendars):
+        freebusy.query takes at most 50 calendars and 90 days, so a bigger ask is split both ways.
+        A calendar Google cannot read is that person's error, not the whole answer's."""
+        out: dict[str, list[Busy] | CalendarError] = {}
+        people = list(dict.fromkeys(emails))
+        for first in range(0, len(people), FREEBUSY_CALENDARS):
+            batch = people[first : first + FREEBUSY_CALENDARS]
+            start = starts_at
+            while start < ends_at:
+                end = min(ends_at, start + FREEBUSY_SPAN)
+                query = {
+                    "timeMin": _rfc3339(start),
+                    "timeMax": _rfc3339(end),
+                    "timeZone": "UTC",
+                    "items": [{"id": email} for email in batch],
+                }
+                answer: Json = self._run(_freebusy_query(query))
+                calendars = answer.get("calendars") or {}
+                for email in batch:
+                    if isinstance(out.get(email), CalendarError):
+                        continue
+                    entry = calendars.get(email) or {}
+                    reasons = [str(e.get("reason", "")) for e in entry.get("errors") or []]
+                    if reasons:
+                        out[email] = CalendarUnreachable(
+                            f"Google could not read the busy times of {email} ({reasons[0]})."
+                        )
+                        continue
+                    found = out.setdefault(email, [])
+                    assert isinstance(found, list)
+                    found.extend(
+                        Busy(max(_instant(b["start"]), start), min(_instant(b["end"]), end))
+                        for b in entry.get("busy") or []
+                    )
+                start = end
+        return out
+
     # ------------------------------------------------------------------ the client
 
     def _body(self, invite: Invite) -> Json:
@@ -288,6 +331,10 @@ def _over(existing: Json, body: Json) -> Json:
         for a in body["attendees"]
     ]
     return body
+
+
+def _freebusy_query(query: Json) -> Callable[[Any], Any]:
+    return lambda api: api.freebusy().query(body=query)
 
 
 def _credentials(path: Path, organizer: str) -> Any:

@@ -19,7 +19,7 @@ def provider_for(settings: Settings, vault: Vault, connection: CalendarConnectio
     if connection.provider == "caldav":
         return calendar_for(connection, vault, settings.organizer_zone)
     if connection.provider == "google" and settings.google_calendar:
-        return _organizer(settings)
+        return google_organizer(settings)
     return None
 
 
@@ -27,7 +27,7 @@ _organizers: dict[tuple[object, ...], GoogleCalendar] = {}
 _organizers_lock = threading.Lock()
 
 
-def _organizer(settings: Settings) -> GoogleCalendar:
+def google_organizer(settings: Settings) -> GoogleCalendar:
     """One organizer calendar per process and settings: it holds the service account's access token
     (one token request an hour, not one per row) and a client per thread."""
     key = (

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from blocks.candidate import CHECKLIST
 from bot.delivery.dispatcher import Dispatcher
+from bot.devtools.form_actions import pick_suggestion
 from bot.devtools.slack_requests import (
     SignedSlackClient,
     answer_scorecard,
@@ -22,7 +22,6 @@ from bot.devtools.slack_requests import (
     number_value,
     select_value,
     text_value,
-    time_value,
     user_value,
     users_value,
 )
@@ -49,7 +48,7 @@ class Person:
 RECRUITER = Person("U0RITA", "Rita (recruiter)", "recruiter", "Europe/London", 0)
 MANAGER = Person("U0HANK", "Hank (hiring manager)", "hiring manager", "America/New_York", -18000)
 INES = Person("U0INES", "Ines (interviewer)", "interviewer", "Europe/Paris", 3600)
-IVAN = Person("U0IVAN", "Ivan (interviewer)", "interviewer", "Asia/Tokyo", 32400)
+IVAN = Person("U0IVAN", "Ivan (interviewer)", "interviewer", "Asia/Kolkata", 19800)
 CASEY = Person("U0CASEY", "Casey (candidate)", "candidate, a Slack guest", "America/Chicago", -21600, guest=True)
 CAST = (RECRUITER, MANAGER, INES, IVAN, CASEY)
 
@@ -90,6 +89,17 @@ class Loop:
         action()
         self.wait(lambda: len(self.slack.calls_to("views.open")) > before, what)
         return self.slack.open_views(person.id)[-1]
+
+    def suggested(self, view: dict[str, Any], panel: list[Person], ahead: timedelta) -> tuple[dict[str, Any], Any]:
+        """Rita picks the panel; the form offers the times that suit all of them (their hours in their
+        own zones, their rounds); she takes the first at least `ahead` from now."""
+        filled, held, option = pick_suggestion(
+            self.client, self.slack, RECRUITER.id, [p.id for p in panel], self.clock.now() + ahead
+        )
+        where = option.get("description", {}).get("text")
+        self.say(f"The form suggests times that suit everyone; Rita takes {option['text']['text']}"
+                 + (f" ({where})" if where else ""))  # fmt: skip
+        return filled, held
 
     def card_button(self, action_id: str) -> str:
         (card,) = [m for m in self.slack.messages(CHANNEL) if m["ts"] == self.thread_ts]
@@ -187,12 +197,11 @@ class Loop:
         self.say(f"Rita schedules the '{stage_name}' kickoff with Ines (briefed, not scored)")
         view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_schedule"), "the scheduling form")
         duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]["initial_value"]
-        day = (self.clock.now() + timedelta(days=1)).astimezone(ZoneInfo(RECRUITER.tz)).strftime("%Y-%m-%d")
+        view, held = self.suggested(view, [INES], timedelta(days=1))
         values = {
             "stage": select_value(stage_key),
             "interviewers": users_value([INES.id]),
-            "date": date_value(day),
-            "time": time_value("10:00"),
+            **held,
             "duration": number_value(duration),
             "location": text_value("https://meet.example.com/casey-kickoff"),
         }
@@ -267,12 +276,11 @@ class Loop:
         self.say(f"Rita schedules '{stage_name}' with Ines and Ivan")
         view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_schedule"), "the scheduling form")
         duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]["initial_value"]
-        day = (self.clock.now() + timedelta(days=2)).astimezone(ZoneInfo(RECRUITER.tz)).strftime("%Y-%m-%d")
+        view, held = self.suggested(view, [INES, IVAN], timedelta(days=2))
         values = {
             "stage": select_value(stage_key),
             "interviewers": users_value([INES.id, IVAN.id]),
-            "date": date_value(day),
-            "time": time_value("15:00"),
+            **held,
             "duration": number_value(duration),  # the kit's length for this stage
             "location": text_value("https://meet.example.com/casey"),
         }

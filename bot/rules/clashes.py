@@ -17,7 +17,10 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from bot.rules.availability import PanelTimes, not_free
 from bot.rules.errors import UserError
+from bot.rules.round_events import Overrides
+from bot.rules.slots import Limits, Reason
 from models.tables import Interview, InterviewKind, InterviewStatus, PanelMember
 
 # The advisory lock space of panel members (the dispatcher's claim lock is another number).
@@ -35,16 +38,17 @@ class Booked:
 
 
 class Clash(UserError):
-    """The new time overlaps meetings of people on the panel; the form says whose and offers the override."""
+    """The new time overlaps meetings of people on the panel, or breaks someone's hours, calendar,
+    caps or notice; the form says whose and why, and offers the override."""
 
-    def __init__(self, booked: Sequence[Booked]) -> None:
-        people = ", ".join(dict.fromkeys(f"<@{b.user_id}>" for b in booked))
+    def __init__(self, booked: Sequence[Booked], reasons: Sequence[Reason] = ()) -> None:
+        people = ", ".join(dict.fromkeys([f"<@{b.user_id}>" for b in booked] + [f"<@{r.user_id}>" for r in reasons]))
         super().__init__(
-            f"{people} already {'has' if len(booked) == 1 else 'have'} an interview then: pick another time, "
-            "or tick *Book it anyway*.",
+            f"{people} cannot meet then: pick another time, or tick *Book it anyway*.",
             field="time",
         )
         self.booked = tuple(booked)
+        self.reasons = tuple(reasons)
 
 
 def lock_panel(session: Session, panel: Collection[str]) -> None:
@@ -84,16 +88,31 @@ def booked_over(
 
 def check_panel(
     session: Session,
-    panel: Collection[str],
+    panel: Sequence[str],
     starts_at: datetime,
     ends_at: datetime,
     *,
     besides: int | None = None,
     anyway: bool = False,
-) -> tuple[str, ...]:
-    """Lock the panel and refuse a clash (raises Clash), unless `anyway`: then who was booked over."""
+    times: PanelTimes | None = None,
+    limits: Limits | None = None,
+    now: datetime | None = None,
+) -> Overrides:
+    """Lock the panel and refuse a clash (raises Clash), unless `anyway`: then what was overridden.
+    With `times` (what the form gathered: zones, calendars) the time must also suit everyone's
+    hours, calendar, caps and notice; without (the CLI, the demo), only the bot's own bookings count."""
     lock_panel(session, panel)
     booked = booked_over(session, panel, starts_at, ends_at, besides=besides)
-    if booked and not anyway:
-        raise Clash(booked)
-    return tuple(dict.fromkeys(b.user_id for b in booked))
+    reasons: list[Reason] = []
+    if times is not None and now is not None:
+        minutes = int((ends_at - starts_at).total_seconds() // 60)
+        overlapped = {b.user_id for b in booked}
+        # Another interview is already the reason for whoever has one then.
+        reasons = [
+            r
+            for r in not_free(session, panel, times, starts_at, minutes, now, limits or Limits(), besides=besides)
+            if not (r.why == "busy" and r.user_id in overlapped)
+        ]
+    if (booked or reasons) and not anyway:
+        raise Clash(booked, reasons)
+    return Overrides(tuple(dict.fromkeys(b.user_id for b in booked)), tuple((r.user_id, r.why) for r in reasons))

@@ -59,11 +59,16 @@ CANDIDATE = CommandSpec(
 INTERVIEW = CommandSpec(
     name="/interview",
     description="Schedule, move or cancel interview rounds",
-    usage_hint="schedule | reschedule | cancel <candidate>",
+    usage_hint="schedule | reschedule | cancel | times <candidate>",
     usages=(
         Usage("/interview schedule <candidate>", "pick the stage, panel, date, time and link", "recruiters"),
         Usage("/interview reschedule <candidate>", "move the next round; reminders move with it", "recruiters"),
         Usage("/interview cancel <candidate>", "cancel the next round; the panel and candidate are told", "recruiters"),
+        Usage(
+            "/interview times <candidate> [@interviewers]",
+            "the next free times for their next round, with its usual panel or the people named",
+            "recruiters",
+        ),
     ),
 )
 

@@ -18,7 +18,7 @@ from bot.rules import calendar_plan, message_plan, round_notes
 from bot.rules.assignments import received_at
 from bot.rules.kits import KitCatalog
 from bot.rules.roles import role_recruiters
-from bot.rules.round_events import RoundEvent
+from bot.rules.round_events import NO_OVERRIDES, Overrides, RoundEvent
 from bot.rules.rounds import RoundContext, load_round
 from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
 
@@ -51,15 +51,15 @@ def open_round(
     actor: str,
     now: datetime,
     recruiters: Collection[str] = (),
-    overbooked: tuple[str, ...] = (),
+    overrides: Overrides = NO_OVERRIDES,
 ) -> RoundContext:
     """Store a new round (`ctx.interview`, not yet stored) and its panel, and emit `scheduled`.
-    `overbooked`: who it was booked over another meeting of (bot/rules/clashes.py)."""
+    `overrides`: what the recruiter booked it over (bot/rules/clashes.py)."""
     session.add(ctx.interview)
     session.flush()
     for user_id in ctx.panel:
         session.add(PanelMember(interview_id=ctx.interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
-    emit(session, RoundEvent("scheduled", ctx, actor, now, _recruiters(ctx, recruiters), overbooked=overbooked))
+    emit(session, RoundEvent("scheduled", ctx, actor, now, _recruiters(ctx, recruiters), overrides=overrides))
     return ctx
 
 
@@ -74,7 +74,7 @@ def move_round(
     actor: str,
     now: datetime,
     recruiters: Collection[str] = (),
-    overbooked: tuple[str, ...] = (),
+    overrides: Overrides = NO_OVERRIDES,
 ) -> RoundContext:
     """New time, length, place or panel for a scheduled round; emits `moved` with where it was."""
     interview = ctx.interview
@@ -98,7 +98,7 @@ def move_round(
         session,
         RoundEvent(
             "moved", moved, actor, now, _recruiters(ctx, recruiters),
-            old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_panel=old_panel, overbooked=overbooked,
+            old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_panel=old_panel, overrides=overrides,
         ),
     )  # fmt: skip
     return moved

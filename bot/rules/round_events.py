@@ -15,6 +15,18 @@ What = Literal["scheduled", "moved", "cancelled", "received", "ended"]
 
 
 @dataclass(frozen=True)
+class Overrides:
+    """What a booking went over at the recruiter's word: whose other interviews, and which of the
+    other rules for whom (user, why: see bot/rules/slots.py)."""
+
+    booked: tuple[str, ...] = ()
+    reasons: tuple[tuple[str, str], ...] = ()
+
+
+NO_OVERRIDES = Overrides()
+
+
+@dataclass(frozen=True)
 class RoundEvent:
     what: What
     # The round as it is now (after the change).
@@ -31,8 +43,8 @@ class RoundEvent:
     why: str | None = None
     # Nothing in the candidate's thread (a purge: the thread is being cleaned up).
     quiet: bool = False
-    # scheduled, moved: panel members booked over another meeting of theirs (the recruiter's override).
-    overbooked: tuple[str, ...] = ()
+    # scheduled, moved: what the recruiter booked the round over (another interview, someone's hours...).
+    overrides: Overrides = NO_OVERRIDES
 
     @property
     def added(self) -> list[str]:

@@ -37,6 +37,8 @@ def on_round_event(session: Session, event: RoundEvent) -> None:
         payload["old_panel"] = list(event.old_panel)
     if event.why:
         payload["why"] = event.why
-    if event.overbooked:
-        payload["overbooked"] = list(event.overbooked)
+    if event.overrides.booked:
+        payload["overbooked"] = list(event.overrides.booked)
+    if event.overrides.reasons:
+        payload["overridden"] = [list(pair) for pair in event.overrides.reasons]
     note(session, candidate, payload, event.now)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from bot.rules import lifecycle
+from bot.rules.availability import PanelTimes, limits_for
 from bot.rules.candidates import get_candidate
 from bot.rules.clashes import check_panel
 from bot.rules.errors import NotFound, UserError
@@ -123,10 +124,12 @@ def schedule_round(
     variant: str | None = None,
     recruiters: Collection[str] = (),
     anyway: bool = False,
+    times: PanelTimes | None = None,
 ) -> RoundContext:
     """A meeting for a stage: a scored round, or the kickoff of a take-home (briefed, not scored).
     `variant` is the form's `<stage key>:<variant key>` pick, if any; `recruiters` the RECRUITERS
-    list, for a role that names none; `anyway`: book it even over the panel's other meetings."""
+    list, for a role that names none; `anyway`: book it even over the panel's other meetings; `times`:
+    the panel's zones and calendars, to hold the time to their hours, calendars and caps too."""
     candidate = get_candidate(session, candidate_id, lock=True)
     if candidate.status not in ("active", "on_hold"):
         raise UserError(f"{candidate.name} is {candidate.status}; reopen them before scheduling.", field="stage")
@@ -149,9 +152,12 @@ def schedule_round(
         scheduled_by=actor,
         created_at=now,
     )
-    overbooked = check_panel(session, panel, interview.starts_at, interview.ends_at, anyway=anyway)
+    overrides = check_panel(
+        session, panel, interview.starts_at, interview.ends_at,
+        anyway=anyway, times=times, limits=limits_for(kit, stage), now=now,
+    )  # fmt: skip
     ctx = RoundContext(interview, candidate, role, kit, stage, panel)
-    return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters, overbooked=overbooked)
+    return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters, overrides=overrides)
 
 
 def active_at_stage(
@@ -235,6 +241,7 @@ def reschedule_round(
     now: datetime,
     recruiters: Collection[str] = (),
     anyway: bool = False,
+    times: PanelTimes | None = None,
 ) -> RoundContext:
     ctx = load_round(session, kits, interview_id, lock=True)
     interview = ctx.interview
@@ -245,7 +252,10 @@ def reschedule_round(
     if has_scorecards(session, interview_id):
         raise UserError("Scorecards are already in for this round; schedule a new round instead.", field="time")
     ends_at = starts_at + timedelta(minutes=duration_minutes)
-    overbooked = check_panel(session, panel, starts_at, ends_at, besides=interview_id, anyway=anyway)
+    overrides = check_panel(
+        session, panel, starts_at, ends_at,
+        besides=interview_id, anyway=anyway, times=times, limits=limits_for(ctx.kit, ctx.stage), now=now,
+    )  # fmt: skip
     return lifecycle.move_round(
         session,
         ctx,
@@ -256,7 +266,7 @@ def reschedule_round(
         actor=actor,
         now=now,
         recruiters=recruiters,
-        overbooked=overbooked,
+        overrides=overrides,
     )
 
 

@@ -162,8 +162,10 @@ def _midnight(day: date, tz: ZoneInfo, plus: int = 0) -> datetime:
     return datetime.combine(day + timedelta(days=plus), datetime.min.time(), tzinfo=tz).astimezone(UTC)
 
 
-def _people(panel: Sequence[Availability], now: datetime, limits: Limits) -> list[_Person]:
-    until = now + timedelta(days=limits.horizon_days * 7 // 5 + 7)
+def _people(
+    panel: Sequence[Availability], now: datetime, limits: Limits, until: datetime | None = None
+) -> list[_Person]:
+    until = max(until or now, now + timedelta(days=limits.horizon_days * 7 // 5 + 7))
     return [_Person(who, now, limits, until) for who in panel]
 
 
@@ -192,6 +194,6 @@ def explain(
 ) -> list[Reason]:
     """Why a round at `starts_at` is not offered: one reason per panel member who stands in the
     way (the first rule they break, in the order the module lists them); [] when it would be."""
-    people = _people(panel, now, limits)
     end = starts_at + timedelta(minutes=minutes)
+    people = _people(panel, now, limits, end + timedelta(days=1))
     return [r for p in people if (r := p.reason(starts_at, end)) is not None]

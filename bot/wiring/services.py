@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from slack_sdk import WebClient
 
+from bot.calendars.freebusy import FreeBusy
 from bot.calendars.secrets import Vault
+from bot.rules.availability import PanelTimes, window
 from bot.rules.clock import Clock, SystemClock
 from bot.rules.kits import KitCatalog, load_kits
 from bot.rules.permissions import Permissions
+from bot.rules.slots import Limits
 from bot.slack.client import slack_client
 from bot.slack.directory import SlackDirectory
 from bot.wiring.db import Database
@@ -76,11 +81,30 @@ class Services:
         """Calendar passwords (SECRET_KEY) and feed links (SECRET_KEY, else the Slack signing secret)."""
         return Vault(self.settings.secret_key, self.settings.slack_signing_secret)
 
+    @cached_property
+    def freebusy(self) -> FreeBusy:
+        """The panel's calendars, asked in parallel and kept for a minute."""
+        return FreeBusy(self.settings, self.vault, self.db)
+
     def close(self) -> None:
         """At shutdown: reports already asked for are built and queued (the outbox sends them, now
         or after a restart), then the database connections are closed."""
         self.reports.shutdown(wait=True)
         self.db.dispose()
+
+    def panel_times(self, panel: Sequence[str], limits: Limits, around: datetime | None = None) -> PanelTimes:
+        """What the slot finder needs from outside the bot about a panel: their zones and what their
+        calendars say for the finder's window (stretched to `around`, a time typed in the form)."""
+        start, end = window(self.clock.now(), limits)
+        if around is not None:
+            start, end = min(start, around - timedelta(days=1)), max(end, around + timedelta(days=1))
+        zones = {user_id: self.zone_of(user_id) for user_id in panel}
+        found = self.freebusy.panel(list(panel), start, end)
+        return PanelTimes(zones=zones, busy=found.busy, silent=found.silent)
+
+    def zone_of(self, user_id: str) -> str:
+        person = self.permissions.directory.person(user_id)
+        return person.tz if person and person.tz else "UTC"
 
     def display_name(self, user_id: str) -> str:
         """A person's name for places Slack does not render mentions (charts, HTML); the ID when

@@ -21,9 +21,10 @@ from blocks.candidate import (
 )
 from blocks.line import LINE_REPLY
 from blocks.reports import REPORT_SEND
-from blocks.rounds import CANCEL
+from blocks.rounds import CANCEL, PANEL_PICKED
 from blocks.scorecard import SUBMIT
-from handlers.actions import calendar, checklist, line, purge, report, rounds, stage
+from blocks.times import SUGGESTED
+from handlers.actions import calendar, checklist, line, purge, report, rounds, stage, times
 from handlers.respond import open_view_later, tell_later
 
 
@@ -36,6 +37,8 @@ def register(app: App) -> None:
     app.action(TAKE_HOME_SEND)(ack=rounds.ack_only, lazy=[rounds.open_take_home])
     app.action(TAKE_HOME_RECEIVED)(ack=rounds.take_home_received, lazy=[tell_later])
     app.action(CANCEL)(ack=rounds.cancel, lazy=[tell_later])
+    for action_id in (PANEL_PICKED, SUGGESTED):
+        app.action(action_id)(ack=times.ack_only, lazy=[times.update_form])
     app.action(SUBMIT)(ack=rounds.open_scorecard, lazy=[open_view_later])
     app.action(PURGE)(ack=purge.purge, lazy=[purge.purged])
     app.action(CHECKLIST)(ack=checklist.tick_checklist, lazy=[tell_later])

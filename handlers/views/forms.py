@@ -39,7 +39,8 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
             kind = element.get("type")
             if expected.get(block_id, kind) != kind:
                 continue
-            values[block_id] = element_value(kind, element)
+            # A re-keyed block (blocks/rounds.py `revised`) answers for its base id.
+            values[block_id.split("~", 1)[0]] = element_value(kind, element)
     return values
 
 
@@ -85,8 +86,9 @@ def error_field(view: dict[str, Any], field: str | None, fallback: str) -> str:
     if not inputs:
         return field or fallback
     for candidate in (field, fallback):
-        if candidate in inputs:
-            return candidate
+        for block_id in inputs:
+            if candidate and block_id.split("~", 1)[0] == candidate:
+                return block_id
     return inputs[-1]
 
 

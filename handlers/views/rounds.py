@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack, BoltContext
 from sqlmodel import Session
 
 from blocks.rounds import ANYWAY, RESCHEDULE
+from blocks.times import reason_text
+from bot.rules.availability import zone
 from bot.rules.candidates import get_candidate
 from bot.rules.clashes import Clash
 from bot.rules.errors import UserError
 from bot.rules.roles import require_role_recruiter
 from bot.rules.rounds import load_round
 from bot.rules.scheduling import assign_reviewers, local_to_utc, reschedule_round, schedule_round
+from bot.rules.slots import Limits
 from bot.rules.take_home import send_take_home
 from bot.wiring.services import Services
 from handlers.context import services_of
@@ -51,6 +53,10 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
         except ValueError:
             raise UserError("The duration must be a whole number of minutes.", field="duration") from None
         anyway = bool(values.get(ANYWAY))
+        # Calendars are asked before the transaction (network); the bot's own bookings and the caps
+        # are checked inside it, after the panel's locks.
+        panel = [u for u in values.get("interviewers") or [] if isinstance(u, str)]
+        times = services.panel_times(panel, Limits(), around=starts_at) if panel else None
         with services.db.transaction() as session:
             submitted_once(session, view, services.clock.now())
             # A move is checked against the round's own candidate: the form's candidate id and
@@ -72,6 +78,7 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
                     now=services.clock.now(),
                     recruiters=services.permissions.recruiter_ids,
                     anyway=anyway,
+                    times=times,
                 )
             else:
                 schedule_round(
@@ -88,6 +95,7 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
                     variant=values.get("variant"),
                     recruiters=services.permissions.recruiter_ids,
                     anyway=anyway,
+                    times=times,
                 )
 
     def answered() -> None:
@@ -102,16 +110,16 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
 
 
 def clash_text(services: Services, clash: Clash, tz_name: str) -> str:
-    try:
-        zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    taken = "; ".join(
-        f"{services.display_name(b.user_id)} "
-        f"{b.starts_at.astimezone(zone):%a %d %b %H:%M}-{b.ends_at.astimezone(zone):%H:%M}"
+    """Who cannot meet then and why, by name, in the recruiter's zone."""
+    reader = zone(tz_name)
+    said = [
+        f"{services.display_name(b.user_id)} has another interview "
+        f"{b.starts_at.astimezone(reader):%a %d %b %H:%M}-{b.ends_at.astimezone(reader):%H:%M}"
         for b in clash.booked[:5]
-    )
-    return (f'Already booked then: {taken}. Pick another time, or tick "Book it anyway" below.')[:MAX_ERROR]
+    ]
+    zones = {r.user_id: zone(services.zone_of(r.user_id)) for r in clash.reasons if r.why == "outside_hours"}
+    said += [reason_text(r, services.display_name, zones, reader) for r in clash.reasons[:5]]
+    return (f'{"; ".join(said)}. Pick another time, or tick "Book it anyway" below.')[:MAX_ERROR]
 
 
 def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

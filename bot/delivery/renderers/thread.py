@@ -22,6 +22,7 @@ from blocks.rounds import (
     take_home_sent_reply,
 )
 from blocks.stage_change import candidate_stage_message, event_blocks, event_text, tick_text
+from blocks.times import overridden_line
 from bot.delivery.rendering import Json, Rendered, Rendering
 from bot.rules.pipeline import candidate_view
 from bot.rules.rounds import load_round
@@ -114,6 +115,9 @@ def _round_note(r: Rendering, payload: dict[str, Any]) -> tuple[str, list[Json]]
     if overbooked:
         # The recruiter's override of a clash stays on record where the hiring team reads.
         built.append(context(f":warning: Booked anyway over another interview of {users(overbooked)}."))
+    overridden = [(str(u), str(why)) for u, why in payload.get("overridden") or []]
+    if overridden:
+        built.append(context(overridden_line(overridden)))
     return f"{ctx.stage.name}: {event.replace('_', ' ')}", to_dicts(built)
 
 

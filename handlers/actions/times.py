@@ -1,0 +1,69 @@
+"""The schedule form, updated in place: picking the panel shows the times that suit it; picking one
+of those fills in the date and time."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks.rounds import RESCHEDULE
+from bot.rules.errors import UserError
+from bot.rules.scheduling import parse_panel
+from handlers.context import services_of
+from handlers.modals import Picked, reschedule_view, schedule_view
+from handlers.views.forms import form_values
+
+log = logging.getLogger("interview_bot.times")
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def picked_in(view: dict[str, Any], fill: datetime | None = None) -> Picked:
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = form_values(view)
+    try:
+        minutes = int(values.get("duration") or 0) or None
+    except ValueError:
+        minutes = None
+    try:
+        panel = parse_panel(values.get("interviewers") or [])
+    except UserError:
+        panel = []  # the form says what is wrong with it when submitted
+    revision = int(meta.get("revision") or 0) + (1 if fill else 0)
+    return Picked(panel, minutes, values.get("stage"), fill, revision)
+
+
+def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
+    """Rebuild the form with what it holds (Slack keeps typed values of unchanged blocks) and the
+    suggestions for its panel. A form changed meanwhile (hash conflict) is left to the next pick."""
+    services = services_of(context)
+    view = body["view"]
+    action = (body.get("actions") or [{}])[0]
+    fill = None
+    if action.get("type") == "static_select":
+        picked_value = (action.get("selected_option") or {}).get("value")
+        fill = datetime.strptime(picked_value, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC) if picked_value else None
+    picked = picked_in(view, fill)
+    meta = json.loads(view.get("private_metadata") or "{}")
+    user_id = body["user"]["id"]
+    try:
+        if view.get("callback_id") == RESCHEDULE:
+            rebuilt = reschedule_view(services, int(meta["interview_id"]), user_id, picked)
+        else:
+            rebuilt = schedule_view(services, int(meta["candidate_id"]), user_id, picked)
+    except UserError as exc:
+        log.info("schedule form not updated for %s: %s", user_id, exc.message)
+        return
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=rebuilt)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "hash_conflict":
+            raise
