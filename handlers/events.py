@@ -7,8 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.rules.commands import APP_HOME_OPENED
+from bot.rules.commands import APP_HOME_OPENED, USER_CHANGE
 from bot.rules.line import FILE_SHARE, relay_from_candidate, shared_files, tell_not_a_candidate
+from bot.rules.people import remember
 from handlers import home
 from handlers.context import services_of
 
@@ -16,6 +17,21 @@ from handlers.context import services_of
 def register(app: App) -> None:
     app.event(APP_HOME_OPENED)(ack=ack_event, lazy=[publish_home])
     app.event("message")(candidate_wrote)
+    app.event(USER_CHANGE)(profile_changed)
+
+
+def profile_changed(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    """A member's time zone or e-mail changed: stored for finding times (bots and unknowns skipped)."""
+    user = event.get("user")
+    if isinstance(user, dict) and isinstance(user.get("id"), str) and not user.get("is_bot"):
+        services = services_of(context)
+        email = (user.get("profile") or {}).get("email")
+        with services.db.transaction() as session:
+            remember(
+                session, user["id"], tz=str(user.get("tz") or "UTC"),
+                email=email if isinstance(email, str) else None, now=services.clock.now(),
+            )  # fmt: skip
+    ack()
 
 
 def ack_event(ack: Ack) -> None:

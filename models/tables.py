@@ -306,5 +306,7 @@ class PersonRecord(SQLModel, table=True):
     hours: str | None = Field(default=None, max_length=500)
     max_per_day: int | None = None
     max_per_week: int | None = None
+    # When `tz` and `email` were last read from Slack (users.info, or a user_change event).
+    refreshed_at: datetime | None = time_field(default=None, nullable=True)
     updated_by: str | None = Field(default=None, max_length=64)
     updated_at: datetime = time_field(default_factory=utcnow)

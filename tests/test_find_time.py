@@ -7,7 +7,7 @@ lists them, and a calendar that does not answer is named."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
@@ -17,7 +17,7 @@ from blocks.candidate import ADVANCE, SCHEDULE
 from blocks.times import SUGGESTED
 from bot.devtools import form_actions
 from bot.devtools.radicale import Radicale
-from models.tables import CalendarConnection, Interview
+from models.tables import CalendarConnection, Interview, PersonRecord
 from tests.conftest import INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp
 from tests.flows import (
     add_candidate,
@@ -188,3 +188,36 @@ def test_interview_times_lists_the_usual_panel_times_or_says_how_to_name_one(app
     app.slack.wait_for(lambda: len(app.slack.calls_to("chat.postEphemeral")) > before)
     named = all_text(app.slack.calls_to("chat.postEphemeral")[-1].args)
     assert "<@U0INTTWO>" in named and "<@U0INTONE>" not in named
+
+
+def test_zones_come_from_the_person_table_asked_of_slack_once_a_day_and_on_a_profile_change(
+    app: RunningApp,
+) -> None:
+    make_role(app)
+    app.services.permissions.directory.ttl = 0  # only the table may spare a users.info call
+
+    def asked(user: str) -> int:
+        return sum(1 for c in app.slack.calls_to("users.info") if c.args.get("user") == user)
+
+    app.services.zones_of([INTERVIEWER_1, INTERVIEWER_2])
+    before = asked(INTERVIEWER_1)
+    assert before >= 1
+    assert app.services.zones_of([INTERVIEWER_1, INTERVIEWER_2]) == {
+        INTERVIEWER_1: "America/Los_Angeles",
+        INTERVIEWER_2: "America/Sao_Paulo",
+    }
+    assert asked(INTERVIEWER_1) == before  # stored: Slack is not asked again that day
+    with app.services.db.read() as session:
+        stored = session.get(PersonRecord, INTERVIEWER_1)
+        assert stored is not None and stored.tz == "America/Los_Angeles"
+    # Ines moves to Lisbon: Slack says so in a user_change event, and the next form uses it.
+    profile = {"id": INTERVIEWER_1, "tz": "Europe/Lisbon", "profile": {"email": "ines@example.com"}}
+    assert app.client.event({"type": "user_change", "user": profile}).status_code == 200
+    assert app.services.zones_of([INTERVIEWER_1]) == {INTERVIEWER_1: "Europe/Lisbon"}
+    with app.services.db.read() as session:
+        moved = session.get(PersonRecord, INTERVIEWER_1)
+        assert moved is not None and moved.email == "ines@example.com"
+    # A day later Slack is asked again (and says Los Angeles: the stand-in was not told).
+    app.clock.advance(timedelta(days=1, minutes=1))
+    assert app.services.zones_of([INTERVIEWER_1]) == {INTERVIEWER_1: "America/Los_Angeles"}
+    assert asked(INTERVIEWER_1) == before + 1

@@ -88,7 +88,9 @@ COMMANDS: tuple[CommandSpec, ...] = (HIRING, CANDIDATE, INTERVIEW, SCORECARD)
 APP_HOME_OPENED = "app_home_opened"
 # Messages in the bot's DMs (event type `message`, channel_type `im`): a candidate writing to the team.
 MESSAGE_IM = "message.im"
-EVENTS: tuple[str, ...] = (APP_HOME_OPENED, MESSAGE_IM)
+# Someone's profile changed (their time zone, their e-mail): the person table follows at once.
+USER_CHANGE = "user_change"
+EVENTS: tuple[str, ...] = (APP_HOME_OPENED, MESSAGE_IM, USER_CHANGE)
 
 
 @dataclass(frozen=True)

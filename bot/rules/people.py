@@ -3,10 +3,11 @@ table); the defaults where nothing is set."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.rules.errors import UserError
 from bot.rules.roles import USER_ID
@@ -39,6 +40,40 @@ def schedule_of(session: Session, user_id: str) -> Schedule:
         max_per_week=(row.max_per_week if row is not None and row.max_per_week else None) or MAX_PER_WEEK,
         own_hours=hours is not None,
     )
+
+
+# A person's zone is read from Slack again after a day (a user_change event updates it at once).
+FRESH_FOR = timedelta(days=1)
+
+
+def remember(session: Session, user_id: str, *, tz: str | None, email: str | None, now: datetime) -> None:
+    """What Slack says of a person: their zone and e-mail (hours and caps stay as they are)."""
+    row = session.get(PersonRecord, user_id, with_for_update=True)
+    if row is None:
+        row = PersonRecord(user_id=user_id, updated_at=now)
+    elif row.tz == tz and row.email == email and row.refreshed_at and now - _utc(row.refreshed_at) < FRESH_FOR / 2:
+        return  # nothing new, and recent: no write
+    row.tz, row.email, row.refreshed_at = tz, email, now
+    session.add(row)
+    session.flush()
+
+
+def known_zones(session: Session, user_ids: Collection[str], now: datetime) -> tuple[dict[str, str], list[str]]:
+    """The zones stored for these people, and who must be asked of Slack (none stored, or stale)."""
+    rows = {r.user_id: r for r in session.exec(select(PersonRecord).where(col(PersonRecord.user_id).in_(user_ids)))}
+    zones: dict[str, str] = {}
+    stale: list[str] = []
+    for user_id in dict.fromkeys(user_ids):
+        row = rows.get(user_id)
+        if row is not None and row.tz:
+            zones[user_id] = row.tz
+        if row is None or not row.tz or row.refreshed_at is None or now - _utc(row.refreshed_at) >= FRESH_FOR:
+            stale.append(user_id)
+    return zones, stale
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def set_schedule(

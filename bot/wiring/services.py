@@ -10,13 +10,16 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 
 from bot.calendars.freebusy import FreeBusy
 from bot.calendars.secrets import Vault
 from bot.rules.availability import PanelTimes, window
 from bot.rules.clock import Clock, SystemClock
 from bot.rules.kits import KitCatalog, load_kits
-from bot.rules.permissions import Permissions
+from bot.rules.people import known_zones, remember
+from bot.rules.permissions import Permissions, Person
 from bot.rules.slots import Limits
 from bot.slack.client import slack_client
 from bot.slack.directory import SlackDirectory
@@ -29,6 +32,8 @@ log = logging.getLogger("interview_bot")
 # Reports are built one at a time: a burst of requests queues instead of competing for the CPU and
 # the database, and matplotlib (the charts) promises no thread safety, even with a figure per thread.
 REPORT_WORKERS = 1
+# A panel is ten people at most.
+LOOKUP_WORKERS = 5
 
 
 def report_pool() -> Executor:
@@ -98,13 +103,43 @@ class Services:
         start, end = window(self.clock.now(), limits)
         if around is not None:
             start, end = min(start, around - timedelta(days=1)), max(end, around + timedelta(days=1))
-        zones = {user_id: self.zone_of(user_id) for user_id in panel}
+        zones = self.zones_of(panel)
         found = self.freebusy.panel(list(panel), start, end)
         return PanelTimes(zones=zones, busy=found.busy, silent=found.silent)
 
     def zone_of(self, user_id: str) -> str:
-        person = self.permissions.directory.person(user_id)
-        return person.tz if person and person.tz else "UTC"
+        return self.zones_of([user_id])[user_id]
+
+    def zones_of(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """People's Slack time zones, from the `person` table: those not known yet, or a day old, are
+        asked of Slack (users.info, in parallel) and stored, with their e-mail."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            zones, stale = known_zones(session, user_ids, now)
+        if stale and self.settings.slack_bot_token:
+            for user_id, person in zip(stale, self.lookups.map(self._slack_person, stale), strict=True):
+                if person is None:
+                    continue
+                zones[user_id] = person.tz
+                try:
+                    with self.db.transaction() as session:
+                        remember(session, user_id, tz=person.tz, email=person.email, now=now)
+                except IntegrityError:
+                    pass  # another request stored them at the same moment
+        return {user_id: zones.get(user_id) or "UTC" for user_id in user_ids}
+
+    @cached_property
+    def lookups(self) -> ThreadPoolExecutor:
+        """Where a panel's Slack profiles are read at once (a form waits for them)."""
+        return ThreadPoolExecutor(max_workers=LOOKUP_WORKERS, thread_name_prefix="lookup")
+
+    def _slack_person(self, user_id: str) -> Person | None:
+        try:
+            return self.permissions.directory.person(user_id)
+        except SlackApiError as exc:
+            # The stored zone (if any) is used; the next form asks again.
+            log.warning("could not read %s from Slack (%s)", user_id, exc.response.get("error"))
+            return None
 
     def display_name(self, user_id: str) -> str:
         """A person's name for places Slack does not render mentions (charts, HTML); the ID when
