@@ -47,14 +47,19 @@ def home_view(
     pending: Sequence[PendingScorecard] = (),
     report: Summary | None = None,
     calendar: Sequence[Block] = (),
+    hours: Sequence[Block] = (),
 ) -> View:
     """`report`: the headline figures for recruiters and hiring managers (the roles they may see);
-    `calendar`: the person's "Your calendar" section (blocks/calendar.py)."""
+    `calendar`: the person's "Your calendar" section (blocks/calendar.py); `hours`: their working
+    hours (blocks/hours.py)."""
     blocks: list[Block] = [header("Interview coordinator")]
     blocks.extend(interviewer_blocks(upcoming, pending))
     if calendar:
         blocks.append(divider())
         blocks.extend(calendar)
+    if hours:
+        blocks.append(divider())
+        blocks.extend(hours)
     blocks.append(divider())
     if report is not None:
         blocks.extend(home_report_blocks(report))

@@ -11,11 +11,13 @@ from sqlmodel import Session
 
 from blocks.calendar import FeedMissing, calendar_blocks
 from blocks.home import home_view
+from blocks.hours import hours_section
 from bot.calendars.connections import connection_info
 from bot.calendars.feeds import feed_link
 from bot.reporting.home import Summary, home_summary
 from bot.reporting.reports import reportable_roles
 from bot.rules.errors import Forbidden
+from bot.rules.people import schedule_of
 from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
 from bot.rules.scorecards import pending_for, upcoming_for
 from bot.wiring.services import Services
@@ -33,7 +35,13 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
             client.views_publish(user_id=user_id, view=home_view(is_recruiter=False, calendar=calendar).to_dict())
             return
     calendar = calendar_section(services, user_id, now)
+    tz = services.zone_of(user_id)
     with services.db.read() as session:
+        schedule = schedule_of(session, user_id)
+        hours = hours_section(
+            spec=schedule.hours.spec(), own=schedule.own_hours, tz=tz,
+            max_per_day=schedule.max_per_day, max_per_week=schedule.max_per_week,
+        )  # fmt: skip
         upcoming = upcoming_for(session, services.kits, user_id, now)
         pending = pending_for(session, services.kits, user_id, now)
         boards = pipeline_boards(session, services.kits, now, names=False) if recruiter else []
@@ -47,6 +55,7 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
         pending=pending,
         report=report,
         calendar=calendar,
+        hours=hours,
     )
     client.views_publish(user_id=user_id, view=view.to_dict())
 

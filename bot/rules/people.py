@@ -3,7 +3,7 @@ table); the defaults where nothing is set."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.rules.errors import UserError
 from bot.rules.roles import USER_ID
-from bot.rules.working_hours import WorkingHours
+from bot.rules.working_hours import DAYS, EXAMPLE, WorkingHours
 from models.tables import PersonRecord
 
 MAX_PER_DAY = 3
@@ -111,3 +111,32 @@ def set_schedule(
     session.add(row)
     session.flush()
     return schedule_of(session, user_id)
+
+
+def day_ranges(hours: WorkingHours) -> list[str]:
+    """Each weekday's ranges as a person writes them, Monday first ('' for a day off)."""
+    out: list[str] = []
+    for day in DAYS:
+        one = WorkingHours(tuple(hours.days[n] if DAYS[n] == day else () for n in range(7)))
+        text = one.spec()
+        out.append(", ".join(text.split(" ", 1)[1].split()) if text != "none" else "")
+    return out
+
+
+def spec_from_days(days: Sequence[str]) -> str:
+    """A spec from one text per weekday, Monday first; raises UserError on the weekday at fault
+    (its field is the weekday's key, `mon`...)."""
+    parts = []
+    for day, text in zip(DAYS, days, strict=True):
+        ranges = " ".join(text.replace(",", " ").split())
+        if not ranges:
+            continue
+        try:
+            WorkingHours.parse(f"{day} {ranges}")
+        except UserError as exc:
+            day_example = "Write the day's ranges like `09:00-12:00, 13:00-17:00`."
+            raise UserError(exc.message.replace(f"Write them like `{EXAMPLE}`.", day_example), field=day) from None
+        parts.append(f"{day} {ranges}")
+    if not parts:
+        raise UserError("Give the hours of at least one day, like `09:00-17:00`.", field="mon")
+    return ", ".join(parts)

@@ -19,12 +19,13 @@ from blocks.candidate import (
     TAKE_HOME_RECEIVED,
     TAKE_HOME_SEND,
 )
+from blocks.hours import HOURS_EDIT
 from blocks.line import LINE_REPLY
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL, PANEL_PICKED
 from blocks.scorecard import SUBMIT
 from blocks.times import SUGGESTED
-from handlers.actions import calendar, checklist, line, purge, report, rounds, stage, times
+from handlers.actions import calendar, checklist, hours, line, purge, report, rounds, stage, times
 from handlers.respond import open_view_later, tell_later
 
 
@@ -48,3 +49,4 @@ def register(app: App) -> None:
     app.action(FEED_OPEN)(calendar.ack_only)
     app.action(CONNECT)(ack=calendar.open_connect, lazy=[open_view_later])
     app.action(DISCONNECT)(ack=calendar.disconnect_calendar, lazy=[calendar.republish])
+    app.action(HOURS_EDIT)(ack=hours.open_hours, lazy=[open_view_later])
