@@ -711,10 +711,19 @@ ACTIONS: dict[str, Action] = {
 
 
 def snapshot(db: Database) -> dict[str, list[str]]:
-    """Every row of every table (App Home event ids aside: opening a tab is recorded once, by design)."""
+    """Every row of every table (App Home event ids aside: opening a tab is recorded once, by design;
+    and the person table's copy of Slack profiles, read by any form or Home, refused or not)."""
     tables: dict[str, list[str]] = {}
     with db.engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
+            if table.name == "person":
+                rows = sorted(
+                    repr((r.user_id, r.hours, r.max_per_day, r.max_per_week))
+                    for r in conn.execute(table.select())
+                    if r.hours or r.max_per_day or r.max_per_week
+                )
+                tables[table.name] = rows
+                continue
             rows = sorted(repr(tuple(row)) for row in conn.execute(table.select()))
             if table.name == "processed_event":
                 rows = [r for r in rows if not r.startswith("('event:")]

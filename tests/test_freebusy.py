@@ -6,14 +6,11 @@ fail, and the Google stand-in."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from icalendar import Calendar, Event
 
@@ -21,6 +18,7 @@ from bot.calendars.freebusy import FreeBusy
 from bot.calendars.google import GoogleCalendar
 from bot.devtools.google_standin import GoogleStandIn
 from bot.devtools.radicale import Radicale
+from bot.devtools.slow_proxy import Proxy
 from bot.wiring.db import Database
 from models.tables import CalendarConnection, PersonRecord
 from tests.conftest import RunningApp
@@ -30,52 +28,6 @@ __all__ = ["calendar_app"]  # the fixture, shared
 
 MONDAY = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 WEEK = (MONDAY, MONDAY + timedelta(days=7))
-
-
-class Proxy:
-    """A CalDAV server's stand-in in front of Radicale: waits `delay` seconds, or answers 503 for
-    the next `failures` requests; counts what it is asked."""
-
-    def __init__(self, target: str) -> None:
-        self.target, self.delay, self.failures, self.requests = target.rstrip("/"), 0.0, 0, 0
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_: object) -> None:
-                pass
-
-            def handle_one(self) -> None:
-                proxy.requests += 1
-                time.sleep(proxy.delay)
-                if proxy.failures:
-                    proxy.failures -= 1
-                    self.send_response(503)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                keep = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                answer = httpx.request(self.command, proxy.target + self.path, headers=keep, content=body)
-                self.send_response(answer.status_code)
-                for name in ("Content-Type", "DAV", "ETag"):
-                    if name in answer.headers:
-                        self.send_header(name, answer.headers[name])
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_OPTIONS = handle_one
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

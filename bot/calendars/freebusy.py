@@ -58,10 +58,11 @@ class FreeBusy:
         timeout: float = 4.0,
         ttl: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        workers: int = WORKERS,
     ) -> None:
         self.settings, self.vault, self.db = settings, vault, db
         self.timeout, self.ttl, self.clock = timeout, ttl, clock
-        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="freebusy")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="freebusy")
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, datetime, datetime], tuple[float, list[Span]]] = {}
 
