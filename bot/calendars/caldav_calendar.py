@@ -106,7 +106,7 @@ class CalDavCalendar:
 
     def busy(self, starts_at: datetime, ends_at: datetime) -> list[Busy]:
         try:
-            found = self._calendar.search(start=starts_at, end=ends_at, event=True, expand=False)
+            found = self._calendar.search(start=starts_at, end=ends_at, event=True, expand=False, post_filter=False)
             texts = [str(item.data) for item in found]
         except Exception as exc:
             raise _error(exc, self.url) from None
