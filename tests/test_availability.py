@@ -4,6 +4,7 @@ booking transaction, the kit's limits, and the usual panel of a stage."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -160,3 +161,36 @@ def test_the_usual_panel_is_the_latest_round_of_the_stage_in_the_role(db: Databa
         role_id = get_candidate(session, ids[0]).role_id
         assert usual_panel(session, role_id, STAGE) == sorted([INTERVIEWER_1, INTERVIEWER_2])
         assert usual_panel(session, role_id, "offer") == []
+
+
+def test_two_recruiters_racing_for_an_interviewers_last_slot_of_the_day_get_one_booking(db: Database) -> None:
+    """Different, non-overlapping times: the cap is what is raced for, and the panel's lock holds it."""
+    ids = candidates(db, 2 * 4)
+    times = PanelTimes(zones=NY)
+    with db.transaction() as session:
+        set_schedule(session, INTERVIEWER_1, spec=None, max_per_day=1, max_per_week=None, actor=RECRUITER, now=NOW)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race(candidate_id: int, starts_at: datetime, ready: threading.Barrier) -> None:
+        ready.wait()
+        try:
+            book(db, candidate_id, starts_at, [INTERVIEWER_1], times=times)
+            outcome = "booked"
+        except Clash as refused:
+            outcome = "refused: " + ",".join(r.why for r in refused.reasons)
+        with lock:
+            outcomes.append(outcome)
+
+    for day in range(4):  # Tuesday to Friday, 10:00 and 14:00 in New York
+        morning = datetime(2026, 11, 24, 15, 0, tzinfo=UTC) + timedelta(days=day)
+        ready = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=race, args=(ids[2 * day + k], morning + timedelta(hours=4 * k), ready))
+            for k in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(outcomes) == ["booked"] * 4 + ["refused: day_cap"] * 4

@@ -72,7 +72,10 @@ class FreeBusy:
             for key in [k for k in self._cache if k[0] == user_id]:
                 del self._cache[key]
 
-    def panel(self, user_ids: Sequence[str], starts_at: datetime, ends_at: datetime) -> PanelBusy:
+    def panel(
+        self, user_ids: Sequence[str], starts_at: datetime, ends_at: datetime, *, timeout: float | None = None
+    ) -> PanelBusy:
+        """`timeout`: a shorter wait than the instance's (a form submission has Slack's 3 s)."""
         start, end = _days(starts_at, ends_at)
         busy: dict[str, list[Span]] = {}
         silent: list[str] = []
@@ -87,10 +90,11 @@ class FreeBusy:
                     wanted.append(user_id)
         jobs = self._jobs(wanted, start, end, silent)
         futures = {self._pool.submit(job): who for who, job in jobs.items()}
-        done, _ = wait(futures, timeout=self.timeout)
+        limit = self.timeout if timeout is None else min(timeout, self.timeout)
+        done, _ = wait(futures, timeout=limit)
         for future, who in futures.items():
             if future not in done:
-                log.info("calendar of %s did not answer within %.1f s", ",".join(who), self.timeout)
+                log.info("calendar of %s did not answer within %.1f s", ",".join(who), limit)
                 silent.extend(who)
                 continue
             try:

@@ -97,14 +97,17 @@ class Services:
         self.reports.shutdown(wait=True)
         self.db.dispose()
 
-    def panel_times(self, panel: Sequence[str], limits: Limits, around: datetime | None = None) -> PanelTimes:
+    def panel_times(
+        self, panel: Sequence[str], limits: Limits, around: datetime | None = None, timeout: float | None = None
+    ) -> PanelTimes:
         """What the slot finder needs from outside the bot about a panel: their zones and what their
-        calendars say for the finder's window (stretched to `around`, a time typed in the form)."""
+        calendars say for the finder's window (stretched to `around`, a time typed in the form);
+        `timeout`: the longest wait for a calendar."""
         start, end = window(self.clock.now(), limits)
         if around is not None:
             start, end = min(start, around - timedelta(days=1)), max(end, around + timedelta(days=1))
         zones = self.zones_of(panel)
-        found = self.freebusy.panel(list(panel), start, end)
+        found = self.freebusy.panel(list(panel), start, end, timeout=timeout)
         return PanelTimes(zones=zones, busy=found.busy, silent=found.silent)
 
     def zone_of(self, user_id: str) -> str:

@@ -40,6 +40,7 @@ def disconnect_calendar(ack: Ack, body: dict[str, Any], context: BoltContext) ->
     services = services_of(context)
     user_id = body["user"]["id"]
     disconnect(services.db, user_id, actor=user_id, now=services.clock.now())
+    services.freebusy.forget(user_id)
 
 
 def republish(client: WebClient, body: dict[str, Any], context: BoltContext) -> None:

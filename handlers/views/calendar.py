@@ -34,6 +34,7 @@ def connect(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltC
             now=services.clock.now(),
             tz=services.settings.organizer_zone,
         )
+        services.freebusy.forget(user_id)  # the next suggestions ask the new calendar
         context[CONNECTED] = True
 
     answer_form(ack, view, URL, work)

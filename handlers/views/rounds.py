@@ -27,6 +27,7 @@ from models.tables import Candidate
 
 # Slack shows at most this much of a modal error.
 MAX_ERROR = 2000
+SUBMIT_WAIT = 1.5
 
 
 def stage_candidate(session: Session, meta: dict[str, Any]) -> Candidate:
@@ -56,7 +57,9 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
         # Calendars are asked before the transaction (network); the bot's own bookings and the caps
         # are checked inside it, after the panel's locks.
         panel = [u for u in values.get("interviewers") or [] if isinstance(u, str)]
-        times = services.panel_times(panel, Limits(), around=starts_at) if panel else None
+        # Slack gives a submission 3 s: a calendar slower than SUBMIT_WAIT is left out (the form
+        # asked it a moment ago, when the panel was picked, so its answer is usually kept).
+        times = services.panel_times(panel, Limits(), around=starts_at, timeout=SUBMIT_WAIT) if panel else None
         with services.db.transaction() as session:
             submitted_once(session, view, services.clock.now())
             # A move is checked against the round's own candidate: the form's candidate id and
