@@ -30,7 +30,7 @@ from models.tables import InterviewKind
 
 # The schedule form's override: book the round over the panel's other meetings (bot/rules/clashes.py).
 ANYWAY = "anyway"
-ANYWAY_TEXT = "Book it anyway, even where it does not suit someone on the panel"
+ANYWAY_TEXT = "Schedule anyway, even where it does not suit someone on the panel"
 
 REVIEW = "review_assign"
 TAKE_HOME = "take_home_send"

@@ -141,7 +141,7 @@ def reason_text(reason: Reason, name: Names, zones: Mapping[str, ZoneInfo], read
 def overridden_line(overridden: Sequence[Sequence[str]]) -> str:
     """The thread's record of an override of the panel's hours, calendars, caps or notice."""
     said = "; ".join(f"{user(u)} {WHY.get(why, why)}" for u, why in overridden)
-    return f":warning: Booked anyway: {said}."
+    return f":warning: Scheduled anyway: {said}."
 
 
 def times_blocks(

@@ -1,5 +1,5 @@
 """No double booking: a round is not booked over the panel's other interviews unless the recruiter
-ticks *Book it anyway* (noted in the thread); two recruiters racing for one interviewer end with one
+ticks *Schedule anyway* (noted in the thread); two recruiters racing for one interviewer end with one
 booking and one refusal, on both databases."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def test_a_clash_is_refused_naming_who_and_when_and_can_be_booked_anyway(app: Ru
     # The recruiter is in New York: the clash is told in their time, people by name.
     error = refused["errors"]["time"]
     assert "Ines Interviewer has another interview Wed 25 Nov 14:00-15:00" in error and "Ivan Interviewer" in error
-    assert "Book it anyway" in error
+    assert "Schedule anyway" in error
     with app.services.db.read() as session:
         assert len(session.exec(select(Interview)).all()) == 1  # nothing half-written
     # A buffer's width apart is no clash; ticking the box books over one.
@@ -71,7 +71,7 @@ def test_a_clash_is_refused_naming_who_and_when_and_can_be_booked_anyway(app: Ru
     third = at_interview_stage(app, "cleo@example.org")
     assert not submit(app, third, "13:30", ANYWAY).text
     wait_replies(app, third, 3)
-    assert "Booked anyway over another interview of <@U0INTONE>, <@U0INTTWO>" in all_text(replies(app, third)[-1])
+    assert "Scheduled anyway over another interview of <@U0INTONE>, <@U0INTTWO>" in all_text(replies(app, third)[-1])
 
 
 def test_two_recruiters_racing_for_one_interviewer_get_one_booking(db: Database) -> None:

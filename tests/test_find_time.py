@@ -101,13 +101,13 @@ def test_a_typed_time_that_does_not_suit_someone_is_answered_and_can_be_overridd
     assert refused["response_action"] == "errors"
     error = refused["errors"]["time"]
     assert "Ines Interviewer is outside their working hours (America/Los_Angeles)" in error
-    assert "Book it anyway" in error
+    assert "Schedule anyway" in error
     with app.services.db.read() as session:
         assert session.exec(select(Interview)).all() == []
     values = {**schedule_values(interviewers=[INTERVIEWER_1], date="2026-11-25", time="08:00"), **ANYWAY}
     assert not app.client.view_submission(RECRUITER, view, values).text
     wait_replies(app, candidate, 3)
-    assert "Booked anyway: <@U0INTONE> is outside their working hours." in all_text(replies(app, candidate)[-1])
+    assert "Scheduled anyway: <@U0INTONE> is outside their working hours." in all_text(replies(app, candidate)[-1])
 
 
 def test_a_connected_calendar_blocks_its_busy_times_and_one_that_does_not_answer_is_named(

@@ -69,6 +69,8 @@ def test_calendars_are_asked_at_once_and_a_slow_one_is_named_not_waited_for(
     calendar_app: RunningApp, radicale: Radicale, proxies: list[Proxy]
 ) -> None:
     app = calendar_app
+    if not app.services.db.is_sqlite:
+        pytest.skip("about calendars, not the database: run on SQLite only")
     for n, proxy in enumerate(proxies):
         connect_via(app, radicale, proxy, f"U0SLOW{n}", 9 + n)
     clock = [0.0]
@@ -100,6 +102,8 @@ def test_a_failure_is_not_kept_and_a_paused_connection_is_silent(
     calendar_app: RunningApp, radicale: Radicale, proxies: list[Proxy]
 ) -> None:
     app = calendar_app
+    if not app.services.db.is_sqlite:
+        pytest.skip("about calendars, not the database: run on SQLite only")
     connect_via(app, radicale, proxies[0], "U0FLAKY", 9)
     connect_via(app, radicale, proxies[1], "U0PAUSED", 10)
     with app.services.db.transaction() as session:
@@ -143,6 +147,8 @@ def test_people_are_asked_through_google_by_their_slack_email(
     calendar_app: RunningApp, google: GoogleStandIn, tmp_path: Path
 ) -> None:
     app = calendar_app
+    if not app.services.db.is_sqlite:
+        pytest.skip("about calendars, not the database: run on SQLite only")
     google.add_calendar("ines@example.com")
     google.add_event("ines@example.com", MONDAY + timedelta(hours=14), MONDAY + timedelta(hours=15))
     settings = app.services.settings.model_copy(

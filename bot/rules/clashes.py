@@ -44,7 +44,7 @@ class Clash(UserError):
     def __init__(self, booked: Sequence[Booked], reasons: Sequence[Reason] = ()) -> None:
         people = ", ".join(dict.fromkeys([f"<@{b.user_id}>" for b in booked] + [f"<@{r.user_id}>" for r in reasons]))
         super().__init__(
-            f"{people} cannot meet then: pick another time, or tick *Book it anyway*.",
+            f"{people} cannot meet then: pick another time, or tick *Schedule anyway*.",
             field="time",
         )
         self.booked = tuple(booked)

@@ -122,7 +122,7 @@ def clash_text(services: Services, clash: Clash, tz_name: str) -> str:
     ]
     zones = {r.user_id: zone(services.zone_of(r.user_id)) for r in clash.reasons if r.why == "outside_hours"}
     said += [reason_text(r, services.display_name, zones, reader) for r in clash.reasons[:5]]
-    return (f'{"; ".join(said)}. Pick another time, or tick "Book it anyway" below.')[:MAX_ERROR]
+    return (f'{"; ".join(said)}. Pick another time, or tick "Schedule anyway" below.')[:MAX_ERROR]
 
 
 def review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

@@ -114,7 +114,7 @@ def _round_note(r: Rendering, payload: dict[str, Any]) -> tuple[str, list[Json]]
     overbooked = [str(u) for u in payload.get("overbooked") or []]
     if overbooked:
         # The recruiter's override of a clash stays on record where the hiring team reads.
-        built.append(context(f":warning: Booked anyway over another interview of {users(overbooked)}."))
+        built.append(context(f":warning: Scheduled anyway over another interview of {users(overbooked)}."))
     overridden = [(str(u), str(why)) for u, why in payload.get("overridden") or []]
     if overridden:
         built.append(context(overridden_line(overridden)))
