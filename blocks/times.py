@@ -26,7 +26,7 @@ WHY = {
     "busy": "is busy (a buffer is kept free either side of a round)",
     "day_cap": "has reached their interviews for the day",
     "week_cap": "has reached their interviews for the week",
-    "notice": "needs more notice (the earliest is a few working hours from now)",
+    "notice": "needs more notice",
     "horizon": "is further ahead than times are offered",
 }
 
@@ -134,7 +134,12 @@ def reason_text(reason: Reason, name: Names, zones: Mapping[str, ZoneInfo], read
     elif reason.why in ("day_cap", "week_cap") and reason.detail:
         text += f" ({reason.detail} booked)"
     elif reason.why == "outside_hours" and reason.user_id in zones:
-        text += f" ({zones[reason.user_id].key})"
+        text += (
+            f" ({reason.detail} in {zones[reason.user_id].key})" if reason.detail else f" ({zones[reason.user_id].key})"
+        )
+    elif reason.why == "notice" and reason.detail:
+        earliest = datetime.strptime(reason.detail, "%Y-%m-%dT%H:%MZ").replace(tzinfo=ZoneInfo("UTC"))
+        text = f"{name(reason.user_id)} needs more notice: the earliest is {earliest.astimezone(reader):%a %d %b %H:%M}"
     return text
 
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from blocks.times import reason_text
 from bot.rules.availability import PanelTimes, booked_spans, limits_for, not_free, suggest, usual_panel
 from bot.rules.candidates import CandidateForm, create_candidate, get_candidate
 from bot.rules.clashes import Clash
 from bot.rules.people import set_schedule
 from bot.rules.roles import add_role
 from bot.rules.scheduling import reschedule_round, schedule_round
-from bot.rules.slots import Limits
+from bot.rules.slots import Availability, Limits, explain
 from bot.wiring.db import Database
 from models.kit import Kit
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, shipped_kits
@@ -194,3 +196,18 @@ def test_two_recruiters_racing_for_an_interviewers_last_slot_of_the_day_get_one_
         for thread in threads:
             thread.join()
     assert sorted(outcomes) == ["booked"] * 4 + ["refused: day_cap"] * 4
+
+
+def test_reasons_read_in_the_readers_time_naming_the_persons_own_clock() -> None:
+    ines = Availability(INTERVIEWER_1, ZoneInfo("America/Los_Angeles"))
+    ny = ZoneInfo("America/New_York")
+    names = {INTERVIEWER_1: "Ines"}.__getitem__
+    zones = {INTERVIEWER_1: ines.tz}
+    # Wednesday 08:00 in New York is 05:00 for Ines.
+    [early] = explain([ines], datetime(2026, 11, 25, 13, 0, tzinfo=UTC), 60, NOW)
+    assert (
+        reason_text(early, names, zones, ny) == "Ines is outside their working hours (Wed 05:00 in America/Los_Angeles)"
+    )
+    # Monday 10:00 Los Angeles is within four working hours of Monday 09:00 UTC (01:00 there).
+    [soon] = explain([ines], datetime(2026, 11, 23, 18, 0, tzinfo=UTC), 60, NOW)
+    assert reason_text(soon, names, zones, ny) == "Ines needs more notice: the earliest is Mon 23 Nov 16:00"

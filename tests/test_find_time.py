@@ -100,7 +100,7 @@ def test_a_typed_time_that_does_not_suit_someone_is_answered_and_can_be_overridd
     ).json()
     assert refused["response_action"] == "errors"
     error = refused["errors"]["time"]
-    assert "Ines Interviewer is outside their working hours (America/Los_Angeles)" in error
+    assert "Ines Interviewer is outside their working hours (Wed 05:00 in America/Los_Angeles)" in error
     assert "Schedule anyway" in error
     with app.services.db.read() as session:
         assert session.exec(select(Interview)).all() == []

@@ -68,7 +68,8 @@ class Slot:
 class Reason:
     user_id: str
     why: Why
-    # For busy: the span in the way; for caps: how many they have; else empty.
+    # For busy: the span in the way (UTC); for caps: how many they have; outside hours: the time on
+    # their clock; notice: the earliest time they may be booked (UTC); else empty.
     detail: str = ""
 
 
@@ -108,7 +109,7 @@ class _Person:
         who, limits = self.who, self.limits
         at = bisect.bisect_right(self.work_ends, start)
         if at == len(self.working) or not (self.working[at][0] <= start and end <= self.working[at][1]):
-            return Reason(who.user_id, "outside_hours")
+            return Reason(who.user_id, "outside_hours", f"{start.astimezone(who.tz):%a %H:%M}")
         lo, hi = start - limits.buffer_before, end + limits.buffer_after
         at = bisect.bisect_right(self.busy_ends, lo)
         if at < len(self.busy) and self.busy[at][0] < hi:
@@ -120,7 +121,7 @@ class _Person:
         if self.per_week[local.isocalendar()[:2]] >= who.max_per_week:
             return Reason(who.user_id, "week_cap", str(self.per_week[local.isocalendar()[:2]]))
         if start < self.earliest:
-            return Reason(who.user_id, "notice")
+            return Reason(who.user_id, "notice", f"{self.earliest:%Y-%m-%dT%H:%MZ}")
         if start > self.latest:
             return Reason(who.user_id, "horizon")
         return None
