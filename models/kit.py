@@ -137,6 +137,11 @@ class Scheduling(Strict):
     notice_hours: float = Field(default=4, ge=0, le=24 * 10)
     # How many of the panel's working days ahead times are offered.
     horizon_days: int = Field(default=10, ge=1, le=60)
+    # Times offered to a candidate to pick from, spread over at least `offer_days` days, open for
+    # `offer_expiry_hours`.
+    offer_count: int = Field(default=6, ge=1, le=20)
+    offer_days: int = Field(default=3, ge=1, le=10)
+    offer_expiry_hours: int = Field(default=48, ge=1, le=24 * 14)
 
 
 class TakeHome(Strict):

@@ -310,3 +310,35 @@ class PersonRecord(SQLModel, table=True):
     refreshed_at: datetime | None = time_field(default=None, nullable=True)
     updated_by: str | None = Field(default=None, max_length=64)
     updated_at: datetime = time_field(default_factory=utcnow)
+
+
+class OfferStatus(StrEnum):
+    open = "open"
+    booked = "booked"
+    # The candidate said none of the times work (their note says what would).
+    declined = "declined"
+    expired = "expired"
+
+
+class Offer(SQLModel, table=True):
+    """Times offered to a candidate for one stage with one panel: they pick one (the round is booked
+    then), say none works, or let it expire. Answered once: a later click changes nothing."""
+
+    __tablename__ = "offer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    stage_key: str = Field(max_length=64)
+    panel: list[str] = Field(sa_type=JSON)
+    minutes: int
+    # The offered starts, UTC, as ISO text in time order.
+    times: list[str] = Field(sa_type=JSON)
+    location: str | None = Field(default=None, max_length=500)
+    status: str = Field(default=OfferStatus.open, max_length=16, index=True)
+    expires_at: datetime = time_field(index=True)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id")
+    # The candidate's own words when none of the times worked.
+    note: str | None = Field(default=None, sa_type=Text)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = time_field(default_factory=utcnow)
+    answered_at: datetime | None = time_field(default=None, nullable=True)

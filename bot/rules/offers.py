@@ -1,0 +1,209 @@
+"""Offering a candidate times to pick from: which times (the slot finder's, spread over days), the
+offer's life (open until picked, declined or expired: answered once), and booking a pick through
+the same path as a recruiter's booking, so it cannot double book.
+
+A pick is checked inside the booking transaction: the offer row is locked first (a double click
+or a replayed request books once), then the panel (bot/rules/clashes.py: two candidates picking
+the same interviewer's time at the same moment end with one booking; the other is told the time
+was just taken, with what is still free among the rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot.rules.availability import PanelTimes, not_free
+from bot.rules.candidates import get_candidate
+from bot.rules.clashes import Clash
+from bot.rules.errors import NotFound, UserError
+from bot.rules.kits import KitCatalog
+from bot.rules.roles import kit_for
+from bot.rules.rounds import RoundContext
+from bot.rules.scheduling import parse_panel, schedule_round
+from bot.rules.slots import Limits, Slot
+from models.kit import TIMED_STAGE_KINDS
+from models.tables import Offer, OfferStatus, Role
+
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def spread(slots: Sequence[Slot], count: int, days: int, tz: ZoneInfo) -> list[Slot]:
+    """`count` of the slots over at least `days` of the candidate's local days where the slots
+    allow: one from each of the first `days` days in turn (the earliest first), then the next day's
+    once those run out, so no single day takes them all."""
+    by_day = [list(group) for _, group in groupby(slots, key=lambda s: s.starts_at.astimezone(tz).date())]
+    used, rest = by_day[: max(days, 1)], by_day[max(days, 1) :]
+    chosen: list[Slot] = []
+    while len(chosen) < count:
+        taken = False
+        for day in used:
+            if day and len(chosen) < count:
+                chosen.append(day.pop(0))
+                taken = True
+        if not taken:
+            if not rest:
+                break
+            used.append(rest.pop(0))
+    return sorted(chosen, key=lambda s: s.starts_at)
+
+
+def make_offer(
+    session: Session,
+    kits: KitCatalog,
+    *,
+    candidate_id: int,
+    stage_key: str,
+    panel: list[str],
+    times: Sequence[datetime],
+    minutes: int,
+    location: str | None,
+    actor: str,
+    now: datetime,
+) -> Offer:
+    """Save an offer (one transaction with what announces it). Raises UserError naming the field."""
+    candidate = get_candidate(session, candidate_id, lock=True)
+    if candidate.status != "active":
+        raise UserError(f"{candidate.name} is {candidate.status}; reopen them before offering times.", field="stage")
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    kit = kit_for(kits, role)
+    try:
+        stage = kit.stage(stage_key)
+    except KeyError:
+        raise UserError(f"The kit has no stage '{stage_key}'.", field="stage") from None
+    if stage.kind not in TIMED_STAGE_KINDS:
+        raise UserError(f"{stage.name} is not a meeting: there is no time to offer.", field="stage")
+    people = parse_panel(panel)
+    if not people:
+        raise UserError("Pick at least one interviewer.", field="interviewers")
+    if candidate.slack_user_id and candidate.slack_user_id in people:
+        raise UserError(f"{candidate.name} cannot be on their own panel.", field="interviewers")
+    starts = sorted(set(times))
+    if not starts:
+        raise UserError("There is no time to offer: pick other interviewers, or a later week.", field="time")
+    if starts[0] <= now:
+        raise UserError("One of the times has already passed; offer new ones.", field="time")
+    if not 5 <= minutes <= 600:
+        raise UserError("The length must be between 5 and 600 minutes.", field="duration")
+    offer = Offer(
+        candidate_id=candidate_id,
+        stage_key=stage.key,
+        panel=people,
+        minutes=minutes,
+        times=[t.strftime(ISO) for t in starts],
+        location=(location or "").strip() or None,
+        expires_at=now + timedelta(hours=kit.scheduling.offer_expiry_hours),
+        created_by=actor[:64],
+        created_at=now,
+    )
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+class OfferClosed(UserError):
+    """The offer was already answered or has expired: nothing changes."""
+
+
+class TimeTaken(UserError):
+    """The picked time was just taken; `left`: the offer's times still free for the panel."""
+
+    def __init__(self, left: Sequence[datetime]) -> None:
+        more = "Pick another of the times." if left else "None of the offered times is free any more."
+        super().__init__(f"That time was just taken. {more}", field="time")
+        self.left = tuple(left)
+
+
+def offered(offer: Offer) -> list[datetime]:
+    return [datetime.strptime(t, ISO).replace(tzinfo=ZoneInfo("UTC")) for t in offer.times]
+
+
+def _open_offer(session: Session, offer_id: int, now: datetime) -> Offer:
+    offer = session.get(Offer, offer_id, with_for_update=True)
+    if offer is None:
+        raise NotFound("This offer no longer exists.")
+    if offer.status == OfferStatus.open and now >= offer.expires_at:
+        raise OfferClosed("These times have expired.")  # marked so by `expire_offers`
+    if offer.status != OfferStatus.open:
+        said = {
+            OfferStatus.booked: "A time was already picked from these.",
+            OfferStatus.declined: "You already said none of these times work.",
+            OfferStatus.expired: "These times have expired.",
+        }
+        raise OfferClosed(said.get(OfferStatus(offer.status), "This offer is closed."))
+    return offer
+
+
+def pick(
+    session: Session,
+    kits: KitCatalog,
+    offer_id: int,
+    starts_at: datetime,
+    *,
+    actor: str,
+    now: datetime,
+    times: PanelTimes | None = None,
+    recruiters: Collection[str] = (),
+) -> RoundContext:
+    """Book the picked time (the lifecycle's `scheduled`, as for a recruiter's booking). Raises
+    OfferClosed, or TimeTaken (the offer stays open, with what is left of its times)."""
+    offer = _open_offer(session, offer_id, now)
+    if starts_at not in offered(offer):
+        raise UserError("That time is not one of the offered times.", field="time")
+    if starts_at <= now:
+        raise TimeTaken(_still_free(session, offer, times, now))
+    try:
+        ctx = schedule_round(
+            session, kits, candidate_id=offer.candidate_id, stage_key=offer.stage_key,
+            interviewer_ids=list(offer.panel), starts_at=starts_at, duration_minutes=offer.minutes,
+            location=offer.location, actor=actor, now=now, recruiters=recruiters, times=times,
+        )  # fmt: skip
+    except Clash:
+        raise TimeTaken([t for t in _still_free(session, offer, times, now) if t != starts_at]) from None
+    offer.status, offer.interview_id, offer.answered_at = OfferStatus.booked, ctx.interview.id, now
+    session.add(offer)
+    session.flush()
+    return ctx
+
+
+def _still_free(session: Session, offer: Offer, times: PanelTimes | None, now: datetime) -> list[datetime]:
+    panel_times = times or PanelTimes()
+    return [
+        t
+        for t in offered(offer)
+        if t > now
+        and not not_free(session, offer.panel, panel_times, t, offer.minutes, now, Limits(notice=timedelta(0)))
+    ]
+
+
+def expire_offers(session: Session, now: datetime) -> list[Offer]:
+    """Close the open offers past their expiry (a scheduled job; the caller tells whom it must)."""
+    due = session.exec(
+        select(Offer)
+        .where(col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for offer in due:
+        offer.status, offer.answered_at = OfferStatus.expired, now
+        session.add(offer)
+    session.flush()
+    return list(due)
+
+
+def decline(session: Session, offer_id: int, note: str, *, now: datetime) -> Offer:
+    """None of the times work: the candidate's words are kept (and relayed by the caller)."""
+    text = note.strip()
+    if not text:
+        raise UserError("Say which days and times would work for you.", field="note")
+    if len(text) > 2000:
+        raise UserError("Keep it under 2,000 characters.", field="note")
+    offer = _open_offer(session, offer_id, now)
+    offer.status, offer.note, offer.answered_at = OfferStatus.declined, text, now
+    session.add(offer)
+    session.flush()
+    return offer
