@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from blocks.line import reply_modal
+from blocks.offers import offer_modal
 from blocks.rounds import default_duration, review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
 from blocks.times import suggestion_blocks
@@ -84,6 +85,22 @@ def schedule_view(services: Services, candidate_id: int, user_id: str, picked: P
         suggestions=suggestions_for(services, kit, stage, picked, minutes, tz, None),
         local_start=picked.fill.astimezone(zone(tz)) if picked and picked.fill else None,
         revision=picked.revision if picked else 0,
+    ).to_dict()
+
+
+def offer_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
+    """Offer the candidate times for a stage, to pick from in Slack."""
+    candidate, kit, _ = for_recruiter(services, candidate_id, user_id, "offer times")
+    stages = [s for s in schedulable_stages(kit) if s.kind is not StageKind.take_home]
+    if not stages:
+        raise UserError(f"The kit {kit.title} has no interview stages to offer times for.")
+    if not candidate.slack_user_id:
+        raise UserError(
+            f"{candidate.name} has no Slack user, so the times cannot reach them in Slack: add their Slack user "
+            "to the candidate, or schedule the round yourself."
+        )
+    return offer_modal(
+        candidate_name=candidate.name, candidate_id=candidate_id, stages=stages, current_stage=candidate.stage_key
     ).to_dict()
 
 

@@ -7,18 +7,32 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
+from blocks.candidate import ADVANCE
+from blocks.offers import OFFER_PICK
+from bot.devtools.slack_requests import select_value, text_value, users_value
 from bot.rules.availability import PanelTimes, suggest
 from bot.rules.offers import OfferClosed, TimeTaken, decline, expire_offers, make_offer, offered, pick, spread
 from bot.rules.people import set_schedule
 from bot.rules.slots import Limits
 from bot.wiring.db import Database
-from models.tables import Interview, Offer, OfferStatus
-from tests.conftest import INTERVIEWER_1, INTERVIEWER_2, RECRUITER, shipped_kits
+from models.tables import Candidate, Interview, Offer, OfferStatus
+from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, shipped_kits
+from tests.flows import (
+    add_candidate,
+    all_text,
+    click_card,
+    command_for_view,
+    dispatch,
+    make_role,
+    replies,
+    wait_replies,
+)
 from tests.test_availability import NOW, NY, STAGE, candidates
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -26,6 +40,10 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 def an_offer(db: Database, candidate_id: int, starts: list[datetime], panel: list[str] | None = None) -> int:
     with db.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        candidate.slack_user_id = candidate.slack_user_id or f"U0CAND{candidate_id:04d}"  # offers reach them in Slack
+        session.add(candidate)
         offer = make_offer(
             session, shipped_kits(), candidate_id=candidate_id, stage_key=STAGE,
             panel=panel or [INTERVIEWER_1], times=starts, minutes=60, location=None, actor=RECRUITER, now=NOW,
@@ -145,3 +163,63 @@ def test_two_candidates_racing_for_one_interviewers_time_get_one_booking_twenty_
     with db.read() as session:
         assert len(session.exec(select(Interview)).all()) == 20
         assert sorted(o.status for o in session.exec(select(Offer))) == ["booked"] * 20 + ["open"] * 20
+
+
+def offer_dm(app: RunningApp) -> dict[str, Any]:
+    dispatch(app)  # the offer is a DM of the outbox, sent by the dispatcher
+    app.slack.wait_for(lambda: any(_picks(m) for m in app.slack.dm_messages(CANDIDATE)))
+    return next(m for m in reversed(app.slack.dm_messages(CANDIDATE)) if _picks(m))
+
+
+def _picks(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        e
+        for b in message.get("blocks", [])
+        for e in b.get("elements", [])
+        if str(e.get("action_id", "")).startswith(OFFER_PICK)
+    ]
+
+
+def click(app: RunningApp, message: dict[str, Any], button: dict[str, Any], user: str = CANDIDATE) -> None:
+    dm = app.slack._dm_ids[CANDIDATE]  # the stand-in's DM channel with the candidate
+    response = app.client.block_action(
+        user, button["action_id"], button["value"], block_id="offer", channel_id=dm, message_ts=message["ts"]
+    )
+    assert response.status_code == 200, response.text
+    app.wait_idle()
+
+
+def test_the_candidate_picks_an_offered_time_in_slack_and_the_round_is_booked(app: RunningApp) -> None:
+    make_role(app)
+    candidate = add_candidate(app, slack_user=CANDIDATE)
+    click_card(app, RECRUITER, candidate, ADVANCE)
+    wait_replies(app, candidate, 2)
+    view = command_for_view(app, RECRUITER, "/interview", f"offer #{candidate.id}")
+    values = {"stage": select_value(STAGE), "interviewers": users_value([INTERVIEWER_1, INTERVIEWER_2]),
+              "location": text_value("https://meet.example.com/casey")}  # fmt: skip
+    assert not app.client.view_submission(RECRUITER, view, values).text
+    message = offer_dm(app)
+    buttons = _picks(message)
+    # Six times over three days, labelled in the candidate's zone (New York); nothing internal.
+    assert len(buttons) == 6
+    labels = [b["text"]["text"] for b in buttons]
+    assert labels[0] == "Tue 24 Nov, 12:00-13:00 (EST)"
+    assert len({label[:10] for label in labels}) == 3
+    assert "Interviewer" not in all_text(message)
+    wait_replies(app, candidate, 3)
+    assert "offered *Casey Candidate* 6 times" in all_text(replies(app, candidate)[-1])
+    click(app, message, buttons[0])
+    with app.services.db.read() as session:
+        booked = session.exec(select(Interview)).one()
+    assert booked.starts_at == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    updated = next(m for m in app.slack.dm_messages(CANDIDATE) if m["ts"] == message["ts"])
+    assert "Booked: your *Hiring manager technical" in all_text(updated)
+    wait_replies(app, candidate, 4)
+    assert "scheduled" in all_text(replies(app, candidate)[-1])
+    # A second click, on the same or another time: told, nothing more booked.
+    before = len(app.slack.dm_messages(CANDIDATE))
+    click(app, message, buttons[1])
+    app.slack.wait_for(lambda: len(app.slack.dm_messages(CANDIDATE)) > before)
+    assert "A time was already picked" in all_text(app.slack.dm_messages(CANDIDATE)[-1])
+    with app.services.db.read() as session:
+        assert len(session.exec(select(Interview)).all()) == 1

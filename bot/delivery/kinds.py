@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.delivery.renderers import calendar, line, rounds, thread
+from bot.delivery.renderers import calendar, line, offers, rounds, thread
 from bot.delivery.renderers.dead_letter import dead_letter
 from bot.delivery.renderers.debrief import debrief
 from bot.delivery.renderers.promise import promise
@@ -56,4 +56,5 @@ RENDERERS = _one_each(
     (Kind.panel_invite, rounds.panel_invite),
     (Kind.calendar_event, calendar.calendar_event),
     (Kind.calendar_paused, calendar.calendar_paused),
+    (Kind.offer, offers.offer),
 )

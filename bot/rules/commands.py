@@ -59,7 +59,7 @@ CANDIDATE = CommandSpec(
 INTERVIEW = CommandSpec(
     name="/interview",
     description="Schedule, move or cancel interview rounds",
-    usage_hint="schedule | reschedule | cancel | times <candidate>",
+    usage_hint="schedule | reschedule | cancel | times | offer <candidate>",
     usages=(
         Usage("/interview schedule <candidate>", "pick the stage, panel, date, time and link", "recruiters"),
         Usage("/interview reschedule <candidate>", "move the next round; reminders move with it", "recruiters"),
@@ -67,6 +67,11 @@ INTERVIEW = CommandSpec(
         Usage(
             "/interview times <candidate> [@interviewers]",
             "the next free times for their next round, with its usual panel or the people named",
+            "recruiters",
+        ),
+        Usage(
+            "/interview offer <candidate>",
+            "offer the candidate times that suit the panel, to pick from in Slack",
             "recruiters",
         ),
     ),

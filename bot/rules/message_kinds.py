@@ -99,6 +99,8 @@ class Kind(StrEnum):
     # A round's event in one connected calendar (bot/rules/calendar_plan.py), written as the round is
     # when the row is sent: created, moved or deleted. Sent by the calendar lane, apart from Slack.
     calendar_event = "calendar_event", "calendar event", Fact.calendar
+    # To the candidate: times to pick from for a stage (bot/rules/offers.py), one button each.
+    offer = "offer", "times offered", Fact.in_process
     # To the owner of a connected calendar that kept failing: how to reconnect it (once per pause).
     calendar_paused = "calendar_paused", "calendar paused notice"
 

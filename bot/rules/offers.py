@@ -22,10 +22,12 @@ from bot.rules.candidates import get_candidate
 from bot.rules.clashes import Clash
 from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog
+from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.roles import kit_for
 from bot.rules.rounds import RoundContext
 from bot.rules.scheduling import parse_panel, schedule_round
 from bot.rules.slots import Limits, Slot
+from bot.rules.thread_notes import note
 from models.kit import TIMED_STAGE_KINDS
 from models.tables import Offer, OfferStatus, Role
 
@@ -101,8 +103,17 @@ def make_offer(
         created_by=actor[:64],
         created_at=now,
     )
+    if not candidate.slack_user_id:
+        raise UserError(
+            f"{candidate.name} has no Slack user, so the times cannot reach them in Slack: add their Slack "
+            "user to the candidate, or pick the time yourself.",
+            field="interviewers",
+        )
     session.add(offer)
     session.flush()
+    session.add(outbox_row(Kind.offer, candidate.slack_user_id, candidate_id, None, now, now,
+                           tag=f"offer{offer.id}", payload={"offer": offer.id}))  # fmt: skip
+    note(session, candidate, {"note": "offer", "offer": offer.id, "actor": actor}, now)
     return offer
 
 

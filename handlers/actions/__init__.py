@@ -4,6 +4,8 @@ run in the lazy half."""
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt import App
 
 from blocks.calendar import CONNECT, DISCONNECT, FEED_NEW, FEED_OPEN
@@ -21,11 +23,12 @@ from blocks.candidate import (
 )
 from blocks.hours import HOURS_EDIT
 from blocks.line import LINE_REPLY
+from blocks.offers import OFFER_PICK
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL, PANEL_PICKED
 from blocks.scorecard import SUBMIT
 from blocks.times import SUGGESTED
-from handlers.actions import calendar, checklist, hours, line, purge, report, rounds, stage, times
+from handlers.actions import calendar, checklist, hours, line, offers, purge, report, rounds, stage, times
 from handlers.respond import open_view_later, tell_later
 
 
@@ -50,3 +53,4 @@ def register(app: App) -> None:
     app.action(CONNECT)(ack=calendar.open_connect, lazy=[open_view_later])
     app.action(DISCONNECT)(ack=calendar.disconnect_calendar, lazy=[calendar.republish])
     app.action(HOURS_EDIT)(ack=hours.open_hours, lazy=[open_view_later])
+    app.action(re.compile(rf"^{OFFER_PICK}:\d+$"))(ack=offers.ack_only, lazy=[offers.picked])

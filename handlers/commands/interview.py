@@ -23,12 +23,12 @@ from bot.rules.scheduling import parse_panel, upcoming_round
 from bot.wiring.services import Services
 from handlers.commands.lookup import candidate_for, subcommand
 from handlers.context import services_of
-from handlers.modals import reschedule_view, schedule_view
+from handlers.modals import offer_view, reschedule_view, schedule_view
 from handlers.respond import catch_for_later, guarded, open_view_later, tell
 from models.kit import TIMED_STAGE_KINDS
 from models.tables import Role
 
-SUBCOMMANDS = ("schedule", "reschedule", "cancel", "times")
+SUBCOMMANDS = ("schedule", "reschedule", "cancel", "times", "offer")
 # Slack writes a mention in a command's text as <@U123> or <@U123|name>.
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -51,7 +51,8 @@ def interview(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         return
     named = MENTION.findall(rest)
     query = MENTION.sub(" ", rest).strip() if sub == "times" else rest
-    verb = "find times for interviews" if sub == "times" else f"{sub} interviews"
+    verbs = {"times": "find times for interviews", "offer": "offer times"}
+    verb = verbs.get(sub, f"{sub} interviews")
     with services.db.read() as session:
         match = candidate_for(services, session, query, user_id, verb, ack)
         if match is None:
@@ -59,6 +60,10 @@ def interview(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         found, _ = match
         if sub == "times":
             context["times"] = {"candidate": found.id, "panel": named}
+            ack()
+            return
+        if sub == "offer":
+            context["offer"] = found.id
             ack()
             return
         if sub == "schedule":
@@ -84,6 +89,8 @@ def open_round_view(client: WebClient, context: BoltContext, body: dict[str, Any
             context["open_view"] = schedule_view(services, context["schedule"], user_id)
         elif context.get("reschedule"):
             context["open_view"] = reschedule_view(services, context["reschedule"], user_id)
+        elif context.get("offer"):
+            context["open_view"] = offer_view(services, context["offer"], user_id)
         elif context.get("times"):
             asked = context["times"]
             blocks = free_times(services, int(asked["candidate"]), list(asked["panel"]), user_id)

@@ -8,9 +8,10 @@ from blocks.calendar import CONNECT_VIEW
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
 from blocks.hours import HOURS_VIEW
 from blocks.line import LINE_REPLY_VIEW
+from blocks.offers import OFFER_VIEW
 from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE, TAKE_HOME
 from blocks.scorecard import CALLBACK as SCORECARD
-from handlers.views import calendar, candidate, hours, line, rounds, scorecard
+from handlers.views import calendar, candidate, hours, line, offers, rounds, scorecard
 
 
 def register(app: App) -> None:
@@ -24,3 +25,4 @@ def register(app: App) -> None:
     app.view(LINE_REPLY_VIEW)(line.reply)
     app.view(CONNECT_VIEW)(ack=calendar.connect, lazy=[calendar.connected])
     app.view(HOURS_VIEW)(ack=hours.save, lazy=[hours.saved])
+    app.view(OFFER_VIEW)(offers.offer_times)

@@ -23,6 +23,7 @@ from blocks.rounds import (
 )
 from blocks.stage_change import candidate_stage_message, event_blocks, event_text, tick_text
 from blocks.times import overridden_line
+from bot.delivery.renderers.offers import offer_note
 from bot.delivery.rendering import Json, Rendered, Rendering
 from bot.rules.pipeline import candidate_view
 from bot.rules.rounds import load_round
@@ -60,7 +61,12 @@ def thread_note(r: Rendering, row: OutboxMessage) -> Rendered | None:
     if not (candidate.channel_id and candidate.thread_ts):
         raise NoThreadYet(f"candidate #{candidate.id}'s card is not posted yet")
     payload = row.payload or {}
-    built = _round_note(r, payload) if payload.get("note") == "round" else _stage_note(r, candidate, payload)
+    if payload.get("note") == "round":
+        built = _round_note(r, payload)
+    elif payload.get("note") == "offer":
+        built = offer_note(r, payload)
+    else:
+        built = _stage_note(r, candidate, payload)
     if built is None:
         return None
     text, blocks = built

@@ -1,0 +1,67 @@
+"""A candidate picks one of the times offered to them: booked through the recruiters' path, and
+their message becomes the confirmation (or, if someone took the time a moment before, the times
+still free)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from blocks.common import to_dicts
+from blocks.offers import booked_blocks, offer_blocks
+from bot.rules.availability import limits_for, zone
+from bot.rules.errors import UserError
+from bot.rules.offers import OfferClosed, TimeTaken, pick
+from bot.rules.roles import kit_for
+from handlers.context import services_of
+from handlers.respond import tell
+from handlers.views.rounds import SUBMIT_WAIT
+from models.tables import Candidate, Offer, Role
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def picked(client: WebClient, body: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    user_id = body["user"]["id"]
+    action = (body.get("actions") or [{}])[0]
+    offer_text, _, when = str(action.get("value") or "").partition(":")
+    try:
+        offer_id = int(offer_text)
+        starts_at = datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return
+    with services.db.read() as session:
+        offer = session.get(Offer, offer_id)
+        candidate = session.get(Candidate, offer.candidate_id) if offer else None
+        role = session.get(Role, candidate.role_id) if candidate else None
+    if offer is None or candidate is None or role is None or candidate.slack_user_id != user_id:
+        return  # only the candidate the times were offered to can pick one
+    kit = kit_for(services.kits, role)
+    stage = kit.stage(offer.stage_key)
+    tz = zone(services.zone_of(user_id))
+    times = services.panel_times(offer.panel, limits_for(kit, stage), around=starts_at, timeout=SUBMIT_WAIT)
+    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+    message_ts = str((body.get("container") or {}).get("message_ts") or "")
+    try:
+        with services.db.transaction() as session:
+            pick(session, services.kits, offer_id, starts_at, actor=user_id, now=services.clock.now(), times=times,
+                 recruiters=services.permissions.recruiter_ids)  # fmt: skip
+    except TimeTaken as taken:
+        blocks = offer_blocks(offer_id=offer_id, company=kit.company, stage_name=stage.name, minutes=offer.minutes,
+                              prep=None, times=taken.left, tz=tz, taken=True)  # fmt: skip
+        client.chat_update(channel=channel, ts=message_ts, text="That time was just taken", blocks=to_dicts(blocks))
+        return
+    except OfferClosed as closed:
+        tell(client, body, closed.message, [{"type": "section", "text": {"type": "mrkdwn", "text": closed.message}}])
+        return
+    except UserError as problem:
+        tell(client, body, problem.message, [{"type": "section", "text": {"type": "mrkdwn", "text": problem.message}}])
+        return
+    blocks = booked_blocks(stage.name, starts_at, offer.minutes, tz)
+    client.chat_update(channel=channel, ts=message_ts, text=f"Booked: your {stage.name}", blocks=to_dicts(blocks))
