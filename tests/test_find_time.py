@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from icalendar import Calendar, Event
 from sqlmodel import select
 
@@ -52,6 +53,12 @@ def act_in_view(
 options = form_actions.suggestions
 
 
+def sqlite_only(app: RunningApp) -> None:
+    """The form's part; what the databases do (bookings, locks, caps) is in tests/test_availability.py."""
+    if not app.services.db.is_sqlite:
+        pytest.skip("about the Slack form: run on SQLite only")
+
+
 def opened_form(app: RunningApp, email: str) -> tuple[Any, dict[str, Any]]:
     candidate = add_candidate(app, email=email, name=f"Cand {email[:4]}")
     click_card(app, RECRUITER, candidate, ADVANCE)
@@ -60,6 +67,7 @@ def opened_form(app: RunningApp, email: str) -> tuple[Any, dict[str, Any]]:
 
 
 def test_picking_the_panel_suggests_times_and_picking_one_fills_the_form(app: RunningApp) -> None:
+    sqlite_only(app)
     make_role(app)
     _candidate, view = opened_form(app, "anna@example.org")
     assert "Pick the interviewers to see the times" in all_text(view["blocks"])
@@ -114,6 +122,7 @@ def test_a_connected_calendar_blocks_its_busy_times_and_one_that_does_not_answer
     calendar_app: RunningApp, radicale: Radicale
 ) -> None:
     app = calendar_app
+    sqlite_only(app)
     make_role(app)
     url = connect(app, radicale, INTERVIEWER_1)
     # Ines is busy Monday 13:00-15:00 in Los Angeles (21:00-23:00 UTC).
@@ -148,6 +157,7 @@ def test_a_connected_calendar_blocks_its_busy_times_and_one_that_does_not_answer
 
 
 def test_rescheduling_offers_the_panel_times_at_once(app: RunningApp) -> None:
+    sqlite_only(app)
     make_role(app)
     candidate, view = opened_form(app, "finn@example.org")
     assert not app.client.view_submission(RECRUITER, view, schedule_values(interviewers=[INTERVIEWER_1])).text
@@ -164,6 +174,7 @@ def test_rescheduling_offers_the_panel_times_at_once(app: RunningApp) -> None:
 
 
 def test_interview_times_lists_the_usual_panel_times_or_says_how_to_name_one(app: RunningApp) -> None:
+    sqlite_only(app)
     make_role(app)
     _first, view = opened_form(app, "gail@example.org")
     second = add_candidate(app, email="hugo@example.org", name="Hugo Second")
@@ -193,6 +204,7 @@ def test_interview_times_lists_the_usual_panel_times_or_says_how_to_name_one(app
 def test_zones_come_from_the_person_table_asked_of_slack_once_a_day_and_on_a_profile_change(
     app: RunningApp,
 ) -> None:
+    sqlite_only(app)
     make_role(app)
     app.services.permissions.directory.ttl = 0  # only the table may spare a users.info call
 
