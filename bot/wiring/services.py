@@ -120,15 +120,15 @@ class Services:
         with self.db.read() as session:
             zones, stale = known_zones(session, user_ids, now)
         if stale and self.settings.slack_bot_token:
-            for user_id, person in zip(stale, self.lookups.map(self._slack_person, stale), strict=True):
-                if person is None:
-                    continue
-                zones[user_id] = person.tz
+            found = [(u, p) for u, p in zip(stale, self.lookups.map(self._slack_person, stale), strict=True) if p]
+            zones.update((user_id, person.tz) for user_id, person in found)
+            if found:
                 try:
-                    with self.db.transaction() as session:
-                        remember(session, user_id, tz=person.tz, email=person.email, now=now)
+                    with self.db.transaction() as session:  # one write for the panel
+                        for user_id, person in sorted(found, key=lambda f: f[0]):  # one lock order
+                            remember(session, user_id, tz=person.tz, email=person.email, now=now)
                 except IntegrityError:
-                    pass  # another request stored them at the same moment
+                    pass  # another request stored them at the same moment: the next form reads theirs
         return {user_id: zones.get(user_id) or "UTC" for user_id in user_ids}
 
     @cached_property
