@@ -342,3 +342,7 @@ class Offer(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = time_field(default_factory=utcnow)
     answered_at: datetime | None = time_field(default=None, nullable=True)
+    # A booking page's link (bot/rules/offer_links.py): only its SHA-256 is kept.
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # The round this offer moves (the candidate's own reschedule), rather than books.
+    moves_id: int | None = Field(default=None, foreign_key="interview.id", index=True)

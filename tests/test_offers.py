@@ -48,7 +48,7 @@ def an_offer(db: Database, candidate_id: int, starts: list[datetime], panel: lis
             session, shipped_kits(), candidate_id=candidate_id, stage_key=STAGE,
             panel=panel or [INTERVIEWER_1], times=starts, minutes=60, location=None, actor=RECRUITER, now=NOW,
         )  # fmt: skip
-        return offer.id or 0
+        return offer.offer.id or 0
 
 
 def test_six_times_over_at_least_three_days(db: Database) -> None:

@@ -11,6 +11,7 @@ was just taken, with what is still free among the rest).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from bot.rules.clashes import Clash
 from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.message_kinds import Kind, outbox_row
+from bot.rules.offer_links import new_token
 from bot.rules.roles import kit_for
 from bot.rules.rounds import RoundContext
 from bot.rules.scheduling import parse_panel, schedule_round
@@ -66,8 +68,12 @@ def make_offer(
     location: str | None,
     actor: str,
     now: datetime,
-) -> Offer:
-    """Save an offer (one transaction with what announces it). Raises UserError naming the field."""
+    by_link: bool = False,
+    moves_id: int | None = None,
+) -> Made:
+    """Save an offer (one transaction with what announces it): a DM to the candidate in Slack, or,
+    `by_link` or for a candidate without a Slack user, a booking page's link for the recruiter to
+    send. `moves_id`: the round a pick moves rather than books. Raises UserError naming the field."""
     candidate = get_candidate(session, candidate_id, lock=True)
     if candidate.status != "active":
         raise UserError(f"{candidate.name} is {candidate.status}; reopen them before offering times.", field="stage")
@@ -102,19 +108,24 @@ def make_offer(
         expires_at=now + timedelta(hours=kit.scheduling.offer_expiry_hours),
         created_by=actor[:64],
         created_at=now,
+        moves_id=moves_id,
     )
-    if not candidate.slack_user_id:
-        raise UserError(
-            f"{candidate.name} has no Slack user, so the times cannot reach them in Slack: add their Slack "
-            "user to the candidate, or pick the time yourself.",
-            field="interviewers",
-        )
+    token = None
+    if by_link or not candidate.slack_user_id:
+        token, offer.token_hash = new_token()
     session.add(offer)
     session.flush()
-    session.add(outbox_row(Kind.offer, candidate.slack_user_id, candidate_id, None, now, now,
-                           tag=f"offer{offer.id}", payload={"offer": offer.id}))  # fmt: skip
-    note(session, candidate, {"note": "offer", "offer": offer.id, "actor": actor}, now)
-    return offer
+    if token is None:
+        session.add(outbox_row(Kind.offer, candidate.slack_user_id or "", candidate_id, None, now, now,
+                               tag=f"offer{offer.id}", payload={"offer": offer.id}))  # fmt: skip
+    note(session, candidate, {"note": "offer", "offer": offer.id, "actor": actor, "link": token is not None}, now)
+    return Made(offer, token)
+
+
+@dataclass(frozen=True)
+class Made:
+    offer: Offer
+    token: str | None  # the booking page's, shown once: only its hash is stored
 
 
 class OfferClosed(UserError):
