@@ -16,7 +16,7 @@ from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 
 from blocks.common import clip, context, escape, header, section, slack_date, user
 from bot.rules.pipeline import CandidateView, status_word
-from models.kit import Stage, StageKind
+from models.kit import TIMED_STAGE_KINDS, Stage, StageKind
 from models.tables import Candidate, CandidateStatus
 
 STATUS_EMOJI = {
@@ -33,6 +33,7 @@ HOLD = "candidate_hold"
 REJECT = "candidate_reject"
 REOPEN = "candidate_reopen"
 SCHEDULE = "candidate_schedule"
+OFFER_TIMES = "candidate_offer_times"
 REVIEW = "candidate_review"
 TAKE_HOME_SEND = "candidate_take_home"
 TAKE_HOME_RECEIVED = "candidate_take_home_received"
@@ -159,10 +160,14 @@ def card_buttons(c: Candidate, stage: Stage | None, take_home: str | None = None
             stage_buttons.append(
                 ButtonElement(text="Mark take-home received", action_id=TAKE_HOME_RECEIVED, value=value)
             )
+    timed = stage is not None and stage.kind in TIMED_STAGE_KINDS
+    offer_button = [ButtonElement(text="Offer times to the candidate", action_id=OFFER_TIMES, value=value)]
+    offer_button = offer_button if timed else []
     if c.status == CandidateStatus.active:
         return [
             *stage_buttons,
             ButtonElement(text="Schedule interview", action_id=SCHEDULE, value=value),
+            *offer_button,
             ButtonElement(
                 text="Advance",
                 action_id=ADVANCE,

@@ -3,7 +3,6 @@ becomes once they pick, and the thread's note of what was offered."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,16 +11,9 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    InputBlock,
-    Option,
-    PlainTextInputElement,
-    StaticSelectElement,
-    UserMultiSelectElement,
 )
-from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, user, users
-from models.kit import Stage
 
 OFFER_PICK = "offer_pick"
 
@@ -76,41 +68,14 @@ def booked_blocks(stage_name: str, starts_at: datetime, minutes: int, tz: ZoneIn
     ]
 
 
-def offered_note(actor: str, candidate_name: str, stage_name: str, panel: Sequence[str], count: int) -> list[Block]:
+def offered_note(
+    actor: str, candidate_name: str, stage_name: str, panel: Sequence[str], count: int, by_link: bool = False
+) -> list[Block]:
+    where = "on a booking page (the recruiter sends the link)" if by_link else "in Slack"
     return [
         section(
             f":calendar: {user(actor)} offered *{escape(candidate_name)}* {count} times for "
-            f"*{escape(stage_name)}*, to pick from in Slack."
+            f"*{escape(stage_name)}*, to pick from {where}."
         ),
         context(f"Panel: {users(panel)}"),
     ]
-
-
-OFFER_VIEW = "offer_times"
-
-
-def offer_modal(*, candidate_name: str, candidate_id: int, stages: Sequence[Stage], current_stage: str) -> View:
-    """Offer the candidate times: the stage and panel; the times come from the panel's calendars."""
-    options = [Option(value=s.key, text=clip(s.name, 75)) for s in stages[:100]]
-    initial = next((o for o in options if o.value == current_stage), options[0] if options else None)
-    blocks: list[Block] = [
-        section(f"Offer *{escape(candidate_name)}* times to pick from, in Slack."),
-        context("They get the times that suit the whole panel (working hours, calendars, caps), spread over "
-                "several days, each a button in their own time zone; the first to pick a time gets it."),
-        InputBlock(block_id="stage", label="Stage",
-                   element=StaticSelectElement(action_id="value", options=options, initial_option=initial)),
-        InputBlock(block_id="interviewers", label="Interviewers",
-                   element=UserMultiSelectElement(action_id="value", placeholder="Pick the panel",
-                                                  max_selected_items=10)),
-        InputBlock(block_id="location", label="Video link or location", optional=True,
-                   element=PlainTextInputElement(action_id="value", max_length=500)),
-    ]  # fmt: skip
-    return View(
-        type="modal",
-        callback_id=OFFER_VIEW,
-        title="Offer times",
-        submit="Offer",
-        close="Cancel",
-        private_metadata=json.dumps({"candidate_id": candidate_id}),
-        blocks=blocks,
-    )

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     Option,
     OptionGroup,
     PlainTextInputElement,
+    RadioButtonsElement,
     StaticSelectElement,
     TimePickerElement,
     UserMultiSelectElement,
@@ -38,6 +39,24 @@ SCHEDULE = "interview_schedule"
 RESCHEDULE = "interview_reschedule"
 CANCEL = "interview_cancel"
 PANEL_PICKED = "panel_picked"
+
+
+# Who picks the time: the schedule form and the offer form (blocks/offer_form.py) switch into each other.
+WHO_PICKS = "who_picks"
+RECRUITER_PICKS, CANDIDATE_PICKS = "recruiter", "candidate"
+
+
+def who_picks_block(candidate_picks: bool) -> ActionsBlock:
+    mine = Option(value=RECRUITER_PICKS, text="I pick the time")
+    theirs = Option(value=CANDIDATE_PICKS, text="Let the candidate pick")
+    return ActionsBlock(
+        block_id=WHO_PICKS,
+        elements=[
+            RadioButtonsElement(
+                action_id=WHO_PICKS, options=[mine, theirs], initial_option=theirs if candidate_picks else mine
+            )
+        ],
+    )
 
 
 def revised(block_id: str, revision: int) -> str:
@@ -78,6 +97,7 @@ def schedule_modal(
         section(f"{'Move the round with' if moving else 'Schedule a round with'} *{escape(candidate_name)}*")
     ]
     if not moving:
+        blocks.append(who_picks_block(candidate_picks=False))
         options = [Option(value=s.key, text=clip(stage_label(s), 75)) for s in stages[:100]]
         initial = next((o for o in options if o.value == current_stage), options[0] if options else None)
         blocks.append(

@@ -49,11 +49,11 @@ def _local_times(slot: Slot, panel: Sequence[Availability], tz: ZoneInfo, name: 
 
 
 def suggestion_options(
-    slots: Sequence[Slot], panel: Sequence[Availability], tz: ZoneInfo, name: Names
+    slots: Sequence[Slot], panel: Sequence[Availability], tz: ZoneInfo, name: Names, limit: int = MAX_SUGGESTIONS
 ) -> list[OptionGroup]:
     """The slots grouped by the reader's local day, each labelled with its time there."""
     groups = []
-    by_day = groupby(slots[:MAX_SUGGESTIONS], key=lambda s: s.starts_at.astimezone(tz).date())
+    by_day = groupby(slots[:limit], key=lambda s: s.starts_at.astimezone(tz).date())
     for day, day_slots in by_day:
         options = []
         for slot in day_slots:

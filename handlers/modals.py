@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
 from blocks.line import reply_modal
-from blocks.offers import offer_modal
+from blocks.offer_form import offer_form
 from blocks.rounds import default_duration, review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
 from blocks.times import suggestion_blocks
@@ -19,9 +20,11 @@ from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import stage_index
 from bot.rules.line import reply_target
+from bot.rules.offers import spread
 from bot.rules.roles import kit_for, require_role_recruiter
 from bot.rules.rounds import load_round, schedulable_stages, stage_variants
 from bot.rules.scorecards import check_can_score, existing_answers, round_questions
+from bot.rules.slots import Availability, Slot
 from bot.wiring.services import Services
 from models.kit import Kit, Stage, StageKind
 from models.tables import Candidate
@@ -88,19 +91,62 @@ def schedule_view(services: Services, candidate_id: int, user_id: str, picked: P
     ).to_dict()
 
 
-def offer_view(services: Services, candidate_id: int, user_id: str) -> dict[str, Any]:
-    """Offer the candidate times for a stage, to pick from in Slack."""
+def candidate_zone(services: Services, candidate: Candidate) -> ZoneInfo:
+    """Where the candidate reads times: their Slack zone, else the organizer's (a booking page
+    shows the browser's own once it runs its script)."""
+    if candidate.slack_user_id:
+        return zone(services.zone_of(candidate.slack_user_id))
+    return services.settings.organizer_zone
+
+
+@dataclass(frozen=True)
+class Proposed:
+    slots: list[Slot]  # every free time for the panel, earliest first
+    chosen: list[Slot]  # those proposed: spread over days in the candidate's zone
+    panel: list[Availability]
+    horizon_days: int
+
+
+def proposed(
+    services: Services, kit: Kit, stage: Stage, panel: Sequence[str], candidate: Candidate, timeout: float | None = None
+) -> Proposed:
+    limits = limits_for(kit, stage)
+    times = services.panel_times(panel, limits, timeout=timeout)
+    with services.db.read() as session:
+        found = suggest(session, panel, times, stage.duration_minutes or 60, services.clock.now(), limits, count=100)
+    count = stage.offer_count or kit.scheduling.offer_count
+    chosen = spread(found.slots, count, kit.scheduling.offer_days, candidate_zone(services, candidate))
+    return Proposed(list(found.slots), chosen, list(found.panel), limits.horizon_days)
+
+
+def offer_stages(kit: Kit) -> list[Stage]:
+    return [s for s in schedulable_stages(kit) if s.kind is not StageKind.take_home]
+
+
+def offer_view(services: Services, candidate_id: int, user_id: str, picked: Picked | None = None) -> dict[str, Any]:
+    """Offer the candidate times for a stage: proposed once the panel is picked."""
     candidate, kit, _ = for_recruiter(services, candidate_id, user_id, "offer times")
-    stages = [s for s in schedulable_stages(kit) if s.kind is not StageKind.take_home]
+    stages = offer_stages(kit)
     if not stages:
         raise UserError(f"The kit {kit.title} has no interview stages to offer times for.")
-    if not candidate.slack_user_id:
-        raise UserError(
-            f"{candidate.name} has no Slack user, so the times cannot reach them in Slack: add their Slack user "
-            "to the candidate, or schedule the round yourself."
-        )
-    return offer_modal(
-        candidate_name=candidate.name, candidate_id=candidate_id, stages=stages, current_stage=candidate.stage_key
+    stage_key = (picked.stage_key if picked else None) or candidate.stage_key
+    stage = next((s for s in stages if s.key == stage_key), stages[0])
+    panel = list(picked.panel) if picked else []
+    found = proposed(services, kit, stage, panel, candidate) if panel else None
+    return offer_form(
+        candidate_name=candidate.name,
+        candidate_id=candidate_id,
+        stages=stages,
+        stage_key=stage.key,
+        panel=panel,
+        slots=found.slots if found else None,
+        chosen=found.chosen if found else (),
+        availability=found.panel if found else (),
+        tz=zone(services.zone_of(user_id)),
+        name=services.display_name,
+        in_slack=bool(candidate.slack_user_id),
+        horizon_days=found.horizon_days if found else 10,
+        revision=picked.revision if picked else 0,
     ).to_dict()
 
 

@@ -142,6 +142,11 @@ class Scheduling(Strict):
     offer_count: int = Field(default=6, ge=1, le=20)
     offer_days: int = Field(default=3, ge=1, le=10)
     offer_expiry_hours: int = Field(default=48, ge=1, le=24 * 14)
+    # The candidate may move a booked round themselves until this many hours before it, this many times.
+    reschedule_cutoff_hours: int = Field(default=24, ge=0, le=24 * 14)
+    reschedule_limit: int = Field(default=2, ge=0, le=10)
+    # While an offer is open, its times are held in the panel's connected calendars ("[Hold]", tentative).
+    holds: bool = False
 
 
 class TakeHome(Strict):
@@ -167,6 +172,8 @@ class Stage(Strict):
     checklist: list[Line] = []
     timings: Timings | None = None
     buffer_minutes: int | None = Field(default=None, ge=0, le=120)
+    # How many times a candidate is offered for this stage (None: the kit's `scheduling.offer_count`).
+    offer_count: int | None = Field(default=None, ge=1, le=20)
 
 
 class Kit(Strict):

@@ -110,6 +110,12 @@ def make_offer(
         created_at=now,
         moves_id=moves_id,
     )
+    # A new offer replaces the candidate's open ones: one set of times (and one link) is live at once.
+    for earlier in session.exec(
+        select(Offer).where(col(Offer.candidate_id) == candidate_id, col(Offer.status) == OfferStatus.open)
+    ).all():
+        earlier.status, earlier.answered_at = OfferStatus.expired, now
+        session.add(earlier)
     token = None
     if by_link or not candidate.slack_user_id:
         token, offer.token_hash = new_token()

@@ -13,6 +13,7 @@ from blocks.candidate import (
     ADVANCE,
     CHECKLIST,
     HOLD,
+    OFFER_TIMES,
     PURGE,
     REJECT,
     REOPEN,
@@ -23,9 +24,10 @@ from blocks.candidate import (
 )
 from blocks.hours import HOURS_EDIT
 from blocks.line import LINE_REPLY
+from blocks.offer_form import OFFER_REFRESH
 from blocks.offers import OFFER_PICK
 from blocks.reports import REPORT_SEND
-from blocks.rounds import CANCEL, PANEL_PICKED
+from blocks.rounds import CANCEL, PANEL_PICKED, WHO_PICKS
 from blocks.scorecard import SUBMIT
 from blocks.times import SUGGESTED
 from handlers.actions import calendar, checklist, hours, line, offers, purge, report, rounds, stage, times
@@ -41,7 +43,8 @@ def register(app: App) -> None:
     app.action(TAKE_HOME_SEND)(ack=rounds.ack_only, lazy=[rounds.open_take_home])
     app.action(TAKE_HOME_RECEIVED)(ack=rounds.take_home_received, lazy=[tell_later])
     app.action(CANCEL)(ack=rounds.cancel, lazy=[tell_later])
-    for action_id in (PANEL_PICKED, SUGGESTED):
+    app.action(OFFER_TIMES)(ack=rounds.ack_only, lazy=[rounds.open_offer])
+    for action_id in (PANEL_PICKED, SUGGESTED, OFFER_REFRESH, WHO_PICKS):
         app.action(action_id)(ack=times.ack_only, lazy=[times.update_form])
     app.action(SUBMIT)(ack=rounds.open_scorecard, lazy=[open_view_later])
     app.action(PURGE)(ack=purge.purge, lazy=[purge.purged])

@@ -17,7 +17,7 @@ from bot.rules.scheduling import cancel_round
 from bot.rules.take_home import mark_received
 from bot.wiring.services import Services
 from handlers.context import services_of
-from handlers.modals import review_view, schedule_view, scorecard_modal, take_home_view
+from handlers.modals import offer_view, review_view, schedule_view, scorecard_modal, take_home_view
 from handlers.respond import catch_for_later, open_view_later
 
 
@@ -45,6 +45,10 @@ def open_modal_later(
 
 def open_schedule(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
     open_modal_later(schedule_view, client, context, body, action)
+
+
+def open_offer(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:
+    open_modal_later(offer_view, client, context, body, action)
 
 
 def open_review(client: WebClient, context: BoltContext, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -12,11 +12,12 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from blocks.rounds import RESCHEDULE
+from blocks.offer_form import OFFER_VIEW
+from blocks.rounds import CANDIDATE_PICKS, RESCHEDULE, WHO_PICKS
 from bot.rules.errors import UserError
 from bot.rules.scheduling import parse_panel
 from handlers.context import services_of
-from handlers.modals import Picked, reschedule_view, schedule_view
+from handlers.modals import Picked, offer_view, reschedule_view, schedule_view
 from handlers.views.forms import form_values
 
 log = logging.getLogger("interview_bot.times")
@@ -43,7 +44,9 @@ def picked_in(view: dict[str, Any], fill: datetime | None = None) -> Picked:
 
 def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
     """Rebuild the form with what it holds (Slack keeps typed values of unchanged blocks) and the
-    suggestions for its panel. A form changed meanwhile (hash conflict) is left to the next pick."""
+    suggestions for its panel; or switch between the schedule form and the offer form (*I pick the
+    time* / *Let the candidate pick*), keeping the stage and panel. A form changed meanwhile (hash
+    conflict) is left to the next pick."""
     services = services_of(context)
     view = body["view"]
     action = (body.get("actions") or [{}])[0]
@@ -54,9 +57,17 @@ def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -
     picked = picked_in(view, fill)
     meta = json.loads(view.get("private_metadata") or "{}")
     user_id = body["user"]["id"]
+    offering = view.get("callback_id") == OFFER_VIEW
+    if action.get("action_id") == WHO_PICKS:
+        offering = (action.get("selected_option") or {}).get("value") == CANDIDATE_PICKS
+    if offering:
+        # Each rebuild proposes times anew: a new block id shows them preselected.
+        picked = Picked(picked.panel, picked.minutes, picked.stage_key, None, picked.revision + 1)
     try:
         if view.get("callback_id") == RESCHEDULE:
             rebuilt = reschedule_view(services, int(meta["interview_id"]), user_id, picked)
+        elif offering:
+            rebuilt = offer_view(services, int(meta["candidate_id"]), user_id, picked)
         else:
             rebuilt = schedule_view(services, int(meta["candidate_id"]), user_id, picked)
     except UserError as exc:

@@ -8,7 +8,7 @@ from blocks.calendar import CONNECT_VIEW
 from blocks.candidate import NEW_CANDIDATE, STAGE_REASON
 from blocks.hours import HOURS_VIEW
 from blocks.line import LINE_REPLY_VIEW
-from blocks.offers import OFFER_VIEW
+from blocks.offer_form import OFFER_VIEW
 from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE, TAKE_HOME
 from blocks.scorecard import CALLBACK as SCORECARD
 from handlers.views import calendar, candidate, hours, line, offers, rounds, scorecard

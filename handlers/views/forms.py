@@ -63,7 +63,7 @@ def element_value(kind: Any, element: dict[str, Any]) -> str | list[str] | None:
         return text(element.get("selected_date"))
     if kind == "timepicker":
         return text(element.get("selected_time"))
-    if kind == "checkboxes":
+    if kind in ("checkboxes", "multi_static_select"):
         options = element.get("selected_options")
         return texts([o.get("value") for o in options if isinstance(o, dict)] if isinstance(options, list) else [])
     return text(element.get("value"))
@@ -95,11 +95,12 @@ def error_field(view: dict[str, Any], field: str | None, fallback: str) -> str:
 OUT_OF_DATE = "This form is out of date; close it and start again."
 
 
-def answer_form(ack: Ack, view: dict[str, Any], fallback: str, work: Callable[[], None]) -> None:
-    """Run a form's `work` and answer Slack: accepted, or the problem on the form's own field (a
-    forged or stale form gets "out of date"); a replayed submission is accepted and does nothing."""
+def answer_form(ack: Ack, view: dict[str, Any], fallback: str, work: Callable[[], dict[str, Any] | None]) -> None:
+    """Run a form's `work` and answer Slack: accepted (closing the form, or showing the view `work`
+    returns), or the problem on the form's own field (a forged or stale form gets "out of date"); a
+    replayed submission is accepted and does nothing."""
     try:
-        work()
+        after = work()
     except AlreadyDone:
         ack()
     except UserError as exc:
@@ -107,4 +108,7 @@ def answer_form(ack: Ack, view: dict[str, Any], fallback: str, work: Callable[[]
     except (KeyError, ValueError, TypeError, OverflowError):
         ack(response_action="errors", errors={error_field(view, fallback, fallback): OUT_OF_DATE})
     else:
-        ack()
+        if after is None:
+            ack()
+        else:
+            ack(response_action="update", view=after)

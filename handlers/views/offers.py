@@ -1,29 +1,41 @@
-"""The *Offer times* form: the panel's free times, spread over days, offered to the candidate."""
+"""The *Offer times* form: the times picked (or, if the form was not refreshed, those proposed for
+the panel) offered to the candidate, by a DM in Slack or a booking page's link shown to the recruiter."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.rules.availability import limits_for, suggest, zone
+from blocks.offer_form import BY_LINK, link_view
+from bot.rules.availability import zone
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
-from bot.rules.offers import make_offer, spread
+from bot.rules.offers import make_offer
 from bot.rules.roles import kit_for, require_role_recruiter
 from bot.rules.scheduling import parse_panel
 from handlers.context import services_of
+from handlers.modals import offer_stages, proposed
 from handlers.views.forms import answer_form, form_values, submitted_once
 from handlers.views.rounds import SUBMIT_WAIT
 from models.tables import Role
+
+
+def picked_times(values: dict[str, Any]) -> list[datetime] | None:
+    """The form's *Times to offer* (None: the form has no such field yet)."""
+    raw = values.get("times")
+    if raw is None:
+        return None
+    return [datetime.strptime(v, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC) for v in raw]
 
 
 def offer_times(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
     user_id = body["user"]["id"]
 
-    def work() -> None:
+    def work() -> dict[str, Any] | None:
         meta = json.loads(view.get("private_metadata") or "{}")
         values = form_values(view)
         panel = parse_panel(values.get("interviewers") or [])
@@ -34,31 +46,36 @@ def offer_times(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
             role = session.get(Role, candidate.role_id)
             assert role is not None
             kit = kit_for(services.kits, role)
-        try:
-            stage = kit.stage(str(values.get("stage") or ""))
-        except KeyError:
-            raise UserError("Pick the stage.", field="stage") from None
-        minutes = stage.duration_minutes or 60
-        limits = limits_for(kit, stage)
-        times = services.panel_times(panel, limits, timeout=SUBMIT_WAIT)
-        now = services.clock.now()
-        with services.db.read() as session:
-            found = suggest(session, panel, times, minutes, now, limits, count=100)
-        tz = zone(services.zone_of(candidate.slack_user_id) if candidate.slack_user_id else None)
-        chosen = spread(found.slots, kit.scheduling.offer_count, kit.scheduling.offer_days, tz)
-        if not chosen:
+        stage = next((s for s in offer_stages(kit) if s.key == values.get("stage")), None)
+        if stage is None:
+            raise UserError("Pick the stage.", field="stage")
+        by_link = values.get("how") == BY_LINK or not candidate.slack_user_id
+        if by_link and not services.settings.public_url:
             raise UserError(
-                f"No time in the next {limits.horizon_days} working days suits the whole panel: pick other "
-                "interviewers.",
-                field="interviewers",
+                "The booking page needs the bot's public address: set PUBLIC_URL (e.g. "
+                "https://interviews.example.com), or offer the times in Slack.",
+                field="how",
             )
+        times = picked_times(values)
+        if times is None:
+            times = [s.starts_at for s in proposed(services, kit, stage, panel, candidate, SUBMIT_WAIT).chosen]
+        if not times:
+            raise UserError(
+                "There is no time to offer: pick some, or other interviewers.",
+                field="times" if values.get("times") is not None else "interviewers",
+            )
+        now = services.clock.now()
         with services.db.transaction() as session:
             submitted_once(session, view, now)
             require_role_recruiter(session, services.permissions, user_id, candidate.role_id, "offer times")
-            make_offer(
+            made = make_offer(
                 session, services.kits, candidate_id=candidate.id or 0, stage_key=stage.key, panel=panel,
-                times=[s.starts_at for s in chosen], minutes=minutes, location=values.get("location"),
-                actor=user_id, now=now,
+                times=times, minutes=stage.duration_minutes or 60, location=values.get("location"),
+                actor=user_id, now=now, by_link=by_link,
             )  # fmt: skip
+        if made.token is None:
+            return None
+        url = f"{services.settings.public_url}/book/{made.token}"
+        return link_view(candidate.name, url, made.offer.expires_at, zone(services.zone_of(user_id))).to_dict()
 
     answer_form(ack, view, "interviewers", work)
