@@ -3,6 +3,7 @@ becomes once they pick, and the thread's note of what was offered."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,11 +12,17 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    InputBlock,
+    PlainTextInputElement,
 )
+from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, user, users
 
 OFFER_PICK = "offer_pick"
+# *None of these work*: a short form for the times that would suit (its submission: OFFER_NONE_VIEW).
+OFFER_NONE = "offer_none"
+OFFER_NONE_VIEW = "offer_none_of_these"
 
 
 def time_label(starts_at: datetime, minutes: int, tz: ZoneInfo) -> str:
@@ -56,7 +63,9 @@ def offer_blocks(
     for first in range(0, len(buttons), 5):
         blocks.append(ActionsBlock(block_id=f"offer:{offer_id}:{first}", elements=buttons[first : first + 5]))
     if not buttons:
-        blocks.append(section("None of the times is free any more: your recruiter will send new ones."))
+        blocks.append(section("None of the times is free any more: tell us which times would suit you."))
+    none = ButtonElement(text="None of these work", action_id=OFFER_NONE, value=str(offer_id))
+    blocks.append(ActionsBlock(block_id=f"offer:{offer_id}:none", elements=[none]))
     blocks.append(context(f"Times are in your Slack time zone, {escape(tz.key)}."))
     return blocks
 
@@ -66,6 +75,57 @@ def booked_blocks(stage_name: str, starts_at: datetime, minutes: int, tz: ZoneIn
         section(f":white_check_mark: Booked: your *{escape(stage_name)}* on {time_label(starts_at, minutes, tz)}."),
         context("The invite and your prep guide follow in a moment."),
     ]
+
+
+def none_work_modal(offer_id: int, stage_name: str, channel: str, message_ts: str) -> View:
+    """The candidate's *None of these work*: which days and times would suit them."""
+    return View(
+        type="modal",
+        callback_id=OFFER_NONE_VIEW,
+        title="Other times",
+        submit="Send",
+        close="Cancel",
+        private_metadata=json.dumps({"offer": offer_id, "channel": channel, "ts": message_ts}),
+        blocks=[
+            section(f"Which days and times would suit you for your *{escape(stage_name)}*?"),
+            InputBlock(
+                block_id="note",
+                label="Times that would work",
+                element=PlainTextInputElement(
+                    action_id="value",
+                    multiline=True,
+                    max_length=2000,
+                    placeholder="e.g. Thursday or Friday afternoon, after 14:00 my time",
+                ),
+            ),
+            context("Your recruiter gets this and will send you new times."),
+        ],
+    )
+
+
+def none_work_sent_blocks(stage_name: str) -> list[Block]:
+    return [
+        section(f"Thanks: we passed the times that suit you for your *{escape(stage_name)}* to your recruiter."),
+        context("They will send you new times."),
+    ]
+
+
+def answered_blocks(what: str, candidate_name: str, stage_name: str, words: str | None) -> list[Block]:
+    """The thread's, and the recruiters', news of an offer answered without a pick."""
+    blocks: list[Block]
+    if what == "declined":
+        blocks = [section(f":speech_balloon: *{escape(candidate_name)}* said none of the times for "
+                          f"*{escape(stage_name)}* work. What would suit them:")]  # fmt: skip
+        blocks.append(section(clip(quote(words or ""), 3000)))
+    else:
+        blocks = [section(f":hourglass: The times offered to *{escape(candidate_name)}* for *{escape(stage_name)}* "
+                          "expired without a pick.")]  # fmt: skip
+    blocks.append(context("Offer new times, or schedule the round, from the candidate's card."))
+    return blocks
+
+
+def quote(text: str) -> str:
+    return "\n".join(f"> {escape(line)}" for line in text.splitlines() or [""])
 
 
 def offered_note(

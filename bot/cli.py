@@ -216,7 +216,7 @@ def _start_dispatcher(services: Services, settings: Settings) -> DispatchSchedul
     from bot.slack.client import dispatcher_client
     from bot.wiring.scheduler import start_ticking
 
-    return start_ticking(*lanes(services, dispatcher_client(settings)))
+    return start_ticking(*lanes(services, dispatcher_client(settings)), services=services)
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:

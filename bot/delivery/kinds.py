@@ -57,4 +57,5 @@ RENDERERS = _one_each(
     (Kind.calendar_event, calendar.calendar_event),
     (Kind.calendar_paused, calendar.calendar_paused),
     (Kind.offer, offers.offer),
+    (Kind.offer_answer, offers.offer_answer),
 )

@@ -101,6 +101,8 @@ class Kind(StrEnum):
     calendar_event = "calendar_event", "calendar event", Fact.calendar
     # To the candidate: times to pick from for a stage (bot/rules/offers.py), one button each.
     offer = "offer", "times offered", Fact.in_process
+    # To each recruiter of the role: the candidate said none of the offered times work, or let them expire.
+    offer_answer = "offer_answer", "answer to offered times"
     # To the owner of a connected calendar that kept failing: how to reconnect it (once per pause).
     calendar_paused = "calendar_paused", "calendar paused notice"
 

@@ -25,11 +25,11 @@ from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.offer_links import new_token
-from bot.rules.roles import kit_for
+from bot.rules.roles import kit_for, role_recruiters
 from bot.rules.rounds import RoundContext
 from bot.rules.scheduling import parse_panel, schedule_round
 from bot.rules.slots import Limits, Slot
-from bot.rules.thread_notes import note
+from bot.rules.thread_notes import note, thread_channel
 from models.kit import TIMED_STAGE_KINDS
 from models.tables import Offer, OfferStatus, Role
 
@@ -70,6 +70,7 @@ def make_offer(
     now: datetime,
     by_link: bool = False,
     moves_id: int | None = None,
+    recruiters: Collection[str] = (),
 ) -> Made:
     """Save an offer (one transaction with what announces it): a DM to the candidate in Slack, or,
     `by_link` or for a candidate without a Slack user, a booking page's link for the recruiter to
@@ -125,6 +126,7 @@ def make_offer(
         session.add(outbox_row(Kind.offer, candidate.slack_user_id or "", candidate_id, None, now, now,
                                tag=f"offer{offer.id}", payload={"offer": offer.id}))  # fmt: skip
     note(session, candidate, {"note": "offer", "offer": offer.id, "actor": actor, "link": token is not None}, now)
+    _answered(session, offer, "expired", now, recruiters, due=offer.expires_at)
     return Made(offer, token)
 
 
@@ -151,19 +153,26 @@ def offered(offer: Offer) -> list[datetime]:
     return [datetime.strptime(t, ISO).replace(tzinfo=ZoneInfo("UTC")) for t in offer.times]
 
 
+def closed_reason(offer: Offer, now: datetime) -> str | None:
+    """Why the offer can no longer be answered, as the candidate reads it (None: it is open)."""
+    if offer.status == OfferStatus.open:
+        # Past its expiry but not yet swept by `expire_offers`: expired all the same.
+        return "These times have expired: your recruiter will send new ones." if now >= offer.expires_at else None
+    said = {
+        OfferStatus.booked: "A time was already picked from these.",
+        OfferStatus.declined: "You already said none of these times work.",
+        OfferStatus.expired: "These times have expired: your recruiter will send new ones.",
+    }
+    return said.get(OfferStatus(offer.status), "This offer is closed.")
+
+
 def _open_offer(session: Session, offer_id: int, now: datetime) -> Offer:
     offer = session.get(Offer, offer_id, with_for_update=True)
     if offer is None:
         raise NotFound("This offer no longer exists.")
-    if offer.status == OfferStatus.open and now >= offer.expires_at:
-        raise OfferClosed("These times have expired.")  # marked so by `expire_offers`
-    if offer.status != OfferStatus.open:
-        said = {
-            OfferStatus.booked: "A time was already picked from these.",
-            OfferStatus.declined: "You already said none of these times work.",
-            OfferStatus.expired: "These times have expired.",
-        }
-        raise OfferClosed(said.get(OfferStatus(offer.status), "This offer is closed."))
+    closed = closed_reason(offer, now)
+    if closed:
+        raise OfferClosed(closed)
     return offer
 
 
@@ -210,7 +219,8 @@ def _still_free(session: Session, offer: Offer, times: PanelTimes | None, now: d
 
 
 def expire_offers(session: Session, now: datetime) -> list[Offer]:
-    """Close the open offers past their expiry (a scheduled job; the caller tells whom it must)."""
+    """Mark the open offers past their expiry expired (a scheduled sweep, for the record: an open
+    offer past its expiry is closed everywhere already, and its news was queued with it)."""
     due = session.exec(
         select(Offer)
         .where(col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now)
@@ -223,9 +233,35 @@ def expire_offers(session: Session, now: datetime) -> list[Offer]:
     return list(due)
 
 
-def decline(session: Session, offer_id: int, note: str, *, now: datetime) -> Offer:
-    """None of the times work: the candidate's words are kept (and relayed by the caller)."""
-    text = note.strip()
+def _answered(
+    session: Session, offer: Offer, what: str, now: datetime, recruiters: Collection[str], due: datetime | None = None
+) -> None:
+    """The thread's and the recruiters' news of an offer answered without a pick: now, or (`due`)
+    at its expiry, sent then only if nothing answered it before (bot/delivery/renderers/offers.py)."""
+    candidate = get_candidate(session, offer.candidate_id)
+    role = session.get(Role, candidate.role_id)
+    assert role is not None
+    payload = {"note": "offer", "offer": offer.id, "event": what}
+    if candidate.purged_at is None:
+        session.add(outbox_row(Kind.thread_note, thread_channel(session, candidate), candidate.id, None, due or now,
+                               now, tag=f"offer{offer.id}:{what}", payload=payload))  # fmt: skip
+    for recruiter in role_recruiters(role, recruiters) or [offer.created_by]:
+        session.add(outbox_row(Kind.offer_answer, recruiter, candidate.id, None, due or now, now,
+                               tag=f"offer{offer.id}:{what}", payload={"offer": offer.id, "event": what}))  # fmt: skip
+
+
+def expiry_noticed(offer: Offer, now: datetime) -> bool:
+    """Whether the news of an offer's expiry is still true when it is sent: nothing picked,
+    declined or replaced it before it ran out."""
+    if offer.status == OfferStatus.open:
+        return now >= offer.expires_at
+    return offer.status == OfferStatus.expired and (offer.answered_at or now) >= offer.expires_at
+
+
+def decline(session: Session, offer_id: int, words: str, *, now: datetime, recruiters: Collection[str] = ()) -> Offer:
+    """None of the times work: the candidate's words are kept, relayed into the thread and to the
+    role's recruiters."""
+    text = words.strip()
     if not text:
         raise UserError("Say which days and times would work for you.", field="note")
     if len(text) > 2000:
@@ -233,5 +269,6 @@ def decline(session: Session, offer_id: int, note: str, *, now: datetime) -> Off
     offer = _open_offer(session, offer_id, now)
     offer.status, offer.note, offer.answered_at = OfferStatus.declined, text, now
     session.add(offer)
+    _answered(session, offer, "declined", now, recruiters)
     session.flush()
     return offer

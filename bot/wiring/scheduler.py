@@ -3,12 +3,17 @@ own and the outbox lease decides who sends what (APScheduler's FAQ: never share 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.delivery.dispatcher import Dispatcher
+from bot.rules.offers import expire_offers
+from bot.wiring.services import Services
+
+log = logging.getLogger("interview_bot.scheduler")
 
 
 class DispatchScheduler(BackgroundScheduler):
@@ -25,8 +30,11 @@ class DispatchScheduler(BackgroundScheduler):
         super().shutdown(wait=wait)
 
 
-def start_ticking(*dispatchers: Dispatcher, seconds: float = 1.0) -> DispatchScheduler:
-    """Each dispatcher (a lane: bot/delivery/dispatcher.py `lanes`) ticks on its own job."""
+def start_ticking(
+    *dispatchers: Dispatcher, seconds: float = 1.0, services: Services | None = None, sweep_seconds: float = 60
+) -> DispatchScheduler:
+    """Each dispatcher (a lane: bot/delivery/dispatcher.py `lanes`) ticks on its own job; with
+    `services`, the sweeps run too (offers past their expiry marked so)."""
     # A tick runs until nothing due is left (max_instances=1): a burst is paced within one tick.
     scheduler = DispatchScheduler(
         dispatchers, timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -35,5 +43,20 @@ def start_ticking(*dispatchers: Dispatcher, seconds: float = 1.0) -> DispatchSch
         scheduler.add_job(
             dispatcher.tick, "interval", seconds=seconds, id=f"dispatch-{number}", next_run_time=datetime.now(UTC)
         )
+    if services is not None:
+        scheduler.add_job(sweep, "interval", args=[services], seconds=sweep_seconds, id="sweep",
+                          next_run_time=datetime.now(UTC))  # fmt: skip
     scheduler.start()
     return scheduler
+
+
+def sweep(services: Services) -> None:
+    """The periodic tidying; never raises, so it keeps running. Each is idempotent: two processes
+    sweeping at once skip each other's locked rows."""
+    try:
+        with services.db.transaction() as session:
+            expired = expire_offers(session, services.clock.now())
+        if expired:
+            log.info("sweep: %d offers expired", len(expired))
+    except Exception:
+        log.exception("sweep failed")

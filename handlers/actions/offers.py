@@ -11,19 +11,47 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from blocks.common import to_dicts
-from blocks.offers import booked_blocks, offer_blocks
+from blocks.offers import booked_blocks, none_work_modal, offer_blocks
 from bot.rules.availability import limits_for, zone
 from bot.rules.errors import UserError
-from bot.rules.offers import OfferClosed, TimeTaken, pick
+from bot.rules.offers import OfferClosed, TimeTaken, closed_reason, pick
 from bot.rules.roles import kit_for
 from handlers.context import services_of
-from handlers.respond import tell
+from handlers.respond import catch_for_later, tell
 from handlers.views.rounds import SUBMIT_WAIT
 from models.tables import Candidate, Offer, Role
 
 
 def ack_only(ack: Ack) -> None:
     ack()
+
+
+def ask_other_times(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """*None of these work*: the short form for times that would suit (or why not, if the offer is closed)."""
+    ack()
+
+    def build() -> None:
+        services = services_of(context)
+        offer_id = int((body.get("actions") or [{}])[0].get("value") or 0)
+        with services.db.read() as session:
+            offer = session.get(Offer, offer_id)
+            candidate = session.get(Candidate, offer.candidate_id) if offer else None
+            role = session.get(Role, candidate.role_id) if candidate else None
+        if offer is None or candidate is None or role is None or candidate.slack_user_id != body["user"]["id"]:
+            return
+        closed = closed_reason(offer, services.clock.now())
+        if closed:
+            raise UserError(closed)
+        stage = kit_for(services.kits, role).stage(offer.stage_key)
+        channel, message_ts = _message_of(body)
+        context["open_view"] = none_work_modal(offer_id, stage.name, channel, message_ts).to_dict()
+
+    catch_for_later(context, build)
+
+
+def _message_of(body: dict[str, Any]) -> tuple[str, str]:
+    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+    return channel, str((body.get("container") or {}).get("message_ts") or "")
 
 
 def picked(client: WebClient, body: dict[str, Any], context: BoltContext) -> None:
@@ -46,8 +74,7 @@ def picked(client: WebClient, body: dict[str, Any], context: BoltContext) -> Non
     stage = kit.stage(offer.stage_key)
     tz = zone(services.zone_of(user_id))
     times = services.panel_times(offer.panel, limits_for(kit, stage), around=starts_at, timeout=SUBMIT_WAIT)
-    channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
-    message_ts = str((body.get("container") or {}).get("message_ts") or "")
+    channel, message_ts = _message_of(body)
     try:
         with services.db.transaction() as session:
             pick(session, services.kits, offer_id, starts_at, actor=user_id, now=services.clock.now(), times=times,

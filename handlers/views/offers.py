@@ -8,19 +8,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
 
+from blocks.common import to_dicts
 from blocks.offer_form import BY_LINK, link_view
+from blocks.offers import none_work_sent_blocks
 from bot.rules.availability import zone
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
-from bot.rules.offers import make_offer
+from bot.rules.offers import decline, make_offer
 from bot.rules.roles import kit_for, require_role_recruiter
 from bot.rules.scheduling import parse_panel
 from handlers.context import services_of
 from handlers.modals import offer_stages, proposed
 from handlers.views.forms import answer_form, form_values, submitted_once
 from handlers.views.rounds import SUBMIT_WAIT
-from models.tables import Role
+from models.tables import Candidate, Offer, Role
 
 
 def picked_times(values: dict[str, Any]) -> list[datetime] | None:
@@ -71,7 +74,7 @@ def offer_times(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
             made = make_offer(
                 session, services.kits, candidate_id=candidate.id or 0, stage_key=stage.key, panel=panel,
                 times=times, minutes=stage.duration_minutes or 60, location=values.get("location"),
-                actor=user_id, now=now, by_link=by_link,
+                actor=user_id, now=now, by_link=by_link, recruiters=services.permissions.recruiter_ids,
             )  # fmt: skip
         if made.token is None:
             return None
@@ -79,3 +82,31 @@ def offer_times(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
         return link_view(candidate.name, url, made.offer.expires_at, zone(services.zone_of(user_id))).to_dict()
 
     answer_form(ack, view, "interviewers", work)
+
+
+def none_work(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The candidate's times that would suit: kept on the offer, relayed to the thread and recruiters."""
+    services = services_of(context)
+    meta = json.loads(view.get("private_metadata") or "{}")
+    stage_name: list[str] = []
+
+    def work() -> None:
+        now = services.clock.now()
+        with services.db.transaction() as session:
+            offer = session.get(Offer, int(meta["offer"]))
+            candidate = session.get(Candidate, offer.candidate_id) if offer else None
+            if offer is None or candidate is None or candidate.slack_user_id != body["user"]["id"]:
+                raise UserError("This form is not yours.", field="note")
+            submitted_once(session, view, now)
+            decline(session, offer.id or 0, str(form_values(view).get("note") or ""), now=now,
+                    recruiters=services.permissions.recruiter_ids)  # fmt: skip
+            role = session.get(Role, candidate.role_id)
+            assert role is not None
+            stage_name.append(kit_for(services.kits, role).stage(offer.stage_key).name)
+
+    answer_form(ack, view, "note", work)
+    if stage_name and meta.get("channel") and meta.get("ts"):
+        # The times they turned down become the thanks (a later click on them changes nothing anyway).
+        blocks = to_dicts(none_work_sent_blocks(stage_name[0]))
+        client.chat_update(channel=meta["channel"], ts=meta["ts"], text="Thanks: your recruiter will send new times",
+                           blocks=blocks)  # fmt: skip

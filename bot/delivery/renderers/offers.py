@@ -6,10 +6,10 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from blocks.common import to_dicts
-from blocks.offers import offer_blocks, offered_note
+from blocks.offers import answered_blocks, offer_blocks, offered_note
 from bot.delivery.rendering import Json, Rendered, Rendering
 from bot.rules.availability import zone
-from bot.rules.offers import offered
+from bot.rules.offers import expiry_noticed, offered
 from bot.rules.roles import kit_for
 from models.tables import Candidate, Offer, OfferStatus, OutboxMessage, Role
 
@@ -51,8 +51,30 @@ def offer_note(r: Rendering, payload: dict[str, object]) -> tuple[str, list[Json
         return None
     offer, candidate, role = found
     stage = kit_for(r.services.kits, role).stage(offer.stage_key)
+    what = payload.get("event")
+    if what == "expired" and not (expiry_noticed(offer, r.services.clock.now()) and candidate.status == "active"):
+        return None
+    if what in ("declined", "expired"):
+        said = f"{stage.name}: none of the times work" if what == "declined" else f"{stage.name}: times expired"
+        return said, to_dicts(answered_blocks(str(what), candidate.name, stage.name, offer.note))
     blocks = offered_note(
         str(payload.get("actor") or ""), candidate.name, stage.name, offer.panel, len(offer.times),
         by_link=bool(payload.get("link")),
     )  # fmt: skip
     return f"{stage.name}: times offered", to_dicts(blocks)
+
+
+def offer_answer(r: Rendering, row: OutboxMessage) -> Rendered | None:
+    """To a recruiter: the candidate said none of the times work, or let them expire."""
+    payload = row.payload or {}
+    found = _offer(r, payload.get("offer"))
+    if found is None:
+        return None
+    offer, candidate, role = found
+    stage = kit_for(r.services.kits, role).stage(offer.stage_key)
+    what = str(payload.get("event"))
+    if what == "expired" and not (expiry_noticed(offer, r.services.clock.now()) and candidate.status == "active"):
+        return None
+    blocks = answered_blocks(what, candidate.name, stage.name, offer.note)
+    text = f"{candidate.name}: none of the times work" if what == "declined" else f"{candidate.name}: times expired"
+    return Rendered(row.target, text, to_dicts(blocks))
