@@ -23,6 +23,8 @@ OFFER_PICK = "offer_pick"
 # *None of these work*: a short form for the times that would suit (its submission: OFFER_NONE_VIEW).
 OFFER_NONE = "offer_none"
 OFFER_NONE_VIEW = "offer_none_of_these"
+# *Need a different time?* on the confirmation: the candidate's own reschedule (bot/rules/candidate_moves.py).
+OFFER_MOVE = "offer_move"
 
 
 def time_label(starts_at: datetime, minutes: int, tz: ZoneInfo) -> str:
@@ -46,14 +48,20 @@ def offer_blocks(
     times: Sequence[datetime],
     tz: ZoneInfo,
     taken: bool = False,
+    moving_from: datetime | None = None,
 ) -> list[Block]:
     """Candidate-facing only: the stage, its length, the prep guide's opening, the times. `taken`:
-    shown again after the time they picked was just taken by someone else."""
+    shown again after the time they picked was just taken by someone else; `moving_from`: the time
+    booked now, when they asked to move it."""
     at = f" at {escape(company)}" if company else ""
     blocks: list[Block] = []
     if taken:
         blocks.append(section(":warning: That time was just taken. Here are the ones still free."))
-    blocks.append(section(f"Please pick a time for your *{escape(stage_name)}*{at} ({minutes} minutes)."))
+    if moving_from is not None:
+        blocks.append(section(f"Please pick a new time for your *{escape(stage_name)}*{at} ({minutes} minutes). "
+                              f"Until you do, it stays on {time_label(moving_from, minutes, tz)}."))  # fmt: skip
+    else:
+        blocks.append(section(f"Please pick a time for your *{escape(stage_name)}*{at} ({minutes} minutes)."))
     if prep:
         blocks.append(context(clip(escape(prep.strip().split("\n\n", 1)[0]), 300)))
     buttons = [
@@ -70,11 +78,20 @@ def offer_blocks(
     return blocks
 
 
-def booked_blocks(stage_name: str, starts_at: datetime, minutes: int, tz: ZoneInfo) -> list[Block]:
-    return [
-        section(f":white_check_mark: Booked: your *{escape(stage_name)}* on {time_label(starts_at, minutes, tz)}."),
-        context("The invite and your prep guide follow in a moment."),
-    ]
+def booked_blocks(
+    stage_name: str, starts_at: datetime, minutes: int, tz: ZoneInfo, *, move_id: int | None = None, moved: bool = False
+) -> list[Block]:
+    """The confirmation; `move_id`: the round, when the candidate may still move it themselves."""
+    done = "Moved" if moved else "Booked"
+    blocks: list[Block] = [
+        section(f":white_check_mark: {done}: your *{escape(stage_name)}* on {time_label(starts_at, minutes, tz)}."),
+        context("The updated invite follows in a moment." if moved else
+                "The invite and your prep guide follow in a moment."),
+    ]  # fmt: skip
+    if move_id is not None:
+        button = ButtonElement(text="Need a different time?", action_id=OFFER_MOVE, value=str(move_id))
+        blocks.append(ActionsBlock(block_id=f"move:{move_id}", elements=[button]))
+    return blocks
 
 
 def none_work_modal(offer_id: int, stage_name: str, channel: str, message_ts: str) -> View:
@@ -129,13 +146,23 @@ def quote(text: str) -> str:
 
 
 def offered_note(
-    actor: str, candidate_name: str, stage_name: str, panel: Sequence[str], count: int, by_link: bool = False
+    actor: str,
+    candidate_name: str,
+    stage_name: str,
+    panel: Sequence[str],
+    count: int,
+    by_link: bool = False,
+    moving: bool = False,
 ) -> list[Block]:
     where = "on a booking page (the recruiter sends the link)" if by_link else "in Slack"
+    said = (
+        f":arrows_counterclockwise: *{escape(candidate_name)}* asked to move their *{escape(stage_name)}*: "
+        f"they were offered {count} new times, to pick from {where}. The round stays where it is until they pick."
+        if moving
+        else f":calendar: {user(actor)} offered *{escape(candidate_name)}* {count} times for "
+        f"*{escape(stage_name)}*, to pick from {where}."
+    )
     return [
-        section(
-            f":calendar: {user(actor)} offered *{escape(candidate_name)}* {count} times for "
-            f"*{escape(stage_name)}*, to pick from {where}."
-        ),
+        section(said),
         context(f"Panel: {users(panel)}"),
     ]

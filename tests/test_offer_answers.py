@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import select
 
 from blocks.candidate import ADVANCE
-from blocks.offers import OFFER_NONE
+from blocks.offers import OFFER_MOVE, OFFER_NONE
 from bot.devtools.slack_requests import select_value, text_value, users_value
 from bot.wiring.scheduler import sweep
 from models.tables import Interview, Offer, OfferStatus
@@ -113,3 +113,76 @@ def test_an_offer_picked_in_time_is_not_said_to_expire(app: RunningApp) -> None:
     app.wait_idle()
     assert not any("expired" in all_text(r) for r in replies(app, candidate))
     assert not any("expired" in text for text in dms(app, RECRUITER))
+
+
+def move_button(message: dict[str, Any]) -> dict[str, Any] | None:
+    found = [e for b in message["blocks"] for e in b.get("elements", []) if e.get("action_id") == OFFER_MOVE]
+    return found[0] if found else None
+
+
+def confirmation(app: RunningApp, message: dict[str, Any]) -> dict[str, Any]:
+    return next(m for m in app.slack.dm_messages(CANDIDATE) if m["ts"] == message["ts"])
+
+
+def new_offer(app: RunningApp, before: int) -> dict[str, Any]:
+    dispatch(app)
+    app.slack.wait_for(lambda: sum(1 for m in app.slack.dm_messages(CANDIDATE) if _picks(m)) > before)
+    return [m for m in app.slack.dm_messages(CANDIDATE) if _picks(m)][-1]
+
+
+def offers_shown(app: RunningApp) -> int:
+    return sum(1 for m in app.slack.dm_messages(CANDIDATE) if _picks(m))
+
+
+def test_the_candidate_moves_their_round_twice_and_then_is_sent_to_their_recruiter(app: RunningApp) -> None:
+    sqlite_only(app)
+    candidate, message = offered(app)
+    click(app, message, _picks(message)[0])
+    booked = confirmation(app, message)
+    button = move_button(booked)
+    assert button is not None and "Booked" in all_text(booked)
+    with app.services.db.read() as session:
+        first = session.exec(select(Interview)).one()
+    for move in (1, 2):
+        count = offers_shown(app)
+        click(app, booked, button)
+        again = new_offer(app, count)
+        assert "Please pick a new time" in all_text(again) and "stays on" in all_text(again)
+        times = _picks(again)
+        assert len(times) == 6
+        click(app, again, times[-1])
+        booked = confirmation(app, again)
+        assert "Moved" in all_text(booked)
+        with app.services.db.read() as session:
+            moved = session.exec(select(Interview)).one()  # the same round, moved
+        assert moved.id == first.id and moved.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") == times[-1]["value"][2:]
+        button = move_button(booked) or button
+        # After the second move, the confirmation no longer offers it.
+        assert (move_button(booked) is None) == (move == 2)
+    notes = [all_text(r) for r in replies(app, candidate)]
+    assert sum("asked to move" in n for n in notes) == 2
+    assert sum("moved the round" in n for n in notes) == 2
+    before = len(app.slack.dm_messages(CANDIDATE))
+    click(app, booked, button)  # an old confirmation's button
+    app.slack.wait_for(lambda: len(app.slack.dm_messages(CANDIDATE)) > before)
+    told = all_text(app.slack.dm_messages(CANDIDATE)[-1])
+    assert "moved this round 2 times already" in told and "your recruiter" in told
+
+
+def test_past_the_cutoff_the_candidate_is_sent_to_their_recruiter(app: RunningApp) -> None:
+    sqlite_only(app)
+    _candidate, message = offered(app)
+    click(app, message, _picks(message)[0])
+    booked = confirmation(app, message)
+    button = move_button(booked)
+    assert button is not None
+    with app.services.db.read() as session:
+        starts_at = session.exec(select(Interview)).one().starts_at
+    app.clock.set(starts_at - timedelta(hours=23, minutes=59))
+    before, count = len(app.slack.dm_messages(CANDIDATE)), offers_shown(app)
+    click(app, booked, button)
+    app.slack.wait_for(lambda: len(app.slack.dm_messages(CANDIDATE)) > before)
+    told = all_text(app.slack.dm_messages(CANDIDATE)[-1])
+    assert "less than 24 hours away" in told and "your recruiter" in told
+    dispatch(app)
+    assert offers_shown(app) == count

@@ -27,7 +27,7 @@ from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.offer_links import new_token
 from bot.rules.roles import kit_for, role_recruiters
 from bot.rules.rounds import RoundContext
-from bot.rules.scheduling import parse_panel, schedule_round
+from bot.rules.scheduling import parse_panel, reschedule_round, schedule_round
 from bot.rules.slots import Limits, Slot
 from bot.rules.thread_notes import note, thread_channel
 from models.kit import TIMED_STAGE_KINDS
@@ -125,7 +125,8 @@ def make_offer(
     if token is None:
         session.add(outbox_row(Kind.offer, candidate.slack_user_id or "", candidate_id, None, now, now,
                                tag=f"offer{offer.id}", payload={"offer": offer.id}))  # fmt: skip
-    note(session, candidate, {"note": "offer", "offer": offer.id, "actor": actor, "link": token is not None}, now)
+    payload = {"note": "offer", "offer": offer.id, "actor": actor, "link": token is not None, "moves": bool(moves_id)}
+    note(session, candidate, payload, now)
     _answered(session, offer, "expired", now, recruiters, due=offer.expires_at)
     return Made(offer, token)
 
@@ -195,11 +196,19 @@ def pick(
     if starts_at <= now:
         raise TimeTaken(_still_free(session, offer, times, now))
     try:
-        ctx = schedule_round(
-            session, kits, candidate_id=offer.candidate_id, stage_key=offer.stage_key,
-            interviewer_ids=list(offer.panel), starts_at=starts_at, duration_minutes=offer.minutes,
-            location=offer.location, actor=actor, now=now, recruiters=recruiters, times=times,
-        )  # fmt: skip
+        if offer.moves_id is not None:
+            # The candidate's own reschedule: the round moves (the lifecycle's `rescheduled`).
+            ctx = reschedule_round(
+                session, kits, offer.moves_id, starts_at=starts_at, duration_minutes=offer.minutes,
+                location=offer.location, interviewer_ids=None, actor=actor, now=now, recruiters=recruiters,
+                times=times,
+            )  # fmt: skip
+        else:
+            ctx = schedule_round(
+                session, kits, candidate_id=offer.candidate_id, stage_key=offer.stage_key,
+                interviewer_ids=list(offer.panel), starts_at=starts_at, duration_minutes=offer.minutes,
+                location=offer.location, actor=actor, now=now, recruiters=recruiters, times=times,
+            )  # fmt: skip
     except Clash:
         raise TimeTaken([t for t in _still_free(session, offer, times, now) if t != starts_at]) from None
     offer.status, offer.interview_id, offer.answered_at = OfferStatus.booked, ctx.interview.id, now
@@ -214,7 +223,16 @@ def _still_free(session: Session, offer: Offer, times: PanelTimes | None, now: d
         t
         for t in offered(offer)
         if t > now
-        and not not_free(session, offer.panel, panel_times, t, offer.minutes, now, Limits(notice=timedelta(0)))
+        and not not_free(
+            session,
+            offer.panel,
+            panel_times,
+            t,
+            offer.minutes,
+            now,
+            Limits(notice=timedelta(0)),
+            besides=offer.moves_id,
+        )
     ]
 
 

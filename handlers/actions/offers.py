@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from blocks.common import to_dicts
 from blocks.offers import booked_blocks, none_work_modal, offer_blocks
 from bot.rules.availability import limits_for, zone
+from bot.rules.candidate_moves import can_offer_moves, moves_used
 from bot.rules.errors import UserError
 from bot.rules.offers import OfferClosed, TimeTaken, closed_reason, pick
 from bot.rules.roles import kit_for
@@ -77,8 +78,9 @@ def picked(client: WebClient, body: dict[str, Any], context: BoltContext) -> Non
     channel, message_ts = _message_of(body)
     try:
         with services.db.transaction() as session:
-            pick(session, services.kits, offer_id, starts_at, actor=user_id, now=services.clock.now(), times=times,
-                 recruiters=services.permissions.recruiter_ids)  # fmt: skip
+            ctx = pick(session, services.kits, offer_id, starts_at, actor=user_id, now=services.clock.now(),
+                       times=times, recruiters=services.permissions.recruiter_ids)  # fmt: skip
+            used = moves_used(session, ctx.interview.id or 0)
     except TimeTaken as taken:
         blocks = offer_blocks(offer_id=offer_id, company=kit.company, stage_name=stage.name, minutes=offer.minutes,
                               prep=None, times=taken.left, tz=tz, taken=True)  # fmt: skip
@@ -90,5 +92,7 @@ def picked(client: WebClient, body: dict[str, Any], context: BoltContext) -> Non
     except UserError as problem:
         tell(client, body, problem.message, [{"type": "section", "text": {"type": "mrkdwn", "text": problem.message}}])
         return
-    blocks = booked_blocks(stage.name, starts_at, offer.minutes, tz)
+    movable = can_offer_moves(kit, ctx.interview, used, services.clock.now())
+    blocks = booked_blocks(stage.name, starts_at, offer.minutes, tz, move_id=ctx.interview.id if movable else None,
+                           moved=offer.moves_id is not None)  # fmt: skip
     client.chat_update(channel=channel, ts=message_ts, text=f"Booked: your {stage.name}", blocks=to_dicts(blocks))

@@ -3,6 +3,7 @@ time zone; nothing once the offer is answered or expired. And the thread's note 
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from blocks.common import to_dicts
@@ -11,7 +12,7 @@ from bot.delivery.rendering import Json, Rendered, Rendering
 from bot.rules.availability import zone
 from bot.rules.offers import expiry_noticed, offered
 from bot.rules.roles import kit_for
-from models.tables import Candidate, Offer, OfferStatus, OutboxMessage, Role
+from models.tables import Candidate, Interview, Offer, OfferStatus, OutboxMessage, Role
 
 
 def _offer(r: Rendering, offer_id: object) -> tuple[Offer, Candidate, Role] | None:
@@ -40,7 +41,7 @@ def offer(r: Rendering, row: OutboxMessage) -> Rendered | None:
     times = [t for t in offered(offer) if t > now]
     blocks = offer_blocks(
         offer_id=offer.id or 0, company=kit.company, stage_name=stage.name, minutes=offer.minutes,
-        prep=stage.prep, times=times, tz=tz,
+        prep=None if offer.moves_id else stage.prep, times=times, tz=tz, moving_from=_booked_at(r, offer),
     )  # fmt: skip
     return Rendered(row.target, f"Pick a time for your {stage.name}", to_dicts(blocks))
 
@@ -59,7 +60,7 @@ def offer_note(r: Rendering, payload: dict[str, object]) -> tuple[str, list[Json
         return said, to_dicts(answered_blocks(str(what), candidate.name, stage.name, offer.note))
     blocks = offered_note(
         str(payload.get("actor") or ""), candidate.name, stage.name, offer.panel, len(offer.times),
-        by_link=bool(payload.get("link")),
+        by_link=bool(payload.get("link")), moving=bool(payload.get("moves")),
     )  # fmt: skip
     return f"{stage.name}: times offered", to_dicts(blocks)
 
@@ -78,3 +79,11 @@ def offer_answer(r: Rendering, row: OutboxMessage) -> Rendered | None:
     blocks = answered_blocks(what, candidate.name, stage.name, offer.note)
     text = f"{candidate.name}: none of the times work" if what == "declined" else f"{candidate.name}: times expired"
     return Rendered(row.target, text, to_dicts(blocks))
+
+
+def _booked_at(r: Rendering, offer: Offer) -> datetime | None:
+    if offer.moves_id is None:
+        return None
+    with r.services.db.read() as session:
+        interview = session.get(Interview, offer.moves_id)
+    return interview.starts_at if interview else None
