@@ -52,6 +52,7 @@ def offer_form(
     in_slack: bool,
     horizon_days: int = 10,
     revision: int = 0,
+    holds: bool = False,
 ) -> View:
     """`slots`: the panel's free times (None: no panel yet); `chosen`: those proposed, preselected.
     `in_slack`: the candidate has a Slack user, so a DM is possible (else only a link)."""
@@ -76,7 +77,8 @@ def offer_form(
         InputBlock(block_id="location", label="Video link or location", optional=True,
                    element=PlainTextInputElement(action_id="value", max_length=500)),
         context("The first to pick a time gets it; each pick is checked against the panel's calendars again. "
-                "Offered times are not held: the panel can still be booked into them until the candidate picks."),
+                + ("The times are held in the panel's connected calendars until the candidate picks." if holds else
+                   "Offered times are not held: the panel can still be booked into them until the candidate picks.")),
     ]  # fmt: skip
     return View(
         type="modal",

@@ -147,6 +147,7 @@ def offer_view(services: Services, candidate_id: int, user_id: str, picked: Pick
         in_slack=bool(candidate.slack_user_id),
         horizon_days=found.horizon_days if found else 10,
         revision=picked.revision if picked else 0,
+        holds=kit.scheduling.holds,
     ).to_dict()
 
 

@@ -346,3 +346,5 @@ class Offer(SQLModel, table=True):
     token_hash: str | None = Field(default=None, max_length=64, unique=True)
     # The round this offer moves (the candidate's own reschedule), rather than books.
     moves_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
+    # Its times are held in the panel's connected calendars while it is open (the kit's `holds`).
+    holds: bool = False

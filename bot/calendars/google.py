@@ -232,7 +232,7 @@ class GoogleCalendar:
             "end": {"dateTime": _rfc3339(invite.ends_at), "timeZone": self.time_zone},
             "attendees": [{"email": email} for email in invite.attendees],
             "sequence": invite.sequence,
-            "status": "confirmed",
+            "status": "tentative" if invite.tentative else "confirmed",
             "reminders": {"useDefault": True},
         }
         if invite.location:

@@ -39,7 +39,7 @@ def event(invite: Invite, *, tz: ZoneInfo, stamp: datetime, organizer: str = DEF
         item.add("location", invite.location)
     if invite.url:
         item.add("url", invite.url)
-    item.add("status", "CANCELLED" if invite.cancelled else "CONFIRMED")
+    item.add("status", "CANCELLED" if invite.cancelled else "TENTATIVE" if invite.tentative else "CONFIRMED")
     item.add("transp", "OPAQUE")
     who = vCalAddress(f"mailto:{organizer}")
     who.params["cn"] = vText("Interview bot")

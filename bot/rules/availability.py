@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from bot.rules.holds import held_spans
 from bot.rules.people import schedule_of
 from bot.rules.slots import Availability, Limits, Reason, Slot, Span, explain, find_slots
 from models.kit import Kit, Stage
@@ -31,6 +32,8 @@ class PanelTimes:
     zones: Mapping[str, str] = field(default_factory=dict)
     busy: Mapping[str, Sequence[Span]] = field(default_factory=dict)
     silent: tuple[str, ...] = ()
+    # The offer being picked from: its own held times do not block the pick (bot/rules/holds.py).
+    picking: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,15 @@ def panel_of(
     if around is not None:
         start, end = min(start, around), max(end, around)
     booked = booked_spans(session, panel, start - timedelta(days=8), end + timedelta(days=8))
+    held = held_spans(session, panel, now)
     out: list[Availability] = []
     for user_id in dict.fromkeys(panel):
         schedule = schedule_of(session, user_id)
         rounds = booked.get(user_id, [])
-        calendar = _without(times.busy.get(user_id, ()), [(s, e) for _, s, e in rounds])
+        holds = held.get(user_id, [])
+        # The calendar holds the bot's rounds and holds too: they are counted from the bot instead.
+        calendar = _without(times.busy.get(user_id, ()), [(s, e) for _, s, e in [*rounds, *holds]])
+        calendar = sorted([*calendar, *((s, e) for offer_id, s, e in holds if offer_id != times.picking)])
         out.append(
             Availability(
                 user_id=user_id,

@@ -38,6 +38,8 @@ class Invite:
     attendees: tuple[str, ...] = field(default=())
     # Google: add a Meet link when the round has no location of its own.
     wants_video: bool = False
+    # A hold on an offered time (bot/rules/holds.py): busy, but not yet an interview.
+    tentative: bool = False
 
 
 def is_meeting(ctx: RoundContext) -> bool:

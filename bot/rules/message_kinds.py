@@ -99,6 +99,8 @@ class Kind(StrEnum):
     # A round's event in one connected calendar (bot/rules/calendar_plan.py), written as the round is
     # when the row is sent: created, moved or deleted. Sent by the calendar lane, apart from Slack.
     calendar_event = "calendar_event", "calendar event", Fact.calendar
+    # An open offer's held times in one person's connected calendar (bot/rules/holds.py): put, or removed.
+    calendar_hold = "calendar_hold", "held times", Fact.calendar
     # To the candidate: times to pick from for a stage (bot/rules/offers.py), one button each.
     offer = "offer", "times offered", Fact.in_process
     # To each recruiter of the role: the candidate said none of the offered times work, or let them expire.

@@ -11,7 +11,7 @@ was just taken, with what is still free among the rest).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from bot.rules.availability import PanelTimes, not_free
 from bot.rules.candidates import get_candidate
 from bot.rules.clashes import Clash
 from bot.rules.errors import NotFound, UserError
+from bot.rules.holds import queue_holds
 from bot.rules.kits import KitCatalog
 from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.offer_links import new_token
@@ -110,6 +111,7 @@ def make_offer(
         created_by=actor[:64],
         created_at=now,
         moves_id=moves_id,
+        holds=kit.scheduling.holds,
     )
     # A new offer replaces the candidate's open ones: one set of times (and one link) is live at once.
     for earlier in session.exec(
@@ -117,6 +119,7 @@ def make_offer(
     ).all():
         earlier.status, earlier.answered_at = OfferStatus.expired, now
         session.add(earlier)
+        queue_holds(session, earlier, now, "released")
     token = None
     if by_link or not candidate.slack_user_id:
         token, offer.token_hash = new_token()
@@ -128,6 +131,8 @@ def make_offer(
     payload = {"note": "offer", "offer": offer.id, "actor": actor, "link": token is not None, "moves": bool(moves_id)}
     note(session, candidate, payload, now)
     _answered(session, offer, "expired", now, recruiters, due=offer.expires_at)
+    queue_holds(session, offer, now, "put")
+    queue_holds(session, offer, now, "expired", due=offer.expires_at)
     return Made(offer, token)
 
 
@@ -191,6 +196,7 @@ def pick(
     """Book the picked time (the lifecycle's `scheduled`, as for a recruiter's booking). Raises
     OfferClosed, or TimeTaken (the offer stays open, with what is left of its times)."""
     offer = _open_offer(session, offer_id, now)
+    times = replace(times, picking=offer.id) if times is not None else None  # its own holds do not block it
     if starts_at not in offered(offer):
         raise UserError("That time is not one of the offered times.", field="time")
     if starts_at <= now:
@@ -213,6 +219,7 @@ def pick(
         raise TimeTaken([t for t in _still_free(session, offer, times, now) if t != starts_at]) from None
     offer.status, offer.interview_id, offer.answered_at = OfferStatus.booked, ctx.interview.id, now
     session.add(offer)
+    queue_holds(session, offer, now, "released")
     session.flush()
     return ctx
 
@@ -287,6 +294,7 @@ def decline(session: Session, offer_id: int, words: str, *, now: datetime, recru
     offer = _open_offer(session, offer_id, now)
     offer.status, offer.note, offer.answered_at = OfferStatus.declined, text, now
     session.add(offer)
+    queue_holds(session, offer, now, "released")
     _answered(session, offer, "declined", now, recruiters)
     session.flush()
     return offer

@@ -1,4 +1,4 @@
-"""offer: a booking page's link (its hash) and the round a candidate's reschedule moves
+"""offer: a booking page's link (its hash), the round a candidate's reschedule moves, held times
 
 Revision ID: 0009
 Revises: 0008
@@ -21,6 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("offer") as batch:
         batch.add_column(sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch.add_column(sa.Column("moves_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("holds", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.create_unique_constraint("uq_offer_token_hash", ["token_hash"])
         batch.create_foreign_key("fk_offer_moves_id", "interview", ["moves_id"], ["id"])
     op.create_index("ix_offer_moves_id", "offer", ["moves_id"])
@@ -31,5 +32,6 @@ def downgrade() -> None:
     with op.batch_alter_table("offer") as batch:
         batch.drop_constraint("fk_offer_moves_id", type_="foreignkey")
         batch.drop_constraint("uq_offer_token_hash", type_="unique")
+        batch.drop_column("holds")
         batch.drop_column("moves_id")
         batch.drop_column("token_hash")
