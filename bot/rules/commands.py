@@ -71,7 +71,7 @@ INTERVIEW = CommandSpec(
         ),
         Usage(
             "/interview offer <candidate>",
-            "offer the candidate times that suit the panel, to pick from in Slack",
+            "offer the candidate times that suit the panel, to pick from in Slack or on a booking page",
             "recruiters",
         ),
     ),
