@@ -16,8 +16,8 @@ from bot.rules.holds import HOLD_TITLE
 from bot.rules.offers import offered
 from models.tables import Interview, Offer
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RunningApp
-from tests.flows import all_text
-from tests.test_calendar_sync import calendar_app, connect, send_all, stored
+from tests.flows import all_text, card
+from tests.test_calendar_sync import calendar_app, connect, ics_files, send_all, stored
 from tests.test_find_time import sqlite_only
 from tests.test_offer_answers import offered as offer_in_slack
 from tests.test_offers import _picks, click
@@ -76,7 +76,19 @@ def test_an_offers_times_are_held_and_released_by_the_pick(holding_app: RunningA
     send_all(app)
     assert held(radicale, url) == []
     with app.services.db.read() as session:
-        assert session.exec(select(Interview)).one().starts_at == times[2]
+        interview = session.exec(select(Interview)).one()
+    assert interview.starts_at == times[2]
+    # The round itself is in the calendar at the picked time; the card shows it; the candidate's
+    # invite is for that time and names nothing internal.
+    [event] = [e for cal in stored(radicale, url, INTERVIEWER_1.lower()) for e in cal.walk("VEVENT")]
+    assert event.decoded("dtstart").astimezone(UTC) == times[2] and str(event["status"]) == "CONFIRMED"
+    with app.services.db.read() as session:
+        fresh = session.get(type(candidate), candidate.id)
+    assert fresh is not None and f"<!date^{int(times[2].timestamp())}^" in all_text(card(app, fresh))
+    (invite,) = ics_files(app, CANDIDATE)
+    (mine,) = invite.walk("VEVENT")
+    assert mine.decoded("dtstart").astimezone(UTC) == times[2]
+    assert INTERVIEWER_1 not in invite.to_ical().decode() and "You own" not in str(mine["description"])
 
 
 def test_an_expired_offers_holds_are_removed(holding_app: RunningApp, radicale: Radicale) -> None:
