@@ -53,6 +53,7 @@ def offer_form(
     horizon_days: int = 10,
     revision: int = 0,
     holds: bool = False,
+    outside_day: str | None = None,
 ) -> View:
     """`slots`: the panel's free times (None: no panel yet); `chosen`: those proposed, preselected.
     `in_slack`: the candidate has a Slack user, so a DM is possible (else only a link)."""
@@ -68,6 +69,10 @@ def offer_form(
                                                   initial_users=list(panel) or None, max_selected_items=10)),
     ]  # fmt: skip
     blocks += _times(slots, chosen, availability, tz, name, horizon_days, revision)
+    if outside_day:
+        blocks.append(context(f":warning: None of the panel's times falls inside the candidate's day (08:00-20:00, "
+                              f"{escape(outside_day)}): these are the panel's earliest. Pick other interviewers "
+                              "for kinder times."))  # fmt: skip
     how = [Option(value=BY_LINK, text="On a booking page: a link for you to send them")]
     if in_slack:
         how.insert(0, Option(value=BY_SLACK, text="In Slack: a message with a button a time"))

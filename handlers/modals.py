@@ -20,7 +20,7 @@ from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import stage_index
 from bot.rules.line import reply_target
-from bot.rules.offers import spread
+from bot.rules.offers import in_their_day, spread
 from bot.rules.roles import kit_for, require_role_recruiter
 from bot.rules.rounds import load_round, schedulable_stages, stage_variants
 from bot.rules.scorecards import check_can_score, existing_answers, round_questions
@@ -105,6 +105,8 @@ class Proposed:
     chosen: list[Slot]  # those proposed: spread over days in the candidate's zone
     panel: list[Availability]
     horizon_days: int
+    # The panel has no time inside the candidate's day (08:00-20:00 their time): proposed anyway.
+    outside_day: str | None = None
 
 
 def proposed(
@@ -115,8 +117,11 @@ def proposed(
     with services.db.read() as session:
         found = suggest(session, panel, times, stage.duration_minutes or 60, services.clock.now(), limits, count=100)
     count = stage.offer_count or kit.scheduling.offer_count
-    chosen = spread(found.slots, count, kit.scheduling.offer_days, candidate_zone(services, candidate))
-    return Proposed(list(found.slots), chosen, list(found.panel), limits.horizon_days)
+    tz = candidate_zone(services, candidate)
+    theirs = in_their_day(found.slots, tz)
+    chosen = spread(theirs or found.slots, count, kit.scheduling.offer_days, tz)
+    outside = tz.key if found.slots and not theirs else None
+    return Proposed(list(found.slots), chosen, list(found.panel), limits.horizon_days, outside)
 
 
 def offer_stages(kit: Kit) -> list[Stage]:
@@ -148,6 +153,7 @@ def offer_view(services: Services, candidate_id: int, user_id: str, picked: Pick
         horizon_days=found.horizon_days if found else 10,
         revision=picked.revision if picked else 0,
         holds=kit.scheduling.holds,
+        outside_day=found.outside_day if found else None,
     ).to_dict()
 
 

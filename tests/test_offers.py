@@ -5,6 +5,7 @@ times: one booking each time, the other told the time was just taken with what i
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,17 @@ from blocks.candidate import ADVANCE
 from blocks.offers import OFFER_PICK
 from bot.devtools.slack_requests import select_value, text_value, users_value
 from bot.rules.availability import PanelTimes, suggest
-from bot.rules.offers import OfferClosed, TimeTaken, decline, expire_offers, make_offer, offered, pick, spread
+from bot.rules.offers import (
+    OfferClosed,
+    TimeTaken,
+    decline,
+    expire_offers,
+    in_their_day,
+    make_offer,
+    offered,
+    pick,
+    spread,
+)
 from bot.rules.people import set_schedule
 from bot.rules.slots import Limits
 from bot.wiring.db import Database
@@ -58,10 +69,26 @@ def test_six_times_over_at_least_three_days(db: Database) -> None:
     days = [s.starts_at.astimezone(NEW_YORK).date() for s in chosen]
     assert len(chosen) == 6 and len(set(days)) == 3 and days == sorted(days)
     assert all(days.count(d) == 2 for d in set(days))
+    # A real choice within a day: the two times of a day do not overlap.
+    same_day = [(a, b) for a, b in itertools.pairwise(chosen) if a.starts_at.date() == b.starts_at.date()]
+    assert same_day and all(a.ends_at <= b.starts_at for a, b in same_day)
     # A day with one time only: the next day is taken in.
     few = [found.slots[0], *[s for s in found.slots if s.starts_at.date() != found.slots[0].starts_at.date()]]
     assert len({s.starts_at.astimezone(NEW_YORK).date() for s in spread(few, 6, 3, NEW_YORK)}) >= 3
     assert spread([], 6, 3, NEW_YORK) == []
+
+
+def test_times_inside_the_candidates_own_day(db: Database) -> None:
+    with db.read() as session:
+        found = suggest(session, [INTERVIEWER_1, INTERVIEWER_2], PanelTimes(zones=NY), 60, NOW, Limits(), count=100)
+    # New York and Berlin meet 14:00-16:00 UTC: 23:00-01:00 in Tokyo, none of it a Tokyo day time;
+    # all of it inside a New Yorker's day; in Karachi (19:00-21:00) only what ends by 20:00.
+    assert in_their_day(found.slots, ZoneInfo("Asia/Tokyo")) == []
+    assert in_their_day(found.slots, NEW_YORK) == found.slots
+    karachi = ZoneInfo("Asia/Karachi")
+    evening = in_their_day(found.slots, karachi)
+    assert evening and all(s.ends_at.astimezone(karachi).strftime("%H:%M") <= "20:00" for s in evening)
+    assert len(evening) < len(found.slots)
 
 
 def test_an_offer_is_picked_once_and_then_closed(db: Database) -> None:

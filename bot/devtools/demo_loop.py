@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from blocks.candidate import CHECKLIST
+from blocks.candidate import CHECKLIST, OFFER_TIMES
 from bot.delivery.dispatcher import Dispatcher
-from bot.devtools.form_actions import pick_suggestion
+from bot.devtools.form_actions import offer_panel, pick_suggestion, pick_time, proposed_times, time_buttons
 from bot.devtools.slack_requests import (
     SignedSlackClient,
     answer_scorecard,
@@ -150,7 +150,8 @@ class Loop:
             if index:
                 self.advance(f"to stage {index + 1}: {stage.name}")
             if stage.kind in TIMED_STAGE_KINDS:
-                self.round(stage.key, stage.name, late=not late_done)
+                # The first round: Casey picks the time herself; the later ones Rita picks.
+                self.round(stage.key, stage.name, late=not late_done, offered=not late_done)
                 late_done = True
             elif stage.kind is StageKind.review:
                 self.review(stage.name)
@@ -272,7 +273,39 @@ class Loop:
                 return str(block["block_id"])
         raise RuntimeError("the card shows no checklist")
 
-    def round(self, stage_key: str, stage_name: str, *, late: bool) -> None:
+    def offered_round(self, stage_key: str, stage_name: str) -> None:
+        """Rita lets Casey pick: the offer form proposes times over several days inside Casey's own day,
+        Casey picks one in Slack."""
+        self.say(f"Rita lets Casey pick the time for '{stage_name}': Offer times to the candidate, with Ines and Hank")
+        self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, OFFER_TIMES), "the offer form")
+        view = offer_panel(self.client, self.slack, RECRUITER.id, [INES.id, MANAGER.id], stage_key)
+        proposed = proposed_times(view)
+        self.say(f"The form proposes {len(proposed)} times, spread over days: "
+                 + ", ".join(o["text"]["text"] for o in proposed))  # fmt: skip
+        times_block = next(b for b in view["blocks"] if str(b.get("block_id", "")).startswith("times"))
+        values = {
+            "stage": select_value(stage_key),
+            "interviewers": users_value([INES.id, MANAGER.id]),
+            times_block["block_id"]: {"value": {"type": "multi_static_select", "selected_options": proposed}},
+            "how": select_value("slack", "radio_buttons"),
+            "location": text_value("https://meet.example.com/casey"),
+        }
+        self.client.view_submission(RECRUITER.id, view, values)
+        self.dispatch()
+        self.wait(lambda: any(time_buttons(m) for m in self.slack.dm_messages(CASEY.id)), "the offer to Casey")
+        message = next(m for m in reversed(self.slack.dm_messages(CASEY.id)) if time_buttons(m))
+        button = time_buttons(message)[-1]
+        self.say(f"Casey gets them in her own zone (Chicago), with None of these work, and picks "
+                 f"{button['text']['text']}")  # fmt: skip
+        before = self.replies()
+        pick_time(self.client, self.slack, CASEY.id, message, button)
+        self.wait(lambda: self.replies() > before, "the booking")
+
+    def round(self, stage_key: str, stage_name: str, *, late: bool, offered: bool = False) -> None:
+        if offered:
+            self.offered_round(stage_key, stage_name)
+            self.after_round(stage_name, late=late, second=MANAGER)
+            return
         self.say(f"Rita schedules '{stage_name}' with Ines and Ivan")
         view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_schedule"), "the scheduling form")
         duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]["initial_value"]
@@ -291,6 +324,9 @@ class Loop:
         before = self.replies()
         self.client.view_submission(RECRUITER.id, view, values)
         self.wait(lambda: self.replies() > before, "the scheduled reply")
+        self.after_round(stage_name, late=late)
+
+    def after_round(self, stage_name: str, *, late: bool, second: Person = IVAN) -> None:
         self.dispatch()  # the candidate's prep guide goes out at once
         with self.services.db.read() as session:
             interview = session.exec(select(Interview).order_by(col(Interview.id).desc())).first()
@@ -300,12 +336,12 @@ class Loop:
         self.dispatch()
         self.score(INES, "exceeds" if not late else "meets", "yes", "Clear reasoning; asked good questions.")
         if late:
-            self.say("Ivan is late: a reminder after 24 h, an escalation at the deadline")
+            self.say(f"{second.name.split()[0]} is late: a reminder after 24 h, an escalation at the deadline")
             self.clock.set(interview.ends_at + timedelta(hours=24, minutes=5))
             self.dispatch()
             self.clock.set(interview.ends_at + timedelta(hours=self.kit.feedback_due_hours, minutes=5))
             self.dispatch()
-        self.score(IVAN, "meets", "yes", "Solid fundamentals; would like more depth on trade-offs.")
+        self.score(second, "meets", "yes", "Solid fundamentals; would like more depth on trade-offs.")
         self.dispatch()  # the debrief
         self.say(f"Debrief for '{stage_name}' posted")
 

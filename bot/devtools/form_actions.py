@@ -1,5 +1,6 @@
 """Acting inside an open modal as Slack does (block_actions carrying the view and what it holds),
-for the demo and the tests: picking the panel in the schedule form, then a suggested time."""
+for the demo and the tests: picking the panel in the schedule form, then a suggested time; picking
+the panel in the offer form; a candidate picking an offered time in their DM."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import time
 from datetime import datetime
 from typing import Any
 
+from blocks.offer_form import OFFER_REFRESH
+from blocks.offers import OFFER_PICK
 from blocks.rounds import PANEL_PICKED
 from blocks.times import SUGGESTED
 from bot.devtools.slack_requests import SignedSlackClient, date_value, time_value
@@ -72,3 +75,36 @@ def pick_suggestion(
         time_id: time_value(blocks[time_id]["element"]["initial_time"]),
     }
     return filled, held, first
+
+
+def offer_panel(client: SignedSlackClient, slack: SlackStandIn, user_id: str, panel: list[str], stage: str) -> Json:
+    """Pick the panel in the open offer form: the form as updated with the times it proposes."""
+    values = {
+        "stage": {OFFER_REFRESH: {"type": "static_select", "selected_option": {"value": stage}}},
+        "interviewers": {OFFER_REFRESH: {"type": "multi_users_select", "selected_users": panel}},
+    }
+    action = {"type": "multi_users_select", "action_id": OFFER_REFRESH, "block_id": "interviewers",
+              "selected_users": panel}  # fmt: skip
+    return act_in_view(client, slack, user_id, action, values)
+
+
+def proposed_times(view: Json) -> list[Json]:
+    """The offer form's preselected *Times to offer* (what is sent unless the recruiter changes it)."""
+    block = next((b for b in view["blocks"] if str(b.get("block_id", "")).split("~")[0] == "times"), None)
+    return list(block["element"].get("initial_options") or []) if block else []
+
+
+def time_buttons(message: Json) -> list[Json]:
+    """An offer DM's buttons, one a time."""
+    return [e for b in message.get("blocks", []) for e in b.get("elements", [])
+            if str(e.get("action_id", "")).startswith(OFFER_PICK)]  # fmt: skip
+
+
+def pick_time(client: SignedSlackClient, slack: SlackStandIn, user_id: str, message: Json, button: Json) -> None:
+    """The candidate clicks one of the times in the offer DM `message`."""
+    response = client.block_action(
+        user_id, button["action_id"], button["value"], block_id="offer", channel_id=slack.dm_id(user_id) or "",
+        message_ts=message["ts"],
+    )  # fmt: skip
+    if response.status_code != 200:
+        raise RuntimeError(f"Slack's action was refused: {response.status_code} {response.text}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,8 @@ ISO = "%Y-%m-%dT%H:%M:%SZ"
 def spread(slots: Sequence[Slot], count: int, days: int, tz: ZoneInfo) -> list[Slot]:
     """`count` of the slots over at least `days` of the candidate's local days where the slots
     allow: one from each of the first `days` days in turn (the earliest first), then the next day's
-    once those run out, so no single day takes them all."""
+    once those run out, so no single day takes them all. Within a day, a time that does not overlap
+    those already taken comes first, so the choice is real (not 14:00 and 14:15)."""
     by_day = [list(group) for _, group in groupby(slots, key=lambda s: s.starts_at.astimezone(tz).date())]
     used, rest = by_day[: max(days, 1)], by_day[max(days, 1) :]
     chosen: list[Slot] = []
@@ -48,13 +49,34 @@ def spread(slots: Sequence[Slot], count: int, days: int, tz: ZoneInfo) -> list[S
         taken = False
         for day in used:
             if day and len(chosen) < count:
-                chosen.append(day.pop(0))
+                apart = next((s for s in day if not any(_overlap(s, c) for c in chosen)), day[0])
+                day.remove(apart)
+                chosen.append(apart)
                 taken = True
         if not taken:
             if not rest:
                 break
             used.append(rest.pop(0))
     return sorted(chosen, key=lambda s: s.starts_at)
+
+
+def _overlap(a: Slot, b: Slot) -> bool:
+    return a.starts_at < b.ends_at and b.starts_at < a.ends_at
+
+
+# A candidate is offered times inside their own day where the panel's times allow.
+DAY_STARTS, DAY_ENDS = time(8), time(20)
+
+
+def in_their_day(slots: Sequence[Slot], tz: ZoneInfo) -> list[Slot]:
+    """The slots that start and end between 08:00 and 20:00 on one of the candidate's days."""
+    return [
+        s
+        for s in slots
+        if s.starts_at.astimezone(tz).time() >= DAY_STARTS
+        and s.ends_at.astimezone(tz).date() == s.starts_at.astimezone(tz).date()
+        and s.ends_at.astimezone(tz).time() <= DAY_ENDS
+    ]
 
 
 def make_offer(

@@ -219,6 +219,11 @@ class _Workspace:
             dm = self._dm_ids.get(user_id)
             return self.messages(dm) if dm else []
 
+    def dm_id(self, user_id: str) -> str | None:
+        """The bot's DM channel with ``user_id`` (None if none was opened)."""
+        with self._lock:
+            return self._dm_ids.get(user_id)
+
     def dm_files(self, user_id: str) -> list[UploadedFile]:
         """Files the bot shared in its DM with ``user_id``, in order ([] if no DM was opened)."""
         with self._lock:
