@@ -177,9 +177,11 @@ def test_a_candidate_without_slack_books_a_time_on_the_page_in_a_browser(
     assert event.decoded("dtstart") == TUESDAY
     assert "Hiring manager technical interview" in str(event.get("summary"))
     assert str(event.get("location")) == ROOM
-    text = ics.decode("utf-8")
+    text = ics.decode("utf-8").replace("\r\n ", "")  # unfolded (RFC 5545, 3.1)
     assert not [word for word in internal_words(app) if word in text]
     assert "@example" not in text  # no one's e-mail
+    told = str(event.get("description"))
+    assert "Reply to your recruiter" in told and "Slack" not in told  # the candidate has none
 
     [booked] = bookings(app)
     assert booked.starts_at == TUESDAY and booked.candidate_id == candidate.id
@@ -202,7 +204,7 @@ def test_a_candidate_without_slack_books_a_time_on_the_page_in_a_browser(
 # Over HTTP, on both databases.
 
 
-def test_every_response_keeps_the_link_to_itself(app: RunningApp) -> None:
+def test_every_response_keeps_the_link_to_itself(app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> None:
     [one] = people(app, "Dana Doe")
     token, _ = link(app, one, [TUESDAY])
     with httpx.Client(base_url=app.url) as client:
@@ -211,7 +213,12 @@ def test_every_response_keeps_the_link_to_itself(app: RunningApp) -> None:
         refused = client.post(f"/book/{token}", data={"start": iso(TUESDAY)})
         head = client.head(f"/book/{token}")
         again = client.get(f"/book/{token}")
-    for response in (opened, unknown, refused, head):
+        put = client.put(f"/book/{token}", content=b"")
+        monkeypatch.setattr(app.services.settings, "public_url", "https://interviews.example.com")
+        secure = client.get(f"/book/{token}")
+    assert put.status_code == 405 and put.headers["allow"] == "GET, HEAD, POST"
+    assert "; Secure" in secure.headers["set-cookie"]  # served over https
+    for response in (opened, unknown, refused, head, put):
         assert response.headers["content-type"] == "text/html; charset=utf-8"
         assert response.headers["cache-control"] == "no-store"
         assert response.headers["referrer-policy"] == "no-referrer"
@@ -254,6 +261,20 @@ def test_unknown_expired_and_declined_links_say_which_and_nothing_else(app: Runn
             for secret in ("Erin", "Frank", "Hiring manager", "Mornings", "Backend"):
                 assert secret not in response.text
     assert bookings(app) == []
+
+
+def test_only_times_still_to_come_are_shown_and_a_past_one_is_not_booked(app: RunningApp) -> None:
+    [one] = people(app, "Lee Later")
+    token, offer_id = link(app, one, [TUESDAY, WEDNESDAY])
+    with httpx.Client(base_url=app.url) as client:
+        csrf = csrf_of(client.get(f"/book/{token}").text)
+        app.clock.set(TUESDAY + timedelta(minutes=5))  # the offer lasts until Wednesday 09:00 UTC
+        later = client.get(f"/book/{token}")
+        late = client.post(f"/book/{token}", data={"csrf": csrf, "start": iso(TUESDAY)})
+    assert later.status_code == 200 and "Wed 25 Nov" in later.text and "Tue 24 Nov" not in later.text
+    assert late.status_code == 409 and "That time was just taken" in late.text
+    assert "Wed 25 Nov" in late.text and "Tue 24 Nov" not in late.text
+    assert bookings(app) == [] and offer_status(app, offer_id) == OfferStatus.open
 
 
 def test_a_post_without_its_csrf_cookie_or_with_another_books_nothing(app: RunningApp) -> None:
