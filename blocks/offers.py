@@ -76,11 +76,15 @@ def booked_blocks(stage_name: str, starts_at: datetime, minutes: int, tz: ZoneIn
     ]
 
 
-def offered_note(actor: str, candidate_name: str, stage_name: str, panel: Sequence[str], count: int) -> list[Block]:
+def offered_note(
+    actor: str, candidate_name: str, stage_name: str, panel: Sequence[str], count: int, *, by_link: bool = False
+) -> list[Block]:
+    """`by_link`: offered on the booking page (bot/web/), for a candidate without Slack."""
+    where = "on the booking page" if by_link else "in Slack"
     return [
         section(
             f":calendar: {user(actor)} offered *{escape(candidate_name)}* {count} times for "
-            f"*{escape(stage_name)}*, to pick from in Slack."
+            f"*{escape(stage_name)}*, to pick from {where}."
         ),
         context(f"Panel: {users(panel)}"),
     ]

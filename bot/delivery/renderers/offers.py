@@ -51,5 +51,6 @@ def offer_note(r: Rendering, payload: dict[str, object]) -> tuple[str, list[Json
         return None
     offer, candidate, role = found
     stage = kit_for(r.services.kits, role).stage(offer.stage_key)
-    blocks = offered_note(str(payload.get("actor") or ""), candidate.name, stage.name, offer.panel, len(offer.times))
+    blocks = offered_note(str(payload.get("actor") or ""), candidate.name, stage.name, offer.panel, len(offer.times),
+                          by_link=bool(payload.get("link")))  # fmt: skip
     return f"{stage.name}: times offered", to_dicts(blocks)
