@@ -123,12 +123,18 @@ def iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# In a real browser.
+# In a real browser, on SQLite (what the databases do is tested over HTTP below, on both).
+
+
+def sqlite_only(app: RunningApp) -> None:
+    if not app.services.db.is_sqlite:
+        pytest.skip("about the page in a browser: run on SQLite only")
 
 
 def test_a_candidate_without_slack_books_a_time_on_the_page_in_a_browser(
     app: RunningApp, browser: object, caplog: pytest.LogCaptureFixture
 ) -> None:
+    sqlite_only(app)
     caplog.set_level(logging.DEBUG)
     from playwright.sync_api import Browser
 
