@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -44,8 +45,13 @@ def divider() -> DividerBlock:
     return DividerBlock()
 
 
+# Slack's user ids (U..., or W... on Enterprise Grid): anything else is an actor without a Slack
+# user (the candidate on the booking page), named as plain text.
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+
+
 def user(user_id: str) -> str:
-    return f"<@{user_id}>"
+    return f"<@{user_id}>" if SLACK_USER_ID.fullmatch(user_id) else escape(user_id)
 
 
 def users(user_ids: Sequence[str]) -> str:

@@ -154,7 +154,7 @@ def offered_note(
     by_link: bool = False,
     moving: bool = False,
 ) -> list[Block]:
-    where = "on a booking page (the recruiter sends the link)" if by_link else "in Slack"
+    where = "on the booking page (a link the recruiter sends)" if by_link else "in Slack"
     said = (
         f":arrows_counterclockwise: *{escape(candidate_name)}* asked to move their *{escape(stage_name)}*: "
         f"they were offered {count} new times, to pick from {where}. The round stays where it is until they pick."

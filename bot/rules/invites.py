@@ -76,7 +76,10 @@ def candidate_invite(ctx: RoundContext) -> Invite:
     prep = _opening(ctx.stage.prep) or _opening(ctx.kit.candidate_guide)
     if prep:
         lines.append(prep)
-    lines.append("Questions or need to move it? Reply to the bot in Slack and your recruiter will help.")
+    if ctx.candidate.slack_user_id:
+        lines.append("Questions or need to move it? Reply to the bot in Slack and your recruiter will help.")
+    else:  # they booked on the page: Slack is not theirs to reply in
+        lines.append("Questions or need to move it? Reply to your recruiter.")
     return Invite(
         uid=uid(ctx.interview.id or 0, for_candidate=True),
         sequence=ctx.interview.sequence,

@@ -18,7 +18,8 @@ from models.tables import Offer, OfferStatus
 # URL-safe, 32 characters: 192 bits, beyond guessing.
 TOKEN_BYTES = 24
 # Who booked, on the thread note, when the candidate picked on the page (they have no Slack user).
-PAGE_ACTOR = "the candidate, on the booking page"
+# Stored as the round's `scheduled_by` (32 characters at most).
+PAGE_ACTOR = "the candidate (booking page)"
 
 
 def new_token() -> tuple[str, str]:

@@ -1,5 +1,5 @@
 """HTTP front: `POST /slack/events` into Bolt, `GET /healthz`, `GET /metrics`, people's calendar feeds
-(`GET /calendar/<token>.ics`), on waitress."""
+(`GET /calendar/<token>.ics`), the candidates' booking page (`/book/<token>`, bot/web/), on waitress."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from waitress import create_server
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.calendars.feeds import feed_ics, feed_owner
+from bot.web import booking
 from bot.wiring.services import Services
 
 log = logging.getLogger("interview_bot.server")
@@ -74,6 +75,8 @@ class WebApp:
             return [self.services.metrics.render()]
         if path.startswith(FEED_PREFIX) and path.endswith(FEED_SUFFIX) and method in ("GET", "HEAD"):
             return self._feed(path[len(FEED_PREFIX) : -len(FEED_SUFFIX)], start_response)
+        if path.startswith(booking.BOOK_PREFIX):
+            return booking.serve(self.services, environ, start_response)
         return _reply(start_response, 404, "not found")
 
     def _feed(self, token: str, start_response: StartResponse) -> Iterable[bytes]:
