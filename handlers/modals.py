@@ -113,9 +113,7 @@ def proposed(
     services: Services, kit: Kit, stage: Stage, panel: Sequence[str], candidate: Candidate, timeout: float | None = None
 ) -> Proposed:
     limits = limits_for(kit, stage)
-    times = services.panel_times(panel, limits, timeout=timeout)
-    with services.db.read() as session:
-        found = suggest(session, panel, times, stage.duration_minutes or 60, services.clock.now(), limits, count=100)
+    found = services.free_slots(panel, limits, stage.duration_minutes or 60, timeout=timeout)
     count = stage.offer_count or kit.scheduling.offer_count
     tz = candidate_zone(services, candidate)
     theirs = in_their_day(found.slots, tz)

@@ -348,3 +348,5 @@ class Offer(SQLModel, table=True):
     moves_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
     # Its times are held in the panel's connected calendars while it is open (the kit's `holds`).
     holds: bool = False
+    # Once booked on the booking page: the link to move the round (its SHA-256 only).
+    move_token_hash: str | None = Field(default=None, max_length=64, unique=True)

@@ -27,7 +27,7 @@ from bot.wiring.db import Database
 from models.tables import Interview, Offer, OfferStatus
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp
 from tests.conftest import running_app as start_app
-from tests.flows import add_candidate, all_text, make_role, replies
+from tests.flows import add_candidate, all_text, dispatch, dms, make_role, replies
 from tests.test_availability import STAGE
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -148,7 +148,7 @@ def test_a_candidate_without_slack_books_a_time_on_the_page_in_a_browser(
     plain = browser.new_context(java_script_enabled=False)
     page = plain.new_page()
     page.goto(url)
-    assert page.get_by_role("button").all_inner_texts() == [
+    assert page.locator("ul.times button").all_inner_texts() == [
         "Tue 24 Nov, 18:00-19:00 (CET)",
         "Wed 25 Nov, 18:00-19:00 (CET)",
     ]
@@ -164,7 +164,7 @@ def test_a_candidate_without_slack_books_a_time_on_the_page_in_a_browser(
     tokyo = browser.new_context(timezone_id="Asia/Tokyo")
     page = tokyo.new_page()
     page.goto(url)
-    buttons = page.get_by_role("button")
+    buttons = page.locator("ul.times button")
     assert buttons.all_inner_texts() == ["Wed 25 Nov, 02:00-03:00 (GMT+9)", "Thu 26 Nov, 02:00-03:00 (GMT+9)"]
     assert "Times are in Asia/Tokyo." in page.inner_text("body")
     buttons.first.click()
@@ -369,3 +369,61 @@ def test_two_candidates_posting_one_interviewers_time_at_once_get_one_booking(ap
     assert "Wed 25 Nov, 18:00-19:00 (CET)" in taken.text and "Tue 24 Nov" not in taken.text
     [booked] = bookings(app)
     assert booked.starts_at == TUESDAY
+
+
+def test_none_of_these_work_on_the_page_reaches_the_recruiters(app: RunningApp) -> None:
+    make_role(app)
+    candidate = add_candidate(app)  # no Slack user: the page is their way in
+    token, offer_id = link(app, candidate.id or 0, [TUESDAY, WEDNESDAY])
+    with httpx.Client(base_url=app.url) as client:
+        csrf = csrf_of(client.get(f"/book/{token}").text)
+        empty = client.post(f"/book/{token}", data={"csrf": csrf, "none": "1", "note": "   "})
+        sent = client.post(f"/book/{token}", data={"csrf": csrf, "none": "1", "note": "Thursday after 14:00"})
+        again = client.get(f"/book/{token}")
+    assert empty.status_code == 400 and "Say which days and times would work" in empty.text
+    assert 'name="start"' in empty.text  # the times are still there to pick
+    assert sent.status_code == 200 and "your recruiter will send you new times" in sent.text
+    assert offer_status(app, offer_id) == OfferStatus.declined and bookings(app) == []
+    assert again.status_code == 410 and "You already told us none of these times work" in again.text
+    app.wait_idle()
+    dispatch(app)
+    assert "> Thursday after 14:00" in all_text(replies(app, candidate)[-1])
+    assert any("Thursday after 14:00" in text for text in dms(app, RECRUITER))
+
+
+def test_the_page_confirmation_lets_the_candidate_move_the_round_until_the_cutoff(app: RunningApp) -> None:
+    make_role(app)
+    candidate = add_candidate(app)
+    token, _ = link(app, candidate.id or 0, [TUESDAY, WEDNESDAY])
+    with httpx.Client(base_url=app.url) as client:
+        csrf = csrf_of(client.get(f"/book/{token}").text)
+        booked = client.post(f"/book/{token}", data={"csrf": csrf, "start": iso(TUESDAY)})
+        found = re.search(r'id="move" href="([^"]+)"', booked.text)
+        assert booked.status_code == 200 and found, booked.text
+        move = found.group(1)
+        manage = client.get(move)
+        assert manage.status_code == 200 and "Need a different time?" in manage.text
+        assert "Tue 24 Nov, 18:00-19:00 (CET)" in manage.text  # as booked, in the organizer's zone
+        asked = client.post(move, data={"csrf": csrf_of(manage.text), "move": "1"}, follow_redirects=False)
+        assert asked.status_code == 303 and asked.headers["location"].startswith("/book/")
+        fresh = client.get(asked.headers["location"])
+        assert fresh.status_code == 200 and "Until you pick, your interview stays on" in fresh.text
+        starts = re.findall(r'name="start" value="([^"]+)"', fresh.text)
+        assert len(starts) == 6 and iso(TUESDAY) not in starts  # new times, not the booked one
+        moved = client.post(asked.headers["location"], data={"csrf": csrf_of(fresh.text), "start": starts[-1]})
+        assert moved.status_code == 200 and "Moved: your Hiring manager technical interview" in moved.text
+        [round_] = bookings(app)
+        assert iso(round_.starts_at) == starts[-1]
+        again = re.search(r'id="move" href="([^"]+)"', moved.text)
+        assert again  # one move used of two: still movable
+        # Within a day of the round: too close to move here, and nothing changes.
+        app.clock.set(round_.starts_at - timedelta(hours=23))
+        late = client.get(again.group(1))
+        assert "less than 24 hours away" in late.text and "write to your recruiter" in late.text
+        refused = client.post(again.group(1), data={"csrf": csrf_of(fresh.text), "move": "1"})
+        assert refused.status_code == 409 and "less than 24 hours away" in refused.text
+    with app.services.db.read() as session:
+        assert len(session.exec(select(Offer)).all()) == 2  # the first and the move: no third
+    assert [b.starts_at for b in bookings(app)] == [round_.starts_at]
+    app.wait_idle()
+    assert any("moved the round" in all_text(r) for r in replies(app, candidate))

@@ -150,6 +150,9 @@ def test_the_candidate_moves_their_round_twice_and_then_is_sent_to_their_recruit
         assert "Please pick a new time" in all_text(again) and "stays on" in all_text(again)
         times = _picks(again)
         assert len(times) == 6
+        with app.services.db.read() as session:
+            now_at = session.exec(select(Interview)).one().starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert not [b for b in times if b["value"].endswith(now_at)]  # new times, not the booked one
         click(app, again, times[-1])
         booked = confirmation(app, again)
         assert "Moved" in all_text(booked)

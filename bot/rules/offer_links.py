@@ -65,3 +65,18 @@ def find(session: Session, token: str, now: datetime, *, lock: bool = False) -> 
     if offer.status == OfferStatus.expired or now >= offer.expires_at:
         return Found(LinkState.expired, None)
     return Found(LinkState.open, offer)
+
+
+def move_link(offer: Offer) -> str:
+    """A booked offer's link to move its round (the booking page's *Need a different time?*): the
+    token, shown once on the confirmation; only its hash is kept."""
+    token, offer.move_token_hash = new_token()
+    return token
+
+
+def booked_by(session: Session, token: str) -> Offer | None:
+    """The booked offer whose move link this is (None: not one)."""
+    if not plausible(token):
+        return None
+    offer = session.exec(select(Offer).where(col(Offer.move_token_hash) == token_hash(token))).first()
+    return offer if offer is not None and offer.status == OfferStatus.booked else None

@@ -14,35 +14,43 @@ import base64
 import hmac
 import logging
 import re
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 from blocks.messages import first_name
-from blocks.offers import time_label
 from bot.calendars.ics import one_invite
 from bot.rules.availability import limits_for
 from bot.rules.errors import UserError
 from bot.rules.invites import candidate_invite
 from bot.rules.offer_links import PAGE_ACTOR, LinkState, find
-from bot.rules.offers import ISO, OfferClosed, TimeTaken, offered, pick
+from bot.rules.offers import ISO, OfferClosed, TimeTaken, decline, offered, pick
 from bot.rules.roles import kit_for
-from bot.web.pages import Page, StartResponse, cookies, render, send
+from bot.web import moves
+from bot.web.pages import (
+    BOOK_PREFIX,
+    CSRF_COOKIE,
+    Page,
+    StartResponse,
+    cookies,
+    csrf_cookie,
+    csrf_value,
+    message,
+    render,
+    send,
+    shown,
+)
 from bot.wiring.services import Services
 from models.kit import Kit, Stage
-from models.tables import Candidate, CandidateStatus, Offer, Role
+from models.tables import Candidate, CandidateStatus, Interview, Offer, Role
 
 log = logging.getLogger("interview_bot.booking")
 
-BOOK_PREFIX = "/book/"
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Two short fields: anything larger is not our form.
 MAX_FORM = 16 * 1024
-CSRF_COOKIE = "book_csrf"
 # The longest wait for the panel's calendars before booking (as for a pick in Slack).
 PICK_WAIT = 1.5
 # The prep guide's opening paragraph, at most this long.
@@ -65,19 +73,13 @@ CLOSED: dict[LinkState, tuple[int, str, str]] = {
 
 
 @dataclass(frozen=True)
-class Shown:
-    """A time as the page shows it: ISO UTC (for the form and the browser's script) and its label."""
-
-    iso: str
-    label: str
-
-
-@dataclass(frozen=True)
 class Opened:
     offer: Offer
     candidate: Candidate
     kit: Kit
     stage: Stage
+    # When the offer moves a booked round: the time it stays on until the candidate picks.
+    moving_from: datetime | None = None
 
 
 def serve(services: Services, environ: Mapping[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -99,6 +101,9 @@ def serve(services: Services, environ: Mapping[str, Any], start_response: StartR
 
 
 def show(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
+    managing = moves.manage_page(services, token, csrf_value(environ))
+    if managing is not None:
+        return managing
     now = services.clock.now()
     opened = open_offer(services, token, now)
     if isinstance(opened, Page):
@@ -115,11 +120,17 @@ def post(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
     sent = form.get("csrf", "")
     if not cookie or not hmac.compare_digest(sent.encode("utf-8"), cookie.encode("utf-8")):
         return message(403, "This form has expired; reload the page", "Nothing was booked.")
+    if form.get("move"):
+        moved = moves.move_post(services, token, cookie)
+        if moved is not None:
+            return moved
     now = services.clock.now()
     opened = open_offer(services, token, now)
     if isinstance(opened, Page):
         return opened
     offer, kit, stage = opened.offer, opened.kit, opened.stage
+    if form.get("none"):
+        return none_work(services, opened, token, form.get("note", ""), cookie)
     starts_at = parse_start(form.get("start", ""))
     if starts_at is None or starts_at not in offered(offer):
         future = [t for t in offered(offer) if t > now]
@@ -132,6 +143,7 @@ def post(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
                        recruiters=services.permissions.recruiter_ids)  # fmt: skip
             ics = one_invite(candidate_invite(ctx), tz=tz, stamp=now)
             location = ctx.interview.location
+            move = moves.keep_move_link(session, offer.id or 0, ctx, now)
     except TimeTaken as taken:
         notice = "That time was just taken. " + ("Pick another one below." if taken.left else "")
         return offer_page(services, opened, taken.left, cookie, status=409, notice=notice.strip())
@@ -151,7 +163,26 @@ def post(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
         time=shown([starts_at], offer.minutes, tz)[0],
         zone=tz.key,
         ics=base64.b64encode(ics).decode("ascii"),
+        moved=offer.moves_id is not None,
+        move_url=moves.url(services, move) if move else None,
+        cutoff=kit.scheduling.reschedule_cutoff_hours,
     )
+
+
+def none_work(services: Services, opened: Opened, token: str, note: str, csrf: str) -> Page:
+    """*None of these work*: the candidate's words, relayed into the thread and to the recruiters."""
+    now = services.clock.now()
+    try:
+        with services.db.transaction() as session:
+            decline(session, opened.offer.id or 0, note, now=now, recruiters=services.permissions.recruiter_ids)
+    except OfferClosed:
+        with services.db.read() as session:
+            return closed(find(session, token, services.clock.now()).state)
+    except UserError as refused:  # nothing said, or too much: the page again, their words kept
+        future = [t for t in offered(opened.offer) if t > now]
+        return offer_page(services, opened, future, csrf, status=400, notice=refused.message, note=note)
+    return message(200, "Thanks: your recruiter will send you new times",
+                   f"We passed the times that suit you for your {opened.stage.name} to your recruiter.")  # fmt: skip
 
 
 def open_offer(services: Services, token: str, now: datetime) -> Opened | Page:
@@ -169,7 +200,12 @@ def open_offer(services: Services, token: str, now: datetime) -> Opened | Page:
         stage = kit.stage(found.offer.stage_key)
     except KeyError:
         return unavailable()
-    return Opened(found.offer, candidate, kit, stage)
+    moving_from = None
+    if found.offer.moves_id is not None:
+        with services.db.read() as session:
+            moving = session.get(Interview, found.offer.moves_id)
+        moving_from = moving.starts_at if moving is not None else None
+    return Opened(found.offer, candidate, kit, stage, moving_from)
 
 
 def offer_page(
@@ -180,6 +216,7 @@ def offer_page(
     *,
     status: int = 200,
     notice: str | None = None,
+    note: str | None = None,
 ) -> Page:
     tz = services.settings.organizer_zone
     offer = opened.offer
@@ -197,6 +234,8 @@ def offer_page(
         zone=tz.key,
         csrf=csrf,
         notice=notice,
+        note=note,
+        moving_from=shown([opened.moving_from], offer.minutes, tz)[0] if opened.moving_from else None,
     )
 
 
@@ -208,14 +247,6 @@ def closed(state: LinkState) -> Page:
 
 def unavailable() -> Page:
     return message(409, "This booking cannot be made here", "Nothing was booked. Please ask your recruiter.")
-
-
-def message(status: int, title: str, detail: str) -> Page:
-    return render("closed.html", status, title=title, detail=detail)
-
-
-def shown(times: Sequence[datetime], minutes: int, tz: ZoneInfo) -> list[Shown]:
-    return [Shown(t.astimezone(UTC).strftime(ISO), time_label(t, minutes, tz)) for t in times]
 
 
 def prep_opening(text: str | None) -> list[str]:
@@ -253,15 +284,3 @@ def read_form(environ: Mapping[str, Any]) -> dict[str, str] | Page:
     except (UnicodeDecodeError, ValueError):
         return message(400, "This form could not be read", "Open the link again and pick a time.")
     return {name: values[0] for name, values in fields.items() if values}
-
-
-def csrf_value(environ: Mapping[str, Any]) -> str:
-    """The browser's CSRF cookie when it has a well-formed one (other tabs' forms stay valid), else new."""
-    current = cookies(environ).get(CSRF_COOKIE, "")
-    if 32 <= len(current) <= 64 and all(c.isalnum() or c in "-_" for c in current):
-        return current
-    return secrets.token_urlsafe(32)
-
-
-def csrf_cookie(value: str, *, secure: bool) -> str:
-    return f"{CSRF_COOKIE}={value}; Path={BOOK_PREFIX}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")

@@ -5,16 +5,24 @@ allowing only the page's own inline script and style (a nonce per response)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader
 
+from blocks.offers import time_label
+from bot.rules.offers import ISO
+
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+BOOK_PREFIX = "/book/"
+CSRF_COOKIE = "book_csrf"
 
 SECURITY_HEADERS = (
     ("Cache-Control", "no-store"),
@@ -74,3 +82,31 @@ def cookies(environ: Mapping[str, Any]) -> dict[str, str]:
     except CookieError:
         return {}
     return {name: morsel.value for name, morsel in jar.items()}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A time as the page shows it: ISO UTC (for the form and the browser's script) and its label."""
+
+    iso: str
+    label: str
+
+
+def message(status: int, title: str, detail: str) -> Page:
+    return render("closed.html", status, title=title, detail=detail)
+
+
+def shown(times: Sequence[datetime], minutes: int, tz: ZoneInfo) -> list[Shown]:
+    return [Shown(t.astimezone(UTC).strftime(ISO), time_label(t, minutes, tz)) for t in times]
+
+
+def csrf_value(environ: Mapping[str, Any]) -> str:
+    """The browser's CSRF cookie when it has a well-formed one (other tabs' forms stay valid), else new."""
+    current = cookies(environ).get(CSRF_COOKIE, "")
+    if 32 <= len(current) <= 64 and all(c.isalnum() or c in "-_" for c in current):
+        return current
+    return secrets.token_urlsafe(32)
+
+
+def csrf_cookie(value: str, *, secure: bool) -> str:
+    return f"{CSRF_COOKIE}={value}; Path={BOOK_PREFIX}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")

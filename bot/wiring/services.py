@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.calendars.freebusy import FreeBusy
 from bot.calendars.secrets import Vault
-from bot.rules.availability import PanelTimes, window
+from bot.rules.availability import Found, PanelTimes, suggest, window
 from bot.rules.clock import Clock, SystemClock
 from bot.rules.kits import KitCatalog, load_kits
 from bot.rules.people import known_zones, remember
@@ -109,6 +109,16 @@ class Services:
         zones = self.zones_of(panel)
         found = self.freebusy.panel(list(panel), start, end, timeout=timeout)
         return PanelTimes(zones=zones, busy=found.busy, silent=found.silent)
+
+    def free_slots(
+        self, panel: Sequence[str], limits: Limits, minutes: int, *, besides: int | None = None,
+        timeout: float | None = None, count: int = 100,
+    ) -> Found:  # fmt: skip
+        """The panel's next free times (their calendars asked, the bot's rules applied); `besides`:
+        a round being moved, which does not block itself."""
+        times = self.panel_times(panel, limits, timeout=timeout)
+        with self.db.read() as session:
+            return suggest(session, panel, times, minutes, self.clock.now(), limits, besides=besides, count=count)
 
     def zone_of(self, user_id: str) -> str:
         return self.zones_of([user_id])[user_id]

@@ -22,7 +22,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch.add_column(sa.Column("moves_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("holds", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column("move_token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch.create_unique_constraint("uq_offer_token_hash", ["token_hash"])
+        batch.create_unique_constraint("uq_offer_move_token_hash", ["move_token_hash"])
         batch.create_foreign_key("fk_offer_moves_id", "interview", ["moves_id"], ["id"])
     op.create_index("ix_offer_moves_id", "offer", ["moves_id"])
 
@@ -31,7 +33,9 @@ def downgrade() -> None:
     op.drop_index("ix_offer_moves_id", "offer")
     with op.batch_alter_table("offer") as batch:
         batch.drop_constraint("fk_offer_moves_id", type_="foreignkey")
+        batch.drop_constraint("uq_offer_move_token_hash", type_="unique")
         batch.drop_constraint("uq_offer_token_hash", type_="unique")
+        batch.drop_column("move_token_hash")
         batch.drop_column("holds")
         batch.drop_column("moves_id")
         batch.drop_column("token_hash")
