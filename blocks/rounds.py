@@ -87,11 +87,13 @@ def schedule_modal(
     panel: Sequence[str] | None = None,
     suggestions: Sequence[Block] = (),
     revision: int = 0,
+    pool: Block | None = None,
 ) -> View:
     """A new round, or (with `interview`) the same form to move an existing one. A take-home
     stage is offered as its kickoff meeting; `variants` are the exercise variants by stage key.
     `suggestions`: blocks/times.py's *Suggested time*, under the panel; `revision` counts the times
-    a suggestion filled in the date and time (Slack shows a new initial value only in a new block)."""
+    a suggestion filled in the date and time (Slack shows a new initial value only in a new block);
+    `pool`: the *From the pool* choice, when the stage has one."""
     moving = interview is not None
     blocks: list[Block] = [
         section(f"{'Move the round with' if moving else 'Schedule a round with'} *{escape(candidate_name)}*")
@@ -133,9 +135,12 @@ def schedule_modal(
     )
     if interview is not None:
         default_minutes = int((interview.interview.ends_at - interview.interview.starts_at).total_seconds() // 60)
+    if pool is not None:
+        blocks.append(pool)  # *From the pool* (blocks/pools.py)
     blocks += [
         InputBlock(
-            block_id="interviewers",
+            # Re-keyed with the date and time: a suggestion from the pool fills in the panel too.
+            block_id=revised("interviewers", revision),
             label="Interviewers",
             # Picking the panel asks for the times that suit it (handlers/actions/times.py).
             dispatch_action=True,

@@ -1,5 +1,5 @@
 """`interview-bot` command line: serve, socket, dispatch, db, kits, role, candidate, export, report,
-demo; calendar and hours (bot/cli_calendar.py, bot/cli_hours.py)."""
+demo; calendar, hours and pools (bot/cli_calendar.py, bot/cli_hours.py, bot/cli_pools.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from bot import cli_calendar, cli_hours
+from bot import cli_calendar, cli_hours, cli_pools
 from bot.rules.errors import UserError
 from bot.wiring.settings import ConfigError, Settings, load_settings
 
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.set_defaults(run=cmd_candidate_purge)
     cli_calendar.register(sub)
     cli_hours.register(sub)
+    cli_pools.register(sub)
 
     export = sub.add_parser(
         "export", help="roles, candidates, stage events, rounds, panels, scorecards and ratings as JSON or CSV"

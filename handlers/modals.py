@@ -26,6 +26,7 @@ from bot.rules.rounds import load_round, schedulable_stages, stage_variants
 from bot.rules.scorecards import check_can_score, existing_answers, round_questions
 from bot.rules.slots import Availability, Slot
 from bot.wiring.services import Services
+from handlers.pool_form import pool_parts
 from models.kit import Kit, Stage, StageKind
 from models.tables import Candidate
 
@@ -50,6 +51,8 @@ class Picked:
     # A suggested time, to fill in the date and time with; `revision` re-keys those blocks.
     fill: datetime | None = None
     revision: int = 0
+    # *From the pool* is ticked: the suggestions choose the panel too.
+    from_pool: bool = False
 
 
 def suggestions_for(
@@ -77,17 +80,23 @@ def schedule_view(services: Services, candidate_id: int, user_id: str, picked: P
     stage_key = (picked.stage_key if picked else None) or candidate.stage_key
     stage = next((s for s in stages if s.key == stage_key), stages[0])
     minutes = (picked.minutes if picked else None) or default_duration(stage) or 60
+    panel = list(picked.panel) if picked else []
+    pool, pooled = pool_parts(services, candidate.role_id, kit, stage, panel, bool(picked and picked.from_pool),
+                              minutes, tz)  # fmt: skip
+    if pooled is None:
+        pooled = suggestions_for(services, kit, stage, picked, minutes, tz, None)
     return schedule_modal(
         candidate_name=candidate.name,
         candidate_id=candidate_id,
         stages=stages,
-        current_stage=candidate.stage_key,
+        current_stage=stage.key,
         tz=tz,
         variants={s.key: stage_variants(kit, s) for s in stages},
-        panel=picked.panel if picked else None,
-        suggestions=suggestions_for(services, kit, stage, picked, minutes, tz, None),
+        panel=panel or None,
+        suggestions=pooled,
         local_start=picked.fill.astimezone(zone(tz)) if picked and picked.fill else None,
         revision=picked.revision if picked else 0,
+        pool=pool,
     ).to_dict()
 
 

@@ -174,6 +174,8 @@ class Stage(Strict):
     buffer_minutes: int | None = Field(default=None, ge=0, le=120)
     # How many times a candidate is offered for this stage (None: the kit's `scheduling.offer_count`).
     offer_count: int | None = Field(default=None, ge=1, le=20)
+    # How many interviewers a panel picked from the stage's pool has (None: as many as the recruiter picks).
+    panel_size: int | None = Field(default=None, ge=1, le=10)
 
 
 class Kit(Strict):

@@ -312,6 +312,21 @@ class PersonRecord(SQLModel, table=True):
     updated_at: datetime = time_field(default_factory=utcnow)
 
 
+class PoolMember(SQLModel, table=True):
+    """Who may interview for a role's stage (bot/rules/pools.py): a qualified interviewer, a Slack
+    user group (resolved when scheduling), or a trainee on their way to qualifying."""
+
+    __tablename__ = "pool_member"
+
+    role_id: int = Field(foreign_key="role.id", primary_key=True)
+    stage_key: str = Field(max_length=64, primary_key=True)
+    # U... (a person) or S... (a user group).
+    member_id: str = Field(max_length=32, primary_key=True)
+    trainee: bool = False
+    added_by: str = Field(max_length=64)
+    added_at: datetime = time_field(default_factory=utcnow)
+
+
 class OfferStatus(StrEnum):
     open = "open"
     booked = "booked"

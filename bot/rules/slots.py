@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -198,3 +198,58 @@ def explain(
     end = starts_at + timedelta(minutes=minutes)
     people = _people(panel, now, limits, end + timedelta(days=1))
     return [r for p in people if (r := p.reason(starts_at, end)) is not None]
+
+
+@dataclass(frozen=True)
+class PoolSlot(Slot):
+    """A time, and the panel chosen for it from a pool."""
+
+    panel: tuple[str, ...] = ()
+
+
+Choose = Callable[[list[str], datetime], tuple[str, ...] | None]
+
+
+def find_pool_slots(
+    members: Sequence[Availability], minutes: int, now: datetime, limits: Limits, choose: Choose, count: int = 25
+) -> list[PoolSlot]:
+    """The earliest `count` times at which `choose` finds a panel among the members free then."""
+    if not members:
+        return []
+    people = _people(members, now, limits)
+    length = timedelta(minutes=minutes)
+    start, last = _ceil(min(p.earliest for p in people)), max(p.latest for p in people)
+    found: list[PoolSlot] = []
+    while start <= last and len(found) < count:
+        end = start + length
+        free = [p for p in people if p.reason(start, end) is None]
+        panel = choose([p.who.user_id for p in free], start)
+        if panel:
+            load = sum(p.load(start) for p in free if p.who.user_id in panel)
+            found.append(PoolSlot(start, end, load, panel))
+        start += STEP
+    return found
+
+
+def why_never(members: Sequence[Availability], minutes: int, now: datetime, limits: Limits) -> list[Reason]:
+    """For each member, what most often keeps them out over the window (their working hours aside,
+    unless nothing else does): why a pool has no time to offer."""
+    people = _people(members, now, limits)
+    length = timedelta(minutes=minutes)
+    start, last = _ceil(now), max((p.latest for p in people), default=now)
+    seen: dict[str, Counter[Why]] = {p.who.user_id: Counter() for p in people}
+    example: dict[tuple[str, Why], Reason] = {}
+    while start <= last:
+        for p in people:
+            reason = p.reason(start, start + length)
+            if reason is not None:
+                seen[p.who.user_id][reason.why] += 1
+                example.setdefault((p.who.user_id, reason.why), reason)
+        start += STEP
+    out = []
+    for user_id, counts in seen.items():
+        everything: list[Why] = [w for w, _ in counts.most_common()]
+        ranked = [w for w in everything if w != "outside_hours"] or everything
+        if ranked:
+            out.append(example[(user_id, ranked[0])])
+    return out

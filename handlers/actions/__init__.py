@@ -26,6 +26,7 @@ from blocks.hours import HOURS_EDIT
 from blocks.line import LINE_REPLY
 from blocks.offer_form import OFFER_REFRESH
 from blocks.offers import OFFER_MOVE, OFFER_NONE, OFFER_PICK
+from blocks.pools import FROM_POOL
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL, PANEL_PICKED, WHO_PICKS
 from blocks.scorecard import SUBMIT
@@ -44,7 +45,7 @@ def register(app: App) -> None:
     app.action(TAKE_HOME_RECEIVED)(ack=rounds.take_home_received, lazy=[tell_later])
     app.action(CANCEL)(ack=rounds.cancel, lazy=[tell_later])
     app.action(OFFER_TIMES)(ack=rounds.ack_only, lazy=[rounds.open_offer])
-    for action_id in (PANEL_PICKED, SUGGESTED, OFFER_REFRESH, WHO_PICKS):
+    for action_id in (PANEL_PICKED, SUGGESTED, OFFER_REFRESH, WHO_PICKS, FROM_POOL):
         app.action(action_id)(ack=times.ack_only, lazy=[times.update_form])
     app.action(SUBMIT)(ack=rounds.open_scorecard, lazy=[open_view_later])
     app.action(PURGE)(ack=purge.purge, lazy=[purge.purged])

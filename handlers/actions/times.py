@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.offer_form import OFFER_VIEW
+from blocks.pools import FROM_POOL
 from blocks.rounds import CANDIDATE_PICKS, RESCHEDULE, WHO_PICKS
 from bot.rules.errors import UserError
 from bot.rules.scheduling import parse_panel
@@ -27,7 +28,12 @@ def ack_only(ack: Ack) -> None:
     ack()
 
 
-def picked_in(view: dict[str, Any], fill: datetime | None = None) -> Picked:
+def picked_in(
+    view: dict[str, Any], fill: datetime | None = None, panel_fill: list[str] | None = None,
+    from_pool: bool | None = None,
+) -> Picked:  # fmt: skip
+    """What the form holds, with what the action changes: a suggested time (and its panel, from the
+    pool), or *From the pool* ticked or not."""
     meta = json.loads(view.get("private_metadata") or "{}")
     values = form_values(view)
     try:
@@ -39,7 +45,9 @@ def picked_in(view: dict[str, Any], fill: datetime | None = None) -> Picked:
     except UserError:
         panel = []  # the form says what is wrong with it when submitted
     revision = int(meta.get("revision") or 0) + (1 if fill else 0)
-    return Picked(panel, minutes, values.get("stage"), fill, revision)
+    if from_pool is None:
+        from_pool = "yes" in (values.get(FROM_POOL) or [])
+    return Picked(panel_fill or panel, minutes, values.get("stage"), fill, revision, from_pool)
 
 
 def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
@@ -50,11 +58,15 @@ def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -
     services = services_of(context)
     view = body["view"]
     action = (body.get("actions") or [{}])[0]
-    fill = None
+    fill, panel_fill, from_pool = None, None, None
     if action.get("type") == "static_select":
-        picked_value = (action.get("selected_option") or {}).get("value")
+        # A suggested time; from the pool, with its panel ("<time>|<id>,<id>").
+        picked_value, _, chosen = str((action.get("selected_option") or {}).get("value") or "").partition("|")
         fill = datetime.strptime(picked_value, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC) if picked_value else None
-    picked = picked_in(view, fill)
+        panel_fill = [u for u in chosen.split(",") if u] or None
+    if action.get("action_id") == FROM_POOL:
+        from_pool = bool(action.get("selected_options"))
+    picked = picked_in(view, fill, panel_fill, from_pool)
     meta = json.loads(view.get("private_metadata") or "{}")
     user_id = body["user"]["id"]
     offering = view.get("callback_id") == OFFER_VIEW
@@ -62,7 +74,7 @@ def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -
         offering = (action.get("selected_option") or {}).get("value") == CANDIDATE_PICKS
     if offering:
         # Each rebuild proposes times anew: a new block id shows them preselected.
-        picked = Picked(picked.panel, picked.minutes, picked.stage_key, None, picked.revision + 1)
+        picked = Picked(picked.panel, picked.minutes, picked.stage_key, None, picked.revision + 1, picked.from_pool)
     try:
         if view.get("callback_id") == RESCHEDULE:
             rebuilt = reschedule_view(services, int(meta["interview_id"]), user_id, picked)

@@ -1,0 +1,173 @@
+"""Interviewer pools: who may interview for a role's stage, and choosing a fair panel from them.
+
+A pool is per role and stage: qualified interviewers, and trainees. Scheduling *From the pool* lets
+the slot finder pick the panel at each time among the qualified members who are free, inside their
+hours and under their caps: fewest rounds in the last 14 days first (ties: least recently
+interviewed, then a draw seeded by the time, so the same form shows the same panel), which keeps
+everyone's load within one round of each other over time.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.rules.availability import PanelTimes, panel_of
+from bot.rules.errors import UserError
+from bot.rules.kits import KitCatalog
+from bot.rules.roles import USER_ID, get_role, kit_for
+from bot.rules.slots import Availability, Limits, PoolSlot, Reason, find_pool_slots, why_never
+from models.kit import TIMED_STAGE_KINDS
+from models.tables import Interview, InterviewKind, InterviewStatus, PanelMember, PoolMember, Role
+
+# The window load is counted over.
+LOAD_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Pool:
+    role: Role
+    stage_key: str
+    stage_name: str
+    qualified: tuple[str, ...]
+    trainees: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Load:
+    recent: int  # rounds in the last LOAD_DAYS days (and booked ahead)
+    last: datetime | None  # the latest round's start
+
+
+def _stage(kits: KitCatalog, role: Role, stage_key: str) -> tuple[str, str]:
+    kit = kit_for(kits, role)
+    try:
+        stage = kit.stage(stage_key)
+    except KeyError:
+        keys = ", ".join(s.key for s in kit.stages if s.kind in TIMED_STAGE_KINDS)
+        raise UserError(f"The kit {kit.key} has no stage '{stage_key}'. Its interview stages: {keys}.",
+                        field="stage") from None  # fmt: skip
+    if stage.kind not in TIMED_STAGE_KINDS:
+        raise UserError(f"{stage.name} is not an interview: pools are for stages with a panel.", field="stage")
+    return stage.key, stage.name
+
+
+def add_members(
+    session: Session, kits: KitCatalog, role_id: int, stage_key: str, user_ids: Iterable[str], *,
+    trainee: bool, actor: str, now: datetime,
+) -> Pool:  # fmt: skip
+    """Add people to a pool (or move them between qualified and trainee). One transaction."""
+    role = get_role(session, role_id)
+    key, _ = _stage(kits, role, stage_key)
+    people = list(dict.fromkeys(u.strip() for u in user_ids if u.strip()))
+    if not people:
+        raise UserError("Name at least one person: their Slack user ID, like U0123ABCD.", field="user")
+    for user_id in people:
+        if not USER_ID.match(user_id):
+            raise UserError(f"`{user_id}` is not a Slack user ID: they look like U0123ABCD.", field="user")
+        row = session.get(PoolMember, (role.id, key, user_id))
+        if row is None:
+            row = PoolMember(role_id=role.id or 0, stage_key=key, member_id=user_id, added_by=actor[:64], added_at=now)
+        row.trainee = trainee
+        session.add(row)
+    session.flush()
+    return pool_of(session, kits, role.id or 0, key)
+
+
+def remove_members(session: Session, kits: KitCatalog, role_id: int, stage_key: str, user_ids: Iterable[str]) -> Pool:
+    role = get_role(session, role_id)
+    key, _ = _stage(kits, role, stage_key)
+    for user_id in dict.fromkeys(user_ids):
+        row = session.get(PoolMember, (role.id, key, user_id))
+        if row is None:
+            raise UserError(f"{user_id} is not in the pool for {role.title}, {key}.", field="user")
+        session.delete(row)
+    session.flush()
+    return pool_of(session, kits, role.id or 0, key)
+
+
+def pool_of(session: Session, kits: KitCatalog, role_id: int, stage_key: str) -> Pool:
+    role = get_role(session, role_id)
+    key, name = _stage(kits, role, stage_key)
+    rows = session.exec(
+        select(PoolMember).where(col(PoolMember.role_id) == role_id, col(PoolMember.stage_key) == key)
+    ).all()
+    qualified = tuple(sorted(r.member_id for r in rows if not r.trainee))
+    return Pool(role, key, name, qualified, tuple(sorted(r.member_id for r in rows if r.trainee)))
+
+
+def pools(session: Session, kits: KitCatalog, role_id: int | None = None) -> list[Pool]:
+    """Every pool with anyone in it (of one role), by role and the kit's stage order."""
+    query = select(PoolMember.role_id, PoolMember.stage_key).distinct()
+    if role_id is not None:
+        query = query.where(col(PoolMember.role_id) == role_id)
+    found = []
+    for rid, key in session.exec(query).all():
+        role = session.get(Role, rid)
+        if role is None or not role.active:
+            continue
+        order = [s.key for s in kit_for(kits, role).stages]
+        found.append((role.title, order.index(key) if key in order else len(order), pool_of(session, kits, rid, key)))
+    return [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def loads(session: Session, people: Sequence[str], now: datetime) -> dict[str, Load]:
+    """Each person's rounds over the last LOAD_DAYS days and ahead (cancelled ones aside)."""
+    since = now - timedelta(days=LOAD_DAYS)
+    rows = session.exec(
+        select(PanelMember.interviewer_id, func.count(), func.max(Interview.starts_at))
+        .join(Interview, col(Interview.id) == col(PanelMember.interview_id))
+        .where(
+            col(PanelMember.interviewer_id).in_(set(people)),
+            col(Interview.status) != InterviewStatus.cancelled,
+            col(Interview.kind) != InterviewKind.assignment,
+            col(Interview.starts_at) >= since,
+        )
+        .group_by(col(PanelMember.interviewer_id))
+    ).all()
+    found = {user: Load(int(count), _aware(last)) for user, count, last in rows}
+    return {user: found.get(user, Load(0, None)) for user in people}
+
+
+def fairest(free: Sequence[str], load: dict[str, Load], size: int, seed: datetime) -> tuple[str, ...] | None:
+    """`size` of the free members, the least loaded first (ties: least recently interviewed, then a
+    draw seeded by `seed`); None when fewer are free."""
+    if len(free) < size:
+        return None
+    draw = random.Random(seed.timestamp())
+    shuffled = list(free)
+    draw.shuffle(shuffled)
+    never = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(shuffled, key=lambda u: (load[u].recent, load[u].last or never))
+    return tuple(ranked[:size])
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FoundPool:
+    slots: list[PoolSlot]
+    members: list[Availability]
+    silent: tuple[str, ...]
+    # When there is no time: what keeps each member out (their caps, their calendars...).
+    reasons: list[Reason]
+
+
+def suggest_from_pool(
+    session: Session, members: Sequence[str], times: PanelTimes, minutes: int, now: datetime, limits: Limits,
+    size: int, *, besides: int | None = None, count: int = 25,
+) -> FoundPool:  # fmt: skip
+    """The earliest times with the fairest free panel of `size` from the pool's qualified members."""
+    people = panel_of(session, members, times, now, limits, besides=besides)
+    load = loads(session, members, now)
+    slots = find_pool_slots(people, minutes, now, limits, lambda free, at: fairest(free, load, size, at), count)
+    return FoundPool(slots, people, times.silent, [] if slots else why_never(people, minutes, now, limits))
