@@ -48,6 +48,7 @@ def home_view(
     report: Summary | None = None,
     calendar: Sequence[Block] = (),
     hours: Sequence[Block] = (),
+    pools: Sequence[Block] = (),
 ) -> View:
     """`report`: the headline figures for recruiters and hiring managers (the roles they may see);
     `calendar`: the person's "Your calendar" section (blocks/calendar.py); `hours`: their working
@@ -60,6 +61,9 @@ def home_view(
     if hours:
         blocks.append(divider())
         blocks.extend(hours)
+    if pools:
+        blocks.append(divider())
+        blocks.extend(pools)
     blocks.append(divider())
     if report is not None:
         blocks.extend(home_report_blocks(report))

@@ -5,6 +5,7 @@ reason (their caps, their calendar...)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -12,15 +13,20 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    ButtonElement,
     CheckboxesElement,
     InputBlock,
     Option,
     OptionGroup,
     StaticSelectElement,
+    UserMultiSelectElement,
 )
+from slack_sdk.models.views import View
 
-from blocks.common import clip, context, escape
+from blocks.common import clip, context, escape, section, users
+from blocks.rounds import revised
 from blocks.times import MAX_SUGGESTIONS, SUGGESTED, Names, reason_text, silent_text
+from bot.rules.pools import Pool
 from bot.rules.slots import PoolSlot, Reason
 
 FROM_POOL = "from_pool"
@@ -91,3 +97,53 @@ def pool_suggestion_blocks(
     if silent:
         blocks.append(context(silent_text(silent, name)))
     return blocks
+
+
+POOLS_EDIT = "pools_edit"
+POOLS_VIEW = "pools_edit_view"
+POOL_PICKED = "pool_picked"
+
+
+def pools_section(mine: Sequence[tuple[Pool, bool]], every: Sequence[Pool] | None, name: Names) -> list[Block]:
+    """The App Home's *Pools*: the person's own; for recruiters (`every`), all of them and the editor."""
+    blocks: list[Block] = [section("*Pools*")]
+    if mine:
+        lines = [f"• {escape(p.role.title)} · {escape(p.stage_name)}" + (" (trainee)" if trainee else "")
+                 for p, trainee in mine]  # fmt: skip
+        blocks.append(section("You interview for:\n" + "\n".join(lines)))
+    elif every is None:
+        blocks.append(context("You are in no interviewer pool yet."))
+    if every is not None:
+        lines = [
+            f"• {escape(p.role.title)} · {escape(p.stage_name)}: {users(p.qualified)}"
+            + (f"; trainees {users(p.trainees)}" if p.trainees else "")
+            for p in every[:30]
+        ]
+        blocks.append(section(clip("\n".join(lines), 3000)) if lines else context("No pools yet."))
+        blocks.append(ActionsBlock(block_id="pools", elements=[
+            ButtonElement(text="Edit pools", action_id=POOLS_EDIT, value="edit")]))  # fmt: skip
+    return blocks
+
+
+def pool_choice(role_id: int, stage_key: str) -> str:
+    return f"{role_id}:{stage_key}"
+
+
+def pools_modal(
+    choices: Sequence[tuple[int, str, str]], chosen: str, qualified: Sequence[str], trainees: Sequence[str],
+    revision: int = 0,
+) -> View:  # fmt: skip
+    """Edit one pool: pick the role's stage (`choices`: role id, stage key, label), then its people."""
+    options = [Option(value=pool_choice(r, k), text=clip(label, 75)) for r, k, label in choices[:100]]
+    initial = next((o for o in options if o.value == chosen), options[0] if options else None)
+    blocks: list[Block] = [
+        InputBlock(block_id="pool", label="Role and stage", dispatch_action=True,
+                   element=StaticSelectElement(action_id=POOL_PICKED, options=options, initial_option=initial)),
+        InputBlock(block_id=revised("qualified", revision), label="Qualified interviewers", optional=True,
+                   element=UserMultiSelectElement(action_id="value", initial_users=list(qualified) or None)),
+        InputBlock(block_id=revised("trainees", revision), label="Trainees", optional=True,
+                   element=UserMultiSelectElement(action_id="value", initial_users=list(trainees) or None)),
+        context("Scheduling *From the pool* picks the fairest free panel among the qualified interviewers."),
+    ]  # fmt: skip
+    return View(type="modal", callback_id=POOLS_VIEW, title="Interviewer pools", submit="Save", close="Cancel",
+                private_metadata=json.dumps({"revision": revision}), blocks=blocks)  # fmt: skip

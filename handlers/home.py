@@ -12,6 +12,7 @@ from sqlmodel import Session
 from blocks.calendar import FeedMissing, calendar_blocks
 from blocks.home import home_view
 from blocks.hours import hours_section
+from blocks.pools import pools_section
 from bot.calendars.connections import connection_info
 from bot.calendars.feeds import feed_link
 from bot.reporting.home import Summary, home_summary
@@ -19,6 +20,8 @@ from bot.reporting.reports import reportable_roles
 from bot.rules.errors import Forbidden
 from bot.rules.people import schedule_of
 from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
+from bot.rules.pools import pools as all_pools
+from bot.rules.pools import pools_of_person
 from bot.rules.scorecards import pending_for, upcoming_for
 from bot.wiring.services import Services
 
@@ -47,6 +50,11 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
         boards = pipeline_boards(session, services.kits, now, names=False) if recruiter else []
         waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
         report = home_report(services, session, user_id, now)
+        pools = pools_section(
+            pools_of_person(session, services.kits, user_id),
+            all_pools(session, services.kits) if recruiter else None,
+            services.display_name,
+        )
     view = home_view(
         is_recruiter=recruiter,
         boards=boards,
@@ -56,6 +64,7 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
         report=report,
         calendar=calendar,
         hours=hours,
+        pools=pools,
     )
     client.views_publish(user_id=user_id, view=view.to_dict())
 

@@ -180,3 +180,51 @@ def test_with_everyone_capped_the_form_names_the_caps() -> None:
     assert "No time in the next 10 working days has 1 of the pool free" in text
     assert "Ines has reached their interviews for the week (8 booked)" in text
     assert "Ivan has reached their interviews for the day (3 booked)" in text and "raise their caps" in text
+
+
+def test_recruiters_edit_pools_in_the_app_home_and_others_are_told_who_may(app: RunningApp) -> None:
+    sqlite_only(app)
+    from blocks.pools import POOL_PICKED, POOLS_EDIT, POOLS_VIEW
+    from bot.devtools.slack_requests import users_value
+    from tests.flows import new_view, views_opened
+    from tests.test_calendar_connect import button, home
+
+    make_role(app)
+    view = home(app, RECRUITER)
+    assert "*Pools*" in all_text(view) and "No pools yet." in all_text(view)
+    before = views_opened(app, RECRUITER)
+    app.client.block_action(RECRUITER, POOLS_EDIT, button(view, POOLS_EDIT)["value"], block_id="pools", view=view)
+    modal = new_view(app, RECRUITER, before)
+    assert modal["callback_id"] == POOLS_VIEW
+    options = [o["value"] for o in next(b for b in modal["blocks"] if b["block_id"] == "pool")["element"]["options"]]
+    assert f"1:{STAGE}" in options and "1:resume-screen" not in options  # interview stages only
+    # Pick the stage (the editor refills), then save its people.
+    chosen = {"value": f"1:{STAGE}"}
+    action = {"type": "static_select", "action_id": POOL_PICKED, "block_id": "pool", "selected_option": chosen}
+    pool_value = {"pool": {POOL_PICKED: {"type": "static_select", "selected_option": chosen}}}
+    picked = form_actions.act_in_view(app.client, app.slack, RECRUITER, action, pool_value)
+    ids = {str(b["block_id"]).split("~")[0]: b["block_id"] for b in picked["blocks"] if "block_id" in b}
+    values = {
+        **pool_value,
+        ids["qualified"]: users_value([INTERVIEWER_1, INTERVIEWER_2]),
+        ids["trainees"]: users_value([INTERVIEWER_2]),
+    }
+    refused = app.client.view_submission(RECRUITER, picked, values).json()
+    assert "both qualified and a trainee" in refused["errors"][ids["trainees"]]
+    values[ids["trainees"]] = users_value([THIRD])
+    assert app.client.view_submission(RECRUITER, picked, values).text == ""
+    app.wait_idle()
+    with app.services.db.read() as session:
+        pool = pool_of(session, shipped_kits(), 1, STAGE)
+    assert pool.qualified == tuple(sorted([INTERVIEWER_1, INTERVIEWER_2])) and pool.trainees == (THIRD,)
+    assert f"<@{INTERVIEWER_1}>" in all_text(app.slack.home(RECRUITER) or {})
+    assert "You interview for:\n• Backend Developer · Hiring manager technical interview" in all_text(
+        home(app, INTERVIEWER_1)
+    )
+    # An interviewer has no editor, and a forged click is answered with who may.
+    interviewer_home = home(app, INTERVIEWER_2)
+    assert not [b for b in interviewer_home["blocks"] if b.get("block_id") == "pools"]
+    app.client.block_action(INTERVIEWER_2, POOLS_EDIT, "edit", block_id="pools", view=interviewer_home)
+    app.wait_idle()
+    told = [m for m in app.slack.dm_messages(INTERVIEWER_2) + app.slack.ephemerals(INTERVIEWER_2)]
+    assert any("Only recruiters can change interviewer pools. Recruiters here:" in all_text(m) for m in told)

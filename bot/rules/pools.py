@@ -79,6 +79,29 @@ def add_members(
     return pool_of(session, kits, role.id or 0, key)
 
 
+def set_pool(
+    session: Session, kits: KitCatalog, role_id: int, stage_key: str, qualified: Sequence[str],
+    trainees: Sequence[str], *, actor: str, now: datetime,
+) -> Pool:  # fmt: skip
+    """The pool becomes exactly these people (the App Home's editor). One transaction."""
+    both = sorted(set(qualified) & set(trainees))
+    if both:
+        raise UserError(f"<@{both[0]}> is both qualified and a trainee: keep them in one list.", field="trainees")
+    role = get_role(session, role_id)
+    key, _ = _stage(kits, role, stage_key)
+    for row in session.exec(
+        select(PoolMember).where(col(PoolMember.role_id) == role_id, col(PoolMember.stage_key) == key)
+    ).all():
+        if row.member_id not in set(qualified) | set(trainees):
+            session.delete(row)
+    session.flush()
+    if qualified:
+        add_members(session, kits, role_id, key, qualified, trainee=False, actor=actor, now=now)
+    if trainees:
+        add_members(session, kits, role_id, key, trainees, trainee=True, actor=actor, now=now)
+    return pool_of(session, kits, role_id, key)
+
+
 def remove_members(session: Session, kits: KitCatalog, role_id: int, stage_key: str, user_ids: Iterable[str]) -> Pool:
     role = get_role(session, role_id)
     key, _ = _stage(kits, role, stage_key)
@@ -114,6 +137,17 @@ def pools(session: Session, kits: KitCatalog, role_id: int | None = None) -> lis
         order = [s.key for s in kit_for(kits, role).stages]
         found.append((role.title, order.index(key) if key in order else len(order), pool_of(session, kits, rid, key)))
     return [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def pools_of_person(session: Session, kits: KitCatalog, user_id: str) -> list[tuple[Pool, bool]]:
+    """The pools a person is in, and whether as a trainee."""
+    rows = session.exec(select(PoolMember).where(col(PoolMember.member_id) == user_id)).all()
+    out = []
+    for row in rows:
+        role = session.get(Role, row.role_id)
+        if role is not None and role.active:
+            out.append((pool_of(session, kits, row.role_id, row.stage_key), row.trainee))
+    return sorted(out, key=lambda p: (p[0].role.title, p[0].stage_name))
 
 
 def loads(session: Session, people: Sequence[str], now: datetime) -> dict[str, Load]:

@@ -26,12 +26,12 @@ from blocks.hours import HOURS_EDIT
 from blocks.line import LINE_REPLY
 from blocks.offer_form import OFFER_REFRESH
 from blocks.offers import OFFER_MOVE, OFFER_NONE, OFFER_PICK
-from blocks.pools import FROM_POOL
+from blocks.pools import FROM_POOL, POOL_PICKED, POOLS_EDIT
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL, PANEL_PICKED, WHO_PICKS
 from blocks.scorecard import SUBMIT
 from blocks.times import SUGGESTED
-from handlers.actions import calendar, checklist, hours, line, moves, offers, purge, report, rounds, stage, times
+from handlers.actions import calendar, checklist, hours, line, moves, offers, pools, purge, report, rounds, stage, times
 from handlers.respond import open_view_later, tell_later
 
 
@@ -57,6 +57,8 @@ def register(app: App) -> None:
     app.action(CONNECT)(ack=calendar.open_connect, lazy=[open_view_later])
     app.action(DISCONNECT)(ack=calendar.disconnect_calendar, lazy=[calendar.republish])
     app.action(HOURS_EDIT)(ack=hours.open_hours, lazy=[open_view_later])
+    app.action(POOLS_EDIT)(ack=pools.open_pools, lazy=[open_view_later])
+    app.action(POOL_PICKED)(ack=pools.ack_only, lazy=[pools.pool_picked])
     app.action(re.compile(rf"^{OFFER_PICK}:\d+$"))(ack=offers.ack_only, lazy=[offers.picked])
     app.action(OFFER_NONE)(ack=offers.ask_other_times, lazy=[open_view_later])
     app.action(OFFER_MOVE)(ack=offers.ack_only, lazy=[moves.move_asked])

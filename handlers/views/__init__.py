@@ -10,9 +10,10 @@ from blocks.hours import HOURS_VIEW
 from blocks.line import LINE_REPLY_VIEW
 from blocks.offer_form import OFFER_VIEW
 from blocks.offers import OFFER_NONE_VIEW
+from blocks.pools import POOLS_VIEW
 from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE, TAKE_HOME
 from blocks.scorecard import CALLBACK as SCORECARD
-from handlers.views import calendar, candidate, hours, line, offers, rounds, scorecard
+from handlers.views import calendar, candidate, hours, line, offers, pools, rounds, scorecard
 
 
 def register(app: App) -> None:
@@ -26,5 +27,6 @@ def register(app: App) -> None:
     app.view(LINE_REPLY_VIEW)(line.reply)
     app.view(CONNECT_VIEW)(ack=calendar.connect, lazy=[calendar.connected])
     app.view(HOURS_VIEW)(ack=hours.save, lazy=[hours.saved])
+    app.view(POOLS_VIEW)(ack=pools.save, lazy=[pools.saved])
     app.view(OFFER_VIEW)(offers.offer_times)
     app.view(OFFER_NONE_VIEW)(offers.none_work)
