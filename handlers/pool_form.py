@@ -11,7 +11,7 @@ from blocks.pools import from_pool_block, pool_suggestion_blocks
 from bot.rules.availability import limits_for, zone
 from bot.rules.pools import pool_of, suggest_from_pool
 from bot.wiring.services import Services
-from models.kit import Kit, Stage
+from models.kit import TIMED_STAGE_KINDS, Kit, Stage
 
 
 def pool_parts(
@@ -19,7 +19,9 @@ def pool_parts(
     tz: str, besides: int | None = None,
 ) -> tuple[Block | None, list[Block] | None]:  # fmt: skip
     """(the *From the pool* choice, or None without a pool; the pool's suggestions when it is
-    chosen, else None)."""
+    chosen, else None). A take-home's kickoff meeting has no pool."""
+    if stage.kind not in TIMED_STAGE_KINDS:
+        return None, None
     with services.db.read() as session:
         pool = pool_of(session, services.kits, role_id, stage.key)
     if not pool.qualified:
