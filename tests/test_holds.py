@@ -14,11 +14,13 @@ from bot.devtools.radicale import Radicale
 from bot.rules.availability import PanelTimes, limits_for, suggest
 from bot.rules.holds import HOLD_TITLE
 from bot.rules.offers import offered
-from models.tables import Interview, Offer
+from bot.wiring.scheduler import sweep
+from models.tables import Interview, Offer, OfferStatus
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RunningApp
 from tests.flows import all_text, card
 from tests.test_calendar_sync import calendar_app, connect, ics_files, send_all, stored
 from tests.test_find_time import sqlite_only
+from tests.test_lifecycle import leave_by_modal
 from tests.test_offer_answers import offered as offer_in_slack
 from tests.test_offers import _picks, click
 
@@ -89,6 +91,20 @@ def test_an_offers_times_are_held_and_released_by_the_pick(holding_app: RunningA
     (mine,) = invite.walk("VEVENT")
     assert mine.decoded("dtstart").astimezone(UTC) == times[2]
     assert INTERVIEWER_1 not in invite.to_ical().decode() and "You own" not in str(mine["description"])
+
+
+def test_a_rejected_candidates_holds_are_released_by_the_sweep(holding_app: RunningApp, radicale: Radicale) -> None:
+    app = holding_app
+    url = connect(app, radicale, INTERVIEWER_1)
+    offer_in_slack(app)
+    send_all(app)
+    assert len(held(radicale, url)) == 6
+    leave_by_modal(app, "reject")
+    sweep(app.services)  # the scheduler's, every minute
+    send_all(app)
+    assert held(radicale, url) == []
+    with app.services.db.read() as session:
+        assert session.exec(select(Offer)).one().status == OfferStatus.expired
 
 
 def test_an_expired_offers_holds_are_removed(holding_app: RunningApp, radicale: Radicale) -> None:

@@ -32,7 +32,7 @@ from bot.rules.scheduling import parse_panel, reschedule_round, schedule_round
 from bot.rules.slots import Limits, Slot
 from bot.rules.thread_notes import note, thread_channel
 from models.kit import TIMED_STAGE_KINDS
-from models.tables import Offer, OfferStatus, Role
+from models.tables import Candidate, Offer, OfferStatus, Role
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -266,18 +266,31 @@ def _still_free(session: Session, offer: Offer, times: PanelTimes | None, now: d
 
 
 def expire_offers(session: Session, now: datetime) -> list[Offer]:
-    """Mark the open offers past their expiry expired (a scheduled sweep, for the record: an open
-    offer past its expiry is closed everywhere already, and its news was queued with it)."""
+    """Mark expired the open offers past their expiry (a scheduled sweep, for the record: an open
+    offer past its expiry is closed everywhere already, and its news was queued with it), and those
+    of candidates no longer active (rejected, hired, on hold, purged), whose holds are released now
+    rather than at the offer's expiry."""
     due = session.exec(
         select(Offer)
         .where(col(Offer.status) == OfferStatus.open, col(Offer.expires_at) <= now)
         .with_for_update(skip_locked=True)
     ).all()
+    gone = session.exec(
+        select(Offer)
+        .join(Candidate, col(Candidate.id) == col(Offer.candidate_id))
+        .where(col(Offer.status) == OfferStatus.open, col(Candidate.status) != "active")
+        .with_for_update(skip_locked=True, of=Offer)
+    ).all()
     for offer in due:
         offer.status, offer.answered_at = OfferStatus.expired, now
         session.add(offer)
+    for offer in gone:
+        if offer.status == OfferStatus.open:
+            offer.status, offer.answered_at = OfferStatus.expired, now
+            session.add(offer)
+            queue_holds(session, offer, now, "released")
     session.flush()
-    return list(due)
+    return list({o.id: o for o in [*due, *gone]}.values())
 
 
 def _answered(
