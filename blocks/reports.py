@@ -104,6 +104,14 @@ def question_lines(part: Section) -> list[str]:
     return lines
 
 
+def load_lines(part: Section) -> list[str]:
+    lines = []
+    for pool in part.pools[:MAX_ROWS]:
+        people = ", ".join(f"{user(m.user_id)} {m.total}" for m in sorted(pool.members, key=lambda m: -m.total))
+        lines.append(f"• *{escape(pool.role_title)} · {escape(pool.stage_name)}*: spread {pool.spread} · {people}")
+    return lines + more(len(part.pools), MAX_ROWS)
+
+
 def section_blocks(part: Section) -> list[Block]:
     blocks: list[Block] = [section(totals_line(part))]
     if part.stages:
@@ -115,6 +123,8 @@ def section_blocks(part: Section) -> list[Block]:
         blocks += chunks(f"Interviewer calibration ({note})", calibration_lines(part))
     if part.questions:
         blocks += chunks("Question signal", question_lines(part))
+    if part.pools:
+        blocks += chunks("Interviewer load (rounds per pool member, last 4 weeks)", load_lines(part))
     return blocks
 
 
@@ -147,6 +157,9 @@ def home_report_blocks(summary: Summary) -> list[Block]:
         f"• *{escape(r.title)}*: {r.added} added, {r.active} active, {r.hired} hired ({pct(r.hire_rate)} of decided)"
         for r in summary.roles[:10]
     ]
+    if summary.load is not None:
+        (most, most_n), (least, least_n) = summary.load
+        lines.append(f"Pool load, last 4 weeks: most {user(most)} ({most_n} rounds), least {user(least)} ({least_n})")
     button = ButtonElement(text="Send me the full report", action_id=REPORT_SEND, value="all")
     return [
         section("*Reports*"),

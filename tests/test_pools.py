@@ -14,16 +14,20 @@ from sqlmodel import select
 
 from blocks.candidate import ADVANCE, SCHEDULE
 from blocks.pools import FROM_POOL
+from blocks.reports import report_blocks
 from blocks.times import SUGGESTED
 from bot.cli import main
 from bot.devtools import form_actions
+from bot.reporting.home import home_summary
+from bot.reporting.html import render_html
+from bot.reporting.reports import build_report
 from bot.rules.availability import PanelTimes, limits_for
 from bot.rules.errors import UserError
 from bot.rules.people import set_schedule
 from bot.rules.pools import add_members, loads, pool_of, suggest_from_pool
 from bot.rules.scheduling import schedule_round
 from bot.wiring.db import Database
-from models.tables import Interview
+from models.tables import Interview, Role
 from tests.conftest import INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, shipped_kits
 from tests.flows import add_candidate, all_text, click_card, click_for_view, make_role, wait_replies
 from tests.test_availability import NOW, STAGE, candidates
@@ -74,6 +78,19 @@ def test_twelve_rounds_from_a_pool_of_three_keep_everyone_within_one_round(db: D
         now += timedelta(hours=28)  # twelve rounds over two weeks
     with db.read() as session:
         assert sorted(load.recent for load in loads(session, POOL, NOW).values()) == [4, 4, 4]
+        # The report's interviewer load says the same, per ISO week, with its spread and a chart.
+        roles = list(session.exec(select(Role)))
+        report = build_report(session, shipped_kits(), roles, now)
+        summary = home_summary(session, shipped_kits(), roles, now)
+    [pool] = report.overall.pools
+    assert pool.stage_name == "Hiring manager technical interview" and len(pool.weeks) == 4
+    assert sorted(m.total for m in pool.members) == [4, 4, 4] and pool.spread == 0
+    assert pool.weeks[0] == "2026-W47" and sum(m.per_week[0] for m in pool.members) == 0  # before the first round
+    assert report.roles[0].pools == report.overall.pools
+    html = render_html(report)
+    assert "<h3>Interviewer load</h3>" in html and "spread 0" in html and "Interviewer load: Times" in html
+    assert "spread 0" in all_text([b.to_dict() for b in report_blocks(report, role_detail=False)])
+    assert summary.load is not None and {summary.load[0][1], summary.load[1][1]} == {4}
 
 
 def test_a_member_at_their_weekly_cap_is_never_picked_and_all_capped_is_named(db: Database) -> None:

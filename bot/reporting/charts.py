@@ -120,6 +120,30 @@ def stage_time_chart(section: Section) -> Chart | None:
     return Chart("time-in-stage", f"Time in stage: {section.title}", f"Days in stage. {alt}", _png(figure))
 
 
+def load_chart(section: Section, name: Callable[[str], str] = str) -> Chart | None:
+    """Each pool member's rounds over the last four weeks, a bar each, grouped by pool."""
+    rows = [(pool, m) for pool in section.pools for m in pool.members][:30]
+    if not rows:
+        return None
+    figure, axes = _figure(len(rows))
+    positions = list(range(len(rows)))[::-1]
+    totals = [m.total for _, m in rows]
+    axes.barh(positions, totals, color=BAR)
+    axes.set_yticks(positions, [f"{pool.stage_name[:24]}: {name(m.user_id)}" for pool, m in rows])
+    for position, value in zip(positions, totals, strict=True):
+        axes.text(value, position, f"  {value}", va="center", fontsize=9)
+    axes.set_xlim(0, max([*totals, 1]) * 1.3)
+    axes.set_xlabel("rounds in the last 4 weeks")
+    axes.set_title(f"Interviewer load: {section.title}")
+    alt = "; ".join(f"{pool.stage_name}, {name(m.user_id)}: {m.total}" for pool, m in rows)
+    return Chart("load", f"Interviewer load: {section.title}", f"Rounds per pool member. {alt}", _png(figure))
+
+
 def charts_for(section: Section, name: Callable[[str], str] = str) -> list[Chart]:
-    made = [funnel_chart(section), stage_time_chart(section), turnaround_chart(section, name)]
+    made = [
+        funnel_chart(section),
+        stage_time_chart(section),
+        turnaround_chart(section, name),
+        load_chart(section, name),
+    ]
     return [c for c in made if c is not None]

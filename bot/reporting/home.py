@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, false, func, or_
 from sqlmodel import Session, col, select
 
+from bot.reporting.load import extremes, pool_loads
 from bot.reporting.types import feedback_deadline, ratio
 from bot.rules.kits import KitCatalog
 from models.tables import (
@@ -47,6 +48,8 @@ class Summary:
     overall: Headline
     roles: list[Headline]
     overdue_now: int
+    # The most and least loaded pool members over four weeks: (user, rounds) each (bot/reporting/load.py).
+    load: tuple[tuple[str, int], tuple[str, int]] | None = None
 
 
 def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now: datetime) -> Summary:
@@ -109,4 +112,5 @@ def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now:
         overall=headline("All roles", ids),
         roles=[headline(r.title, [r.id]) for r in roles if r.id is not None],
         overdue_now=overdue,
+        load=extremes(pool_loads(session, kits, ids, now)),
     )

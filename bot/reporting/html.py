@@ -106,6 +106,13 @@ def _section(part: Section, name: Callable[[str], str], level: str = "h2") -> st
                      f"{i.agreeing} of {i.decided}", pct(i.agreement), _flag(i.flag)]
                 )  # fmt: skip
         out.append(_table(["question / indicator", "rated or observed", "share", "agrees", "agreement", ""], rows))
+    if part.pools:
+        out.append("<h3>Interviewer load</h3><p class='note'>Rounds per pool member for the pool's stage, by ISO "
+                   "week; the spread is the most loaded member's total minus the least loaded's.</p>")  # fmt: skip
+        for pool in part.pools:
+            rows = [[escape(name(m.user_id)), *(str(n) for n in m.per_week), str(m.total)] for m in pool.members]
+            out.append(f"<p><b>{escape(pool.role_title)} · {escape(pool.stage_name)}</b>: spread {pool.spread}</p>")
+            out.append(_table(["interviewer", *pool.weeks, "total"], rows))
     for chart in charts_for(part, name):
         out.append(_image(chart))
     return "\n".join(out)

@@ -22,6 +22,9 @@ Definitions (the README's "Reports" section states them for users):
   and average rating (below = 1, meets = 2, exceeds = 3) minus the other interviewers' for that
   candidate; averaged over every candidate someone else also scored. Flagged only with at least
   `MIN_SAMPLE` candidates behind it and an average gap of `OUTLIER_GAP` or more.
+- Interviewer load: per pool (a role's stage), each qualified member's rounds for it per ISO week
+  over the last four weeks, this one included (cancelled rounds aside), and the spread: the most
+  loaded member's total minus the least loaded's.
 - Question signal: how often a question is rated (not "not assessed") and an indicator observed,
   and how often that agrees with the decision for candidates hired or rejected now: meets or
   exceeds with a hire, below with a rejection; a positive indicator with a hire, a negative one
@@ -34,12 +37,14 @@ stay in every count; no figure names a candidate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 
 from sqlmodel import Session, col, select
 
 from bot.reporting.data import load_data, only_role
 from bot.reporting.figures import build_section
+from bot.reporting.load import pool_loads
 from bot.reporting.types import Report
 from bot.rules.errors import Forbidden, UserError
 from bot.rules.kits import KitCatalog
@@ -130,8 +135,15 @@ def build_report(
     start = datetime.combine(since, time(), tzinfo=now.tzinfo) if since else None
     data = load_data(session, [r.id for r in roles if r.id is not None], start)
     kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles}
-    overall = build_section("All roles", None, None, data, kit_of, now)
+    loads = pool_loads(session, kits, [r.id for r in roles if r.id is not None], now)
+    overall = replace(build_section("All roles", None, None, data, kit_of, now), pools=tuple(loads))
     sections = (
-        [build_section(r.title, r, kit_of[r.id], only_role(data, r.id), kit_of, now) for r in roles] if detail else []
-    )
+        [
+            replace(build_section(r.title, r, kit_of[r.id], only_role(data, r.id), kit_of, now),
+                    pools=tuple(p for p in loads if p.role_id == r.id))
+            for r in roles
+        ]
+        if detail
+        else []
+    )  # fmt: skip
     return Report(generated_at=now, since=since, overall=overall, roles=sections)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.reporting.load import PoolLoad
 from models.kit import Kit
 from models.tables import CandidateStatus, Rating, Recommendation, Role
 
@@ -197,6 +198,8 @@ class Section:
     calibration: list[Calibration]
     questions: list[QuestionSignal]
     feedback_due_hours: int | None
+    # Interviewer load per pool (bot/reporting/load.py), for the roles in the section.
+    pools: tuple[PoolLoad, ...] = ()
 
 
 @dataclass(frozen=True)

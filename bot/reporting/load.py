@@ -1,0 +1,93 @@
+"""Interviewer load per pool, for the report and the App Home's headline: each qualified member's
+rounds for the pool's role and stage, per ISO week over the last four weeks (this one included),
+and the spread (the most loaded member's total minus the least loaded's). Cancelled rounds and
+take-home assignments are not load."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.rules.kits import KitCatalog
+from bot.rules.pools import pools
+from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
+
+WEEKS = 4
+
+
+@dataclass(frozen=True)
+class MemberLoad:
+    user_id: str
+    per_week: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_week)
+
+
+@dataclass(frozen=True)
+class PoolLoad:
+    role_id: int
+    role_title: str
+    stage_name: str
+    weeks: tuple[str, ...]  # "2026-W48", oldest first
+    members: tuple[MemberLoad, ...]
+
+    @property
+    def spread(self) -> int:
+        totals = [m.total for m in self.members]
+        return max(totals) - min(totals) if totals else 0
+
+
+def _weeks(now: datetime) -> list[datetime]:
+    """The Mondays (00:00 UTC) starting each of the last WEEKS ISO weeks, oldest first."""
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+
+
+def pool_loads(session: Session, kits: KitCatalog, role_ids: Sequence[int], now: datetime) -> list[PoolLoad]:
+    starts = _weeks(now)
+    end = starts[-1] + timedelta(weeks=1)
+    labels = tuple(f"{s.isocalendar()[0]}-W{s.isocalendar()[1]:02d}" for s in starts)
+    out = []
+    wanted = set(role_ids)
+    for pool in pools(session, kits):
+        if pool.role.id not in wanted or not pool.qualified:
+            continue
+        rows = session.exec(
+            select(PanelMember.interviewer_id, Interview.starts_at)
+            .join(Interview, col(Interview.id) == col(PanelMember.interview_id))
+            .join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
+            .where(
+                col(Candidate.role_id) == pool.role.id,
+                col(Interview.stage_key) == pool.stage_key,
+                col(Interview.status) != InterviewStatus.cancelled,
+                col(Interview.kind) != InterviewKind.assignment,
+                col(PanelMember.interviewer_id).in_(pool.qualified),
+                col(Interview.starts_at) >= starts[0],
+                col(Interview.starts_at) < end,
+            )
+        ).all()
+        count: Counter[tuple[str, int]] = Counter()
+        for user_id, at in rows:
+            moment = at if at.tzinfo else at.replace(tzinfo=starts[0].tzinfo)
+            count[(user_id, min(int((moment - starts[0]) // timedelta(weeks=1)), WEEKS - 1))] += 1
+        members = tuple(MemberLoad(u, tuple(count[(u, w)] for w in range(WEEKS))) for u in pool.qualified)
+        out.append(PoolLoad(pool.role.id or 0, pool.role.title, pool.stage_name, labels, members))
+    return out
+
+
+def extremes(loads: Sequence[PoolLoad]) -> tuple[tuple[str, int], tuple[str, int]] | None:
+    """The most and the least loaded pool member over the four weeks (by their own pools' rounds)."""
+    totals: Counter[str] = Counter()
+    for load in loads:
+        for member in load.members:
+            totals[member.user_id] += member.total
+    if len(totals) < 2:
+        return None
+    ranked = sorted(totals.items(), key=lambda t: (-t[1], t[0]))
+    return ranked[0], ranked[-1]
