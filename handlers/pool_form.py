@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 
 from blocks.pools import from_pool_block, pool_suggestion_blocks
 from bot.rules.availability import limits_for, zone
-from bot.rules.pools import pool_of, suggest_from_pool
+from bot.rules.pools import expand, pool_of, suggest_from_pool
 from bot.wiring.services import Services
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage
 
@@ -24,16 +24,17 @@ def pool_parts(
         return None, None
     with services.db.read() as session:
         pool = pool_of(session, services.kits, role_id, stage.key)
-    if not pool.qualified:
+    members = expand(pool.qualified, pool.trainees, services.permissions.directory.usergroup_members)
+    if not members:
         return None, None
-    choice = from_pool_block(pool.qualified, services.display_name, from_pool)
+    choice = from_pool_block(members, services.display_name, from_pool)
     if not from_pool:
         return choice, None
-    size = min(stage.panel_size or len(panel) or 1, len(pool.qualified))
+    size = min(stage.panel_size or len(panel) or 1, len(members))
     limits = limits_for(kit, stage)
-    times = services.panel_times(pool.qualified, limits)
+    times = services.panel_times(members, limits)
     with services.db.read() as session:
-        found = suggest_from_pool(session, pool.qualified, times, minutes, services.clock.now(), limits, size,
+        found = suggest_from_pool(session, members, times, minutes, services.clock.now(), limits, size,
                                   besides=besides)  # fmt: skip
     zones = {m.user_id: m.tz for m in found.members}
     blocks = pool_suggestion_blocks(found.slots, found.reasons, found.silent, zones, zone(tz), services.display_name,

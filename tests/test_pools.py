@@ -245,3 +245,36 @@ def test_recruiters_edit_pools_in_the_app_home_and_others_are_told_who_may(app: 
     app.wait_idle()
     told = [m for m in app.slack.dm_messages(INTERVIEWER_2) + app.slack.ephemerals(INTERVIEWER_2)]
     assert any("Only recruiters can change interviewer pools. Recruiters here:" in all_text(m) for m in told)
+
+
+def test_a_user_group_in_a_pool_is_resolved_when_scheduling(app: RunningApp) -> None:
+    sqlite_only(app)
+    make_role(app)
+    app.slack.add_usergroup("S0PANEL", "backend-panel", [INTERVIEWER_1, THIRD])
+    with app.services.db.transaction() as session:
+        add_members(session, app.services.kits, 1, STAGE, ["@backend-panel", INTERVIEWER_2], trainee=False,
+                    actor=RECRUITER, now=NOW)  # fmt: skip
+        for bad, said in (("@Not A Handle", "nor a user group's handle"), ("@backend-panel", "trainees are named")):
+            with pytest.raises(UserError, match=said):
+                add_members(session, app.services.kits, 1, STAGE, [bad], trainee=True, actor=RECRUITER, now=NOW)
+    candidate = add_candidate(app)
+    click_card(app, RECRUITER, candidate, ADVANCE)
+    wait_replies(app, candidate, 2)
+    view = click_for_view(app, RECRUITER, candidate, SCHEDULE)
+    choice = next(b for b in view["blocks"] if b.get("block_id") == FROM_POOL)
+    assert "From the pool (3:" in all_text([choice])  # the group's two and the one named
+    # The App Home's editor edits people only: saving it keeps the group.
+    from bot.rules.pools import set_pool
+
+    with app.services.db.transaction() as session:
+        pool = set_pool(session, app.services.kits, 1, STAGE, [INTERVIEWER_2], [], actor=RECRUITER, now=NOW)
+    assert pool.qualified == ("@backend-panel", INTERVIEWER_2)
+    # The load counts the named member, and the group's members who sat on the stage's rounds.
+    from bot.reporting.load import pool_loads
+
+    with app.services.db.transaction() as session:
+        schedule_round(session, app.services.kits, candidate_id=candidate.id or 0, stage_key=STAGE,
+                       interviewer_ids=[THIRD], starts_at=NOW + timedelta(days=1), duration_minutes=60,
+                       location=None, actor=RECRUITER, now=NOW)  # fmt: skip
+        [load] = pool_loads(session, app.services.kits, [1], NOW)
+    assert {m.user_id: m.total for m in load.members} == {INTERVIEWER_2: 0, THIRD: 1}

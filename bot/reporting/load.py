@@ -1,7 +1,8 @@
 """Interviewer load per pool, for the report and the App Home's headline: each qualified member's
 rounds for the pool's role and stage, per ISO week over the last four weeks (this one included),
 and the spread (the most loaded member's total minus the least loaded's). Cancelled rounds and
-take-home assignments are not load."""
+take-home assignments are not load. A pool with a user group counts, besides its named members,
+whoever sat on the stage's rounds (the group's members are known to Slack only)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.rules.kits import KitCatalog
-from bot.rules.pools import pools
+from bot.rules.pools import is_group, pools
 from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
 
 WEEKS = 4
@@ -58,6 +59,7 @@ def pool_loads(session: Session, kits: KitCatalog, role_ids: Sequence[int], now:
     for pool in pools(session, kits):
         if pool.role.id not in wanted or not pool.qualified:
             continue
+        people = [m for m in pool.qualified if not is_group(m)]
         rows = session.exec(
             select(PanelMember.interviewer_id, Interview.starts_at)
             .join(Interview, col(Interview.id) == col(PanelMember.interview_id))
@@ -67,7 +69,8 @@ def pool_loads(session: Session, kits: KitCatalog, role_ids: Sequence[int], now:
                 col(Interview.stage_key) == pool.stage_key,
                 col(Interview.status) != InterviewStatus.cancelled,
                 col(Interview.kind) != InterviewKind.assignment,
-                col(PanelMember.interviewer_id).in_(pool.qualified),
+                # A group's members are known to Slack only: those who sat on the stage's rounds count.
+                col(PanelMember.interviewer_id).not_in(pool.trainees),
                 col(Interview.starts_at) >= starts[0],
                 col(Interview.starts_at) < end,
             )
@@ -76,7 +79,10 @@ def pool_loads(session: Session, kits: KitCatalog, role_ids: Sequence[int], now:
         for user_id, at in rows:
             moment = at if at.tzinfo else at.replace(tzinfo=starts[0].tzinfo)
             count[(user_id, min(int((moment - starts[0]) // timedelta(weeks=1)), WEEKS - 1))] += 1
-        members = tuple(MemberLoad(u, tuple(count[(u, w)] for w in range(WEEKS))) for u in pool.qualified)
+        if len(people) == len(pool.qualified):
+            count = Counter({k: v for k, v in count.items() if k[0] in people})
+        sat = sorted({u for u, _ in count} - set(people))
+        members = tuple(MemberLoad(u, tuple(count[(u, w)] for w in range(WEEKS))) for u in [*people, *sat])
         out.append(PoolLoad(pool.role.id or 0, pool.role.title, pool.stage_name, labels, members))
     return out
 

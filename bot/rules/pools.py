@@ -10,7 +10,8 @@ everyone's load within one round of each other over time.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +28,12 @@ from models.tables import Interview, InterviewKind, InterviewStatus, PanelMember
 
 # The window load is counted over.
 LOAD_DAYS = 14
+# A Slack user group, by its handle: its members are read from Slack when scheduling.
+GROUP = re.compile(r"^@[a-z0-9][a-z0-9._-]{0,20}\Z")
+
+
+def is_group(member_id: str) -> bool:
+    return member_id.startswith("@")
 
 
 @dataclass(frozen=True)
@@ -68,8 +75,13 @@ def add_members(
     if not people:
         raise UserError("Name at least one person: their Slack user ID, like U0123ABCD.", field="user")
     for user_id in people:
-        if not USER_ID.match(user_id):
-            raise UserError(f"`{user_id}` is not a Slack user ID: they look like U0123ABCD.", field="user")
+        if not (USER_ID.match(user_id) or GROUP.match(user_id)):
+            raise UserError(
+                f"`{user_id}` is not a Slack user ID (like U0123ABCD) nor a user group's handle (like @backend-panel).",
+                field="user",
+            )
+        if trainee and is_group(user_id):
+            raise UserError(f"{user_id} is a group: trainees are named one by one.", field="user")
         row = session.get(PoolMember, (role.id, key, user_id))
         if row is None:
             row = PoolMember(role_id=role.id or 0, stage_key=key, member_id=user_id, added_by=actor[:64], added_at=now)
@@ -92,7 +104,8 @@ def set_pool(
     for row in session.exec(
         select(PoolMember).where(col(PoolMember.role_id) == role_id, col(PoolMember.stage_key) == key)
     ).all():
-        if row.member_id not in set(qualified) | set(trainees):
+        # The editor lists people only: the pool's user groups stay (the CLI manages them).
+        if row.member_id not in set(qualified) | set(trainees) and not is_group(row.member_id):
             session.delete(row)
     session.flush()
     if qualified:
@@ -166,6 +179,17 @@ def loads(session: Session, people: Sequence[str], now: datetime) -> dict[str, L
     ).all()
     found = {user: Load(int(count), _aware(last)) for user, count, last in rows}
     return {user: found.get(user, Load(0, None)) for user in people}
+
+
+def expand(members: Sequence[str], trainees: Sequence[str], group_members: Callable[[str], Iterable[str]]) -> list[str]:
+    """The pool's qualified people: its users and its groups' members (`group_members` reads a
+    group by handle), each once, trainees aside."""
+    out: dict[str, None] = {}
+    for member in members:
+        for user_id in sorted(group_members(member[1:])) if is_group(member) else [member]:
+            if user_id not in trainees:
+                out[user_id] = None
+    return list(out)
 
 
 def fairest(free: Sequence[str], load: dict[str, Load], size: int, seed: datetime) -> tuple[str, ...] | None:
