@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from blocks.common import SECTION_TEXT_MAX, context, divider, escape, header, section, user
 from bot.reporting.home import Summary
+from bot.reporting.load import PoolLoad
 from bot.reporting.types import (
     MIN_SAMPLE,
     RATING_ORDER,
@@ -104,12 +105,24 @@ def question_lines(part: Section) -> list[str]:
     return lines
 
 
-def load_lines(part: Section) -> list[str]:
+def load_lines(pools: Sequence[PoolLoad]) -> list[str]:
     lines = []
-    for pool in part.pools[:MAX_ROWS]:
+    for pool in pools[:MAX_ROWS]:
         people = ", ".join(f"{user(m.user_id)} {m.total}" for m in sorted(pool.members, key=lambda m: -m.total))
         lines.append(f"• *{escape(pool.role_title)} · {escape(pool.stage_name)}*: spread {pool.spread} · {people}")
-    return lines + more(len(part.pools), MAX_ROWS)
+    return lines + more(len(pools), MAX_ROWS)
+
+
+def load_digest_blocks(role_title: str, pools: Sequence[PoolLoad]) -> list[Block]:
+    """The weekly digest of a role's pools, to its recruiters."""
+    blocks: list[Block] = [section(f":bar_chart: *Interviewer load for {escape(role_title)}*, the last 4 weeks")]
+    blocks += chunks("Rounds per pool member", load_lines(pools)) if pools else [context("No pool has anyone yet.")]
+    said = (
+        "The spread is the most loaded member's rounds minus the least loaded's. Scheduling *From the pool* "
+        "evens it out; `interview-bot pool digest --role R off` stops this digest."
+    )
+    blocks.append(context(said))
+    return blocks
 
 
 def section_blocks(part: Section) -> list[Block]:
@@ -124,7 +137,7 @@ def section_blocks(part: Section) -> list[Block]:
     if part.questions:
         blocks += chunks("Question signal", question_lines(part))
     if part.pools:
-        blocks += chunks("Interviewer load (rounds per pool member, last 4 weeks)", load_lines(part))
+        blocks += chunks("Interviewer load (rounds per pool member, last 4 weeks)", load_lines(part.pools))
     return blocks
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.cli_calendar import cli_actor, open_database
 from bot.rules.errors import UserError
 from bot.rules.kits import load_kits
+from bot.rules.load_digest import set_digest
 from bot.rules.pools import Pool, add_members, pools, remove_members
 from bot.wiring.settings import load_settings
 from models.tables import Role
@@ -29,6 +30,10 @@ def register(sub: Any) -> None:
         if name == "add":
             action.add_argument("--trainee", action="store_true", help="as trainees, not yet qualified")
         action.set_defaults(run=run)
+    digest = pool_sub.add_parser("digest", help="a role's weekly interviewer-load digest to its recruiters")
+    digest.add_argument("--role", required=True, help="the role's ID or exact title")
+    digest.add_argument("state", choices=["on", "off"])
+    digest.set_defaults(run=cmd_digest)
     listing = pool_sub.add_parser("list", help="the pools, by role and stage")
     listing.add_argument("--role", default=None, help="one role's (ID or exact title)")
     listing.set_defaults(run=cmd_list)
@@ -75,4 +80,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(
         "\n".join(lines) if lines else "no pools yet: add one with `interview-bot pool add --role R --stage KEY U...`"
     )
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    with open_database(load_settings()) as db, db.transaction() as session:
+        role = set_digest(session, _role_id(session, args.role), args.state == "on")
+        said = "gets" if role.load_digest else "no longer gets"
+        print(f"{role.title}: its recruiters {said} the weekly interviewer-load digest (Mondays, from 09:00 UTC)")
     return 0

@@ -98,6 +98,8 @@ class Role(SQLModel, table=True):
     hiring_manager_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     recruiter_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
+    # Its recruiters get the weekly interviewer-load digest of its pools (bot/rules/load_digest.py).
+    load_digest: bool = False
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = time_field(default_factory=utcnow)
 

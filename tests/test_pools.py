@@ -178,6 +178,8 @@ def test_pool_commands(db: Database, monkeypatch: pytest.MonkeyPatch, capsys: py
         code == 0
         and out.strip() == f"Times · Hiring manager technical interview ({STAGE}): {INTERVIEWER_1}; trainees: U0TRAINEE"
     )
+    code, out = run("pool", "digest", "--role", "Times", "on")
+    assert code == 0 and "Times: its recruiters gets the weekly interviewer-load digest" in out
     code, out = run("pool", "add", "--role", "Nope", "--stage", STAGE, INTERVIEWER_1)
     assert code == 1 and "There is no role 'Nope'" in out
     with db.read() as session:
@@ -278,3 +280,37 @@ def test_a_user_group_in_a_pool_is_resolved_when_scheduling(app: RunningApp) -> 
                        location=None, actor=RECRUITER, now=NOW)  # fmt: skip
         [load] = pool_loads(session, app.services.kits, [1], NOW)
     assert {m.user_id: m.total for m in load.members} == {INTERVIEWER_2: 0, THIRD: 1}
+
+
+def test_the_weekly_load_digest_goes_once_a_week_to_roles_that_asked(app: RunningApp) -> None:
+    from bot.rules.load_digest import set_digest
+    from bot.wiring.scheduler import sweep
+    from tests.flows import dispatch, dms
+
+    make_role(app)
+    pooled(app.services.db)
+    candidate = add_candidate(app)
+    with app.services.db.transaction() as session:
+        schedule_round(session, app.services.kits, candidate_id=candidate.id or 0, stage_key=STAGE,
+                       interviewer_ids=[THIRD], starts_at=NOW + timedelta(days=1), duration_minutes=60,
+                       location=None, actor=RECRUITER, now=NOW)  # fmt: skip
+    app.clock.set(NOW.replace(hour=8))  # Monday before 09:00 UTC: not yet
+    sweep(app.services)
+    dispatch(app)
+    assert not any("Interviewer load" in text for text in dms(app, RECRUITER))  # not asked for
+    with app.services.db.transaction() as session:
+        set_digest(session, 1, True)
+    sweep(app.services)
+    dispatch(app)
+    assert not any("Interviewer load" in text for text in dms(app, RECRUITER))  # before Monday 09:00
+    for hours in (2, 30, 50):  # Monday 10:00, Tuesday, Wednesday: one digest this week
+        app.clock.set(NOW.replace(hour=8) + timedelta(hours=hours))
+        sweep(app.services)
+        dispatch(app)
+    digests = [text for text in dms(app, RECRUITER) if "Interviewer load for Backend Developer" in text]
+    assert len(digests) == 1
+    assert "spread 1" in digests[0] and f"<@{THIRD}> 1" in digests[0] and f"<@{INTERVIEWER_1}> 0" in digests[0]
+    app.clock.set(NOW + timedelta(days=7, hours=1))  # the next Monday, 10:00
+    sweep(app.services)
+    dispatch(app)
+    assert len([text for text in dms(app, RECRUITER) if "Interviewer load for" in text]) == 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.delivery.renderers import calendar, holds, line, offers, rounds, thread
+from bot.delivery.renderers import calendar, holds, line, load_digest, offers, rounds, thread
 from bot.delivery.renderers.dead_letter import dead_letter
 from bot.delivery.renderers.debrief import debrief
 from bot.delivery.renderers.promise import promise
@@ -59,4 +59,5 @@ RENDERERS = _one_each(
     (Kind.offer, offers.offer),
     (Kind.offer_answer, offers.offer_answer),
     (Kind.calendar_hold, holds.calendar_hold),
+    (Kind.load_digest, load_digest.load_digest),
 )

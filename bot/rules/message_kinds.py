@@ -105,6 +105,8 @@ class Kind(StrEnum):
     offer = "offer", "times offered", Fact.in_process
     # To each recruiter of the role: the candidate said none of the offered times work, or let them expire.
     offer_answer = "offer_answer", "answer to offered times"
+    # To each recruiter of a role that opted in: its pools' interviewer load, weekly (bot/rules/load_digest.py).
+    load_digest = "load_digest", "interviewer load digest"
     # To the owner of a connected calendar that kept failing: how to reconnect it (once per pause).
     calendar_paused = "calendar_paused", "calendar paused notice"
 

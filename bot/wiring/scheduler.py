@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.delivery.dispatcher import Dispatcher
+from bot.rules.load_digest import queue_digests
 from bot.rules.offers import expire_offers
 from bot.wiring.services import Services
 
@@ -52,11 +53,13 @@ def start_ticking(
 
 def sweep(services: Services) -> None:
     """The periodic tidying; never raises, so it keeps running. Each is idempotent: two processes
-    sweeping at once skip each other's locked rows."""
+    sweeping at once skip each other's locked rows (offers), or the second one's digest rows are
+    refused by their idempotency key and its transaction rolled back, to be swept again."""
     try:
         with services.db.transaction() as session:
             expired = expire_offers(session, services.clock.now())
-        if expired:
-            log.info("sweep: %d offers expired", len(expired))
+            digests = queue_digests(session, services.clock.now(), services.permissions.recruiter_ids)
+        if expired or digests:
+            log.info("sweep: %d offers expired, %d load digests queued", len(expired), digests)
     except Exception:
         log.exception("sweep failed")
