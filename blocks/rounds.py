@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, slack_date, user, users
+from bot.rules.offer_links import PAGE_ACTOR
 from bot.rules.rounds import RoundContext
 from models.kit import Stage, StageKind, Variant
 from models.tables import InterviewKind
@@ -293,6 +294,11 @@ def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
         panel = context(
             f"Panel: {users(ctx.panel)} · not scored; send the take-home from the card when it is handed over"
         )
+    if actor in (ctx.candidate.slack_user_id, PAGE_ACTOR):
+        # The candidate picked it from the times offered to them (in Slack, or on the booking page).
+        where = " on the booking page" if actor == PAGE_ACTOR else ""
+        said = f":calendar: *{escape(ctx.candidate.name)}* picked one of the offered times{where}: {round_line(ctx)}"
+        return [section(said), panel]
     return [section(f":calendar: {user(actor)} scheduled {round_line(ctx)}"), panel]
 
 

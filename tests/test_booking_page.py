@@ -193,11 +193,11 @@ def test_a_candidate_without_slack_books_a_time_on_the_page_in_a_browser(
     assert booked.starts_at == TUESDAY and booked.candidate_id == candidate.id
     assert offer_status(app, offer_id) == OfferStatus.booked
     app.wait_idle()
-    app.slack.wait_for(lambda: any("scheduled" in all_text(m) for m in replies(app, candidate)))
+    app.slack.wait_for(lambda: any("picked" in all_text(m) for m in replies(app, candidate)))
     offered_note = next(all_text(m) for m in replies(app, candidate) if "offered" in all_text(m))
     assert "2 times for *Hiring manager technical interview*, to pick from on the booking page" in offered_note
-    note = next(all_text(m) for m in replies(app, candidate) if "scheduled" in all_text(m))
-    assert "the candidate (booking page) scheduled *Hiring manager technical interview*" in note
+    note = next(all_text(m) for m in replies(app, candidate) if "picked" in all_text(m))
+    assert "*Casey Candidate* picked one of the offered times on the booking page: *Hiring manager technical" in note
     assert "<@the candidate" not in note  # no Slack user: named as text
 
     # The link again: booked already, and nothing of the candidate.

@@ -242,7 +242,8 @@ def test_the_candidate_picks_an_offered_time_in_slack_and_the_round_is_booked(ap
     updated = next(m for m in app.slack.dm_messages(CANDIDATE) if m["ts"] == message["ts"])
     assert "Booked: your *Hiring manager technical" in all_text(updated)
     wait_replies(app, candidate, 4)
-    assert "scheduled" in all_text(replies(app, candidate)[-1])
+    picked = all_text(replies(app, candidate)[-1])
+    assert "*Casey Candidate* picked one of the offered times: *Hiring manager technical interview* on" in picked
     # A second click, on the same or another time: told, nothing more booked.
     before = len(app.slack.dm_messages(CANDIDATE))
     click(app, message, buttons[1])
