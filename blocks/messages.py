@@ -28,7 +28,7 @@ def first_name(name: str) -> str:
 
 
 def _logistics(ctx: RoundContext) -> str:
-    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    minutes = ctx.minutes
     lines = [f"*When:* {slack_date(ctx.interview.starts_at)} ({minutes} minutes)"]
     if ctx.interview.location:
         lines.append(f"*Where:* {escape(ctx.interview.location)}")

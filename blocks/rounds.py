@@ -135,7 +135,7 @@ def schedule_modal(
         (default_duration(s) for s in stages if s.key == current_stage and default_duration(s)), 60
     )
     if interview is not None:
-        default_minutes = int((interview.interview.ends_at - interview.interview.starts_at).total_seconds() // 60)
+        default_minutes = interview.minutes
     if pool is not None:
         blocks.append(pool)  # *From the pool* (blocks/pools.py)
     blocks += [
@@ -278,7 +278,7 @@ def take_home_received_reply(ctx: RoundContext, actor: str) -> list[Block]:
 
 def round_line(ctx: RoundContext) -> str:
     where = f" · {escape(ctx.interview.location)}" if ctx.interview.location else ""
-    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    minutes = ctx.minutes
     return f"*{escape(ctx.title)}* on {slack_date(ctx.interview.starts_at)} ({minutes} min){where}"
 
 

@@ -202,9 +202,7 @@ def reschedule_view(
         services.permissions.require_recruiter(user_id, "reschedule interviews", ctx.role.recruiter_ids)
     tz = services.zone_of(user_id)
     local = ((picked.fill if picked else None) or ctx.interview.starts_at).astimezone(zone(tz))
-    minutes = (picked.minutes if picked else None) or int(
-        (ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60
-    )
+    minutes = (picked.minutes if picked else None) or ctx.minutes
     picked = picked or Picked(panel=ctx.panel)
     return schedule_modal(
         candidate_name=ctx.candidate.name,

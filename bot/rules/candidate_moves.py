@@ -72,7 +72,7 @@ def offer_move(
     )
     if not chosen:
         return None
-    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    minutes = ctx.minutes
     return make_offer(
         session, kits, candidate_id=ctx.candidate.id or 0, stage_key=ctx.stage.key, panel=list(ctx.panel),
         times=[s.starts_at for s in chosen], minutes=minutes, location=ctx.interview.location, actor=actor,

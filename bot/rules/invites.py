@@ -61,16 +61,12 @@ def _opening(text: str | None) -> str:
     return text if len(text) <= PREP_OPENING else text[: PREP_OPENING - 1].rstrip() + "…"
 
 
-def _minutes(ctx: RoundContext) -> int:
-    return int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
-
-
 def candidate_invite(ctx: RoundContext) -> Invite:
     """The candidate's: company, stage, length, where, and the opening of the prep guide. Built from
     candidate-facing kit fields only (models/kit.py marks them)."""
     company = ctx.kit.company
     title = f"{ctx.title} with {company}" if company else ctx.title
-    lines = [f"Your {ctx.title}" + (f" with {company}" if company else "") + f" ({_minutes(ctx)} minutes)."]
+    lines = [f"Your {ctx.title}" + (f" with {company}" if company else "") + f" ({ctx.minutes} minutes)."]
     if ctx.interview.location:
         lines.append(f"Where: {ctx.interview.location}")
     prep = _opening(ctx.stage.prep) or _opening(ctx.kit.candidate_guide)
@@ -96,7 +92,7 @@ def interviewer_invite(ctx: RoundContext, attendees: tuple[str, ...] = ()) -> In
     """An interviewer's: candidate, role, stage, panel, the thread, and what the panel owns in the
     round (its questions). The same for everyone on the panel."""
     link = thread_link(ctx.candidate.channel_id, ctx.candidate.thread_ts)
-    lines = [f"{ctx.title} with {ctx.candidate.name}, for {ctx.role.title} ({_minutes(ctx)} minutes)."]
+    lines = [f"{ctx.title} with {ctx.candidate.name}, for {ctx.role.title} ({ctx.minutes} minutes)."]
     if ctx.panel:
         lines.append("Panel: " + ", ".join(f"<@{u}>" for u in ctx.panel))
     if ctx.interview.kind == InterviewKind.kickoff:

@@ -37,6 +37,11 @@ class RoundContext:
         kickoff = self.interview.kind == InterviewKind.kickoff
         return f"{self.stage.name} kickoff" if kickoff else self.stage.name
 
+    @property
+    def minutes(self) -> int:
+        """The round's length as booked."""
+        return int((self.interview.ends_at - self.interview.starts_at).total_seconds() // 60)
+
 
 def timed_stages(kit: Kit) -> list[Stage]:
     return [s for s in kit.stages if s.kind in TIMED_STAGE_KINDS]

@@ -60,7 +60,7 @@ def manage_page(
         return None
     ctx, used = found
     tz = services.settings.organizer_zone
-    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    minutes = ctx.minutes
     secure = (services.settings.public_url or "").startswith("https://")
     return render(
         "manage.html",
@@ -87,7 +87,7 @@ def move_post(services: Services, token: str, csrf: str) -> Page | None:
     now = services.clock.now()
     if _problem(ctx, used, now):
         return manage_page(services, token, csrf, status=409)
-    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    minutes = ctx.minutes
     free = services.free_slots(ctx.panel, limits_for(ctx.kit, ctx.stage), minutes, besides=ctx.interview.id,
                                timeout=CALENDAR_WAIT)  # fmt: skip
     with services.db.transaction() as session:

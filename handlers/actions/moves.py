@@ -40,7 +40,7 @@ def move_asked(client: WebClient, body: dict[str, Any], context: BoltContext) ->
 
 def _offer_new_times(services: Services, ctx: RoundContext, user_id: str) -> str | None:
     """Offer the panel's next free times (their DM follows); what to tell the candidate if none."""
-    minutes = int((ctx.interview.ends_at - ctx.interview.starts_at).total_seconds() // 60)
+    minutes = ctx.minutes
     limits = limits_for(ctx.kit, ctx.stage)
     found = services.free_slots(ctx.panel, limits, minutes, besides=ctx.interview.id, timeout=SUBMIT_WAIT)
     try:
