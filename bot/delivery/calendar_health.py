@@ -10,6 +10,7 @@ again writes every round still to come (bot/rules/calendar_plan.py `queue_person
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, update
@@ -45,6 +46,17 @@ def failed(db: Database, user_id: str, exc: CalendarError, now: datetime) -> Non
         session.add(connection)
         if isinstance(exc, CalendarAuthError) and connection.failures >= PAUSE_AFTER:
             _pause(session, connection, now)
+
+
+def counted(db: Database, user_id: str, write: Callable[[], None], now: Callable[[], datetime]) -> None:
+    """Run a write to `user_id`'s connection and count its outcome; a failure is raised on, for the
+    dispatcher's retries."""
+    try:
+        write()
+    except CalendarError as exc:
+        failed(db, user_id, exc, now())
+        raise
+    succeeded(db, user_id)
 
 
 def gave_up(db: Database, row: OutboxMessage, now: datetime) -> None:

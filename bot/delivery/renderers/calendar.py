@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 
 from blocks.common import to_dicts
 from blocks.invites import calendar_paused_message
-from bot.calendars.provider import CalendarError
 from bot.calendars.providers import provider_for
 from bot.delivery import calendar_health
 from bot.delivery.rendering import Rendered, Rendering
@@ -48,15 +47,14 @@ def calendar_event(r: Rendering, row: OutboxMessage) -> Rendered | None:
             people = [services.permissions.directory.person(u) for u in ctx.panel]
             attendees = tuple(p.email for p in people if p is not None and p.email)
         invite = interviewer_invite(ctx, attendees)
-        try:
+
+        def write() -> None:
             if gone:
                 provider.remove(invite)
             else:
                 provider.put(invite)
-        except CalendarError as exc:
-            calendar_health.failed(services.db, key, exc, services.clock.now())
-            raise
-        calendar_health.succeeded(services.db, key)
+
+        calendar_health.counted(services.db, key, write, services.clock.now)
         return True
 
     return Rendered(row.target, follow_up=follow_up, post=False)

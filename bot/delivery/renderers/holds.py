@@ -9,7 +9,6 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot.calendars.provider import CalendarError
 from bot.calendars.providers import provider_for
 from bot.delivery import calendar_health
 from bot.delivery.rendering import Rendered, Rendering
@@ -36,17 +35,15 @@ def calendar_hold(r: Rendering, row: OutboxMessage) -> Rendered | None:
     keep = holding(offer, services.clock.now()) and candidate is not None and candidate.status == "active"
     invites = hold_invites(offer)
 
+    def write() -> None:
+        for invite in invites:
+            if keep:
+                provider.put(invite)
+            else:
+                provider.remove(invite)
+
     def follow_up(client: WebClient, until: datetime) -> bool:
-        try:
-            for invite in invites:
-                if keep:
-                    provider.put(invite)
-                else:
-                    provider.remove(invite)
-        except CalendarError as exc:
-            calendar_health.failed(services.db, user_id, exc, services.clock.now())
-            raise
-        calendar_health.succeeded(services.db, user_id)
+        calendar_health.counted(services.db, user_id, write, services.clock.now)
         return True
 
     return Rendered(row.target, follow_up=follow_up, post=False)
