@@ -181,6 +181,11 @@ def offered(offer: Offer) -> list[datetime]:
     return [datetime.strptime(t, ISO).replace(tzinfo=ZoneInfo("UTC")) for t in offer.times]
 
 
+def still_to_come(offer: Offer, now: datetime) -> list[datetime]:
+    """The offered times not yet begun: the ones a candidate may still pick."""
+    return [t for t in offered(offer) if t > now]
+
+
 def closed_reason(offer: Offer, now: datetime) -> str | None:
     """Why the offer can no longer be answered, as the candidate reads it (None: it is open)."""
     if offer.status == OfferStatus.open:
@@ -250,9 +255,8 @@ def _still_free(session: Session, offer: Offer, times: PanelTimes | None, now: d
     panel_times = times or PanelTimes()
     return [
         t
-        for t in offered(offer)
-        if t > now
-        and not not_free(
+        for t in still_to_come(offer, now)
+        if not not_free(
             session,
             offer.panel,
             panel_times,

@@ -26,7 +26,7 @@ from bot.rules.availability import limits_for
 from bot.rules.errors import UserError
 from bot.rules.invites import candidate_invite
 from bot.rules.offer_links import PAGE_ACTOR, LinkState, find
-from bot.rules.offers import ISO, OfferClosed, TimeTaken, decline, offered, pick
+from bot.rules.offers import ISO, OfferClosed, TimeTaken, decline, offered, pick, still_to_come
 from bot.rules.roles import kit_for
 from bot.web import moves
 from bot.web.pages import (
@@ -101,15 +101,16 @@ def serve(services: Services, environ: Mapping[str, Any], start_response: StartR
 
 
 def show(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
-    managing = moves.manage_page(services, token, csrf_value(environ))
+    csrf = csrf_value(environ)
+    managing = moves.manage_page(services, token, csrf)
     if managing is not None:
         return managing
     now = services.clock.now()
     opened = open_offer(services, token, now)
     if isinstance(opened, Page):
         return opened
-    future = [t for t in offered(opened.offer) if t > now]
-    return offer_page(services, opened, future, csrf_value(environ))
+    future = still_to_come(opened.offer, now)
+    return offer_page(services, opened, future, csrf)
 
 
 def post(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
@@ -133,7 +134,7 @@ def post(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
         return none_work(services, opened, token, form.get("note", ""), cookie)
     starts_at = parse_start(form.get("start", ""))
     if starts_at is None or starts_at not in offered(offer):
-        future = [t for t in offered(offer) if t > now]
+        future = still_to_come(offer, now)
         return offer_page(services, opened, future, cookie, status=400, notice="Pick one of the times below.")
     times = services.panel_times(offer.panel, limits_for(kit, stage), around=starts_at, timeout=PICK_WAIT)
     tz = services.settings.organizer_zone
@@ -179,7 +180,7 @@ def none_work(services: Services, opened: Opened, token: str, note: str, csrf: s
         with services.db.read() as session:
             return closed(find(session, token, services.clock.now()).state)
     except UserError as refused:  # nothing said, or too much: the page again, their words kept
-        future = [t for t in offered(opened.offer) if t > now]
+        future = still_to_come(opened.offer, now)
         return offer_page(services, opened, future, csrf, status=400, notice=refused.message, note=note)
     return message(200, "Thanks: your recruiter will send you new times",
                    f"We passed the times that suit you for your {opened.stage.name} to your recruiter.")  # fmt: skip

@@ -10,7 +10,7 @@ from blocks.common import to_dicts
 from blocks.offers import answered_blocks, offer_blocks, offered_note
 from bot.delivery.rendering import Json, Rendered, Rendering
 from bot.rules.availability import zone
-from bot.rules.offers import expiry_noticed, offered
+from bot.rules.offers import expiry_noticed, still_to_come
 from bot.rules.roles import kit_for
 from models.tables import Candidate, Interview, Offer, OfferStatus, OutboxMessage, Role
 
@@ -38,7 +38,7 @@ def offer(r: Rendering, row: OutboxMessage) -> Rendered | None:
     kit = kit_for(r.services.kits, role)
     stage = kit.stage(offer.stage_key)
     tz: ZoneInfo = zone(r.services.zone_of(candidate.slack_user_id))
-    times = [t for t in offered(offer) if t > now]
+    times = still_to_come(offer, now)
     blocks = offer_blocks(
         offer_id=offer.id or 0, company=kit.company, stage_name=stage.name, minutes=offer.minutes,
         prep=None if offer.moves_id else stage.prep, times=times, tz=tz, moving_from=_booked_at(r, offer),
