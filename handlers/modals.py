@@ -15,7 +15,7 @@ from blocks.offer_form import offer_form
 from blocks.rounds import default_duration, review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
 from blocks.times import suggestion_blocks
-from bot.rules.availability import limits_for, suggest, zone
+from bot.rules.availability import limits_for, zone
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
 from bot.rules.kits import stage_index
@@ -62,9 +62,7 @@ def suggestions_for(
     if picked is None or not picked.panel:
         return suggestion_blocks(None, [], [], zone(tz), services.display_name, horizon_days=0)
     limits = limits_for(kit, stage)
-    times = services.panel_times(picked.panel, limits)
-    with services.db.read() as session:
-        found = suggest(session, picked.panel, times, minutes, services.clock.now(), limits, besides=besides)
+    found = services.free_slots(picked.panel, limits, minutes, besides=besides, count=25)
     return suggestion_blocks(
         found.slots, found.panel, found.silent, zone(tz), services.display_name, horizon_days=limits.horizon_days
     )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.rules.clock import week_label, week_start
 from bot.rules.kits import KitCatalog
 from bot.rules.pools import is_group, pools
 from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
@@ -46,14 +47,14 @@ class PoolLoad:
 
 def _weeks(now: datetime) -> list[datetime]:
     """The Mondays (00:00 UTC) starting each of the last WEEKS ISO weeks, oldest first."""
-    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = week_start(now)
     return [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
 
 
 def pool_loads(session: Session, kits: KitCatalog, role_ids: Sequence[int], now: datetime) -> list[PoolLoad]:
     starts = _weeks(now)
     end = starts[-1] + timedelta(weeks=1)
-    labels = tuple(f"{s.isocalendar()[0]}-W{s.isocalendar()[1]:02d}" for s in starts)
+    labels = tuple(week_label(s) for s in starts)
     out = []
     wanted = set(role_ids)
     for pool in pools(session, kits):

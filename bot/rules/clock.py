@@ -37,3 +37,14 @@ class ManualClock:
         with self._lock:
             self._now += delta
             return self._now
+
+
+def week_start(moment: datetime) -> datetime:
+    """Monday 00:00 of the ISO week `moment` is in (in `moment`'s zone: UTC for the bot's times)."""
+    return (moment - timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def week_label(moment: datetime) -> str:
+    """The ISO week, e.g. "2026-W49"."""
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"

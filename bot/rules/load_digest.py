@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.rules.clock import week_label, week_start
 from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.roles import get_role, role_recruiters
 from models.tables import OutboxMessage, PoolMember, Role
@@ -17,17 +18,11 @@ from models.tables import OutboxMessage, PoolMember, Role
 SENT_FROM = timedelta(hours=9)  # after Monday midnight, UTC
 
 
-def week_of(now: datetime) -> str:
-    year, week, _ = now.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def queue_digests(session: Session, now: datetime, recruiters: Collection[str] = ()) -> int:
     """This week's digests not yet queued; how many were."""
-    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    if now < monday + SENT_FROM:
+    if now < week_start(now) + SENT_FROM:
         return 0
-    week = week_of(now)
+    week = week_label(now)
     pooled = set(session.exec(select(PoolMember.role_id).distinct()).all())
     queued = 0
     for role in session.exec(select(Role).where(col(Role.load_digest).is_(True), col(Role.active).is_(True))).all():
