@@ -75,7 +75,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     settings = load_settings()
     kits = load_kits([settings.kits_path])
     with open_database(settings) as db, db.read() as session:
-        found = pools(session, kits, _role_id(session, args.role) if args.role else None)
+        found = pools(session, kits, [_role_id(session, args.role)] if args.role else None)
         lines = [_line(p) for p in found]
     print(
         "\n".join(lines) if lines else "no pools yet: add one with `interview-bot pool add --role R --stage KEY U...`"

@@ -20,8 +20,8 @@ from bot.reporting.reports import reportable_roles
 from bot.rules.errors import Forbidden
 from bot.rules.people import schedule_of
 from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
+from bot.rules.pools import mine
 from bot.rules.pools import pools as all_pools
-from bot.rules.pools import pools_of_person
 from bot.rules.scorecards import pending_for, upcoming_for
 from bot.wiring.services import Services
 
@@ -50,11 +50,8 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
         boards = pipeline_boards(session, services.kits, now, names=False) if recruiter else []
         waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
         report = home_report(services, session, user_id, now)
-        pools = pools_section(
-            pools_of_person(session, services.kits, user_id),
-            all_pools(session, services.kits) if recruiter else None,
-            services.display_name,
-        )
+        every = all_pools(session, services.kits)
+        pools = pools_section(mine(every, user_id), every if recruiter else None, services.display_name)
     view = home_view(
         is_recruiter=recruiter,
         boards=boards,

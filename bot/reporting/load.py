@@ -56,9 +56,8 @@ def pool_loads(session: Session, kits: KitCatalog, role_ids: Sequence[int], now:
     end = starts[-1] + timedelta(weeks=1)
     labels = tuple(week_label(s) for s in starts)
     out = []
-    wanted = set(role_ids)
-    for pool in pools(session, kits):
-        if pool.role.id not in wanted or not pool.qualified:
+    for pool in pools(session, kits, role_ids):
+        if not pool.qualified:
             continue
         people = [m for m in pool.qualified if not is_group(m)]
         rows = session.exec(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -137,30 +138,35 @@ def pool_of(session: Session, kits: KitCatalog, role_id: int, stage_key: str) ->
     return Pool(role, key, name, qualified, tuple(sorted(r.member_id for r in rows if r.trainee)))
 
 
-def pools(session: Session, kits: KitCatalog, role_id: int | None = None) -> list[Pool]:
-    """Every pool with anyone in it (of one role), by role and the kit's stage order."""
-    query = select(PoolMember.role_id, PoolMember.stage_key).distinct()
-    if role_id is not None:
-        query = query.where(col(PoolMember.role_id) == role_id)
+def pools(session: Session, kits: KitCatalog, role_ids: Collection[int] | None = None) -> list[Pool]:
+    """Every pool with anyone in it (of these roles), by role and the kit's stage order: two
+    queries, whatever the number of pools. A pool whose stage the kit no longer has is left out."""
+    query = select(PoolMember)
+    if role_ids is not None:
+        query = query.where(col(PoolMember.role_id).in_(set(role_ids)))
+    members: dict[tuple[int, str], list[PoolMember]] = defaultdict(list)
+    for row in session.exec(query).all():
+        members[(row.role_id, row.stage_key)].append(row)
+    roles = {r.id: r for r in session.exec(select(Role).where(col(Role.id).in_({k[0] for k in members})))}
     found = []
-    for rid, key in session.exec(query).all():
-        role = session.get(Role, rid)
+    for (role_id, key), rows in members.items():
+        role = roles.get(role_id)
         if role is None or not role.active:
             continue
-        order = [s.key for s in kit_for(kits, role).stages]
-        found.append((role.title, order.index(key) if key in order else len(order), pool_of(session, kits, rid, key)))
+        stages = [s for s in kit_for(kits, role).stages if s.kind in TIMED_STAGE_KINDS]
+        order = [s.key for s in stages]
+        if key not in order:
+            continue
+        name = stages[order.index(key)].name
+        qualified = tuple(sorted(r.member_id for r in rows if not r.trainee))
+        trainees = tuple(sorted(r.member_id for r in rows if r.trainee))
+        found.append((role.title, order.index(key), Pool(role, key, name, qualified, trainees)))
     return [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))]
 
 
-def pools_of_person(session: Session, kits: KitCatalog, user_id: str) -> list[tuple[Pool, bool]]:
-    """The pools a person is in, and whether as a trainee."""
-    rows = session.exec(select(PoolMember).where(col(PoolMember.member_id) == user_id)).all()
-    out = []
-    for row in rows:
-        role = session.get(Role, row.role_id)
-        if role is not None and role.active:
-            out.append((pool_of(session, kits, row.role_id, row.stage_key), row.trainee))
-    return sorted(out, key=lambda p: (p[0].role.title, p[0].stage_name))
+def mine(every: Sequence[Pool], user_id: str) -> list[tuple[Pool, bool]]:
+    """The pools a person is in by name, and whether as a trainee."""
+    return [(p, user_id in p.trainees) for p in every if user_id in p.qualified or user_id in p.trainees]
 
 
 def loads(session: Session, people: Sequence[str], now: datetime) -> dict[str, Load]:
