@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from blocks.common import context, escape, section, users
-from blocks.rounds import round_line
+from blocks.common import context, escape, section
+from blocks.rounds import panel_text, round_line
 from bot.rules.rounds import RoundContext
 from models.tables import InterviewKind
 
 ICS_NOTE = "The invite is attached: open it to add the round to your calendar."
 
 
-def panel_invite_message(ctx: RoundContext, *, attached: bool) -> list[Block]:
-    """To each interviewer when the round is scheduled: what, when, with whom. The briefing with
-    the questions follows before the round."""
+def panel_invite_message(ctx: RoundContext, *, attached: bool, shadow: bool = False) -> list[Block]:
+    """To each interviewer (and `shadow`) when the round is scheduled: what, when, with whom. The
+    briefing with the questions follows before the round."""
     who = f"*{escape(ctx.candidate.name)}* ({escape(ctx.role.title)})"
-    lines = [f"You are on the panel: {round_line(ctx)} with {who}.", f"Panel: {users(ctx.panel)}"]
+    part = "You are shadowing" if shadow else "You are on the panel"
+    lines = [f"{part}: {round_line(ctx)} with {who}.", panel_text(ctx)]
     if ctx.interview.kind == InterviewKind.kickoff:
         lines.append("You hand over the take-home assignment; the work is scored once it arrives.")
     blocks: list[Block] = [section("\n".join(lines))]

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from blocks.candidate import ADVANCE, HOLD, REJECT, button_value
 from blocks.common import clip, context, divider, escape, header, section, slack_date, user, users
-from blocks.rounds import round_line
+from blocks.rounds import panel_text, round_line
 from blocks.scorecard import SUBMIT
 from bot.rules.candidates import thread_link
 from bot.rules.rounds import RoundContext, round_variant
@@ -109,6 +109,12 @@ def question_text(question: Question, level: str | None, variant: str | None = N
     return clip("\n".join(lines), 2900)
 
 
+SHADOW_NOTE = (
+    "You are shadowing: watch how the panel runs the round. You are not asked for a scorecard, and "
+    "nothing you say counts in the debrief."
+)
+
+
 def scorecard_button(interview_id: int, text: str = "Submit scorecard") -> ActionsBlock:
     return ActionsBlock(
         block_id="scorecard",
@@ -123,25 +129,29 @@ def _briefing_opening(ctx: RoundContext) -> list[Block]:
         section(
             f"{_logistics(ctx)}\n*Role:* {escape(ctx.role.title)}" + (f" ({ctx.role.level})" if ctx.role.level else "")
         ),
-        context(f"Panel: {users(ctx.panel)}"),
+        context(panel_text(ctx)),
     ]
     if ctx.stage.interviewer_guide:
         blocks.append(section(ctx.stage.interviewer_guide))
     return blocks
 
 
-def briefing_message(ctx: RoundContext) -> list[Block]:
-    """To an interviewer, before the round: who, when, and the questions they own."""
+def briefing_message(ctx: RoundContext, *, shadow: bool = False) -> list[Block]:
+    """To an interviewer, before the round: who, when, and the questions they own. To a `shadow`:
+    the same questions, to watch how they are asked, and no scorecard."""
     if ctx.interview.kind == InterviewKind.kickoff:
         return kickoff_briefing(ctx)
     blocks = _briefing_opening(ctx)
+    if shadow:
+        blocks.append(context(SHADOW_NOTE))
     questions = [ctx.kit.question(k) for k in ctx.stage.questions]
     room = MAX_MESSAGE_BLOCKS - len(blocks) - 2
     for question in questions[:room]:
         blocks.append(section(question_text(question, ctx.role.level, ctx.interview.variant)))
     if len(questions) > room:
         blocks.append(context(f"{len(questions) - room} more questions are in the scorecard form."))
-    blocks.append(scorecard_button(ctx.interview.id or 0))
+    if not shadow:
+        blocks.append(scorecard_button(ctx.interview.id or 0))
     return blocks
 
 

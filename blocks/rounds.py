@@ -282,6 +282,16 @@ def round_line(ctx: RoundContext) -> str:
     return f"*{escape(ctx.title)}* on {slack_date(ctx.interview.starts_at)} ({minutes} min){where}"
 
 
+def panel_text(ctx: RoundContext) -> str:
+    """The panel, and who is training on the round: shadowing, or leading in reverse shadow."""
+    said = f"Panel: {users(ctx.panel)}"
+    if ctx.reverse_shadow:
+        said += f" · reverse shadow: {user(ctx.reverse_shadow)} leads and scores, {users(ctx.evaluators)} signs off"
+    if ctx.shadows:
+        said += f" · shadowing: {users(ctx.shadows)}"
+    return said
+
+
 def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
     if ctx.stage.kind is StageKind.review:
         return [
@@ -289,7 +299,7 @@ def scheduled_reply(ctx: RoundContext, actor: str) -> list[Block]:
                     f"for *{escape(ctx.stage.name)}*."),
             context("Reviews are blind: the thread only says who has submitted; the tally follows when all are in."),
         ]  # fmt: skip
-    panel = context(f"Panel: {users(ctx.panel)}")
+    panel = context(panel_text(ctx))
     if ctx.interview.kind == InterviewKind.kickoff:
         panel = context(
             f"Panel: {users(ctx.panel)} · not scored; send the take-home from the card when it is handed over"
@@ -307,7 +317,7 @@ def rescheduled_reply(
 ) -> list[Block]:
     """The move, with where it was (time and panel) when that changed."""
     was = f" from {slack_date(old_starts_at)}" if old_starts_at and old_starts_at != ctx.interview.starts_at else ""
-    panel = f"Panel: {users(ctx.panel)}"
+    panel = panel_text(ctx)
     if old_panel and list(old_panel) != list(ctx.panel):
         panel += f" (was {users(old_panel)})"
     return [

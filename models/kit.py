@@ -149,6 +149,14 @@ class Scheduling(Strict):
     holds: bool = False
 
 
+class Training(Strict):
+    """A trainee's path to qualifying for a stage's pool: rounds shadowed (watching), then rounds led
+    in reverse shadow (they interview and score, a qualified interviewer signs off)."""
+
+    shadow: int = Field(default=2, ge=0, le=20)
+    reverse_shadow: int = Field(default=1, ge=0, le=20)
+
+
 class TakeHome(Strict):
     due_days: int = Field(gt=0, le=60)
     effort_hours: Line | None = candidate_facing(default=None)
@@ -176,6 +184,8 @@ class Stage(Strict):
     offer_count: int | None = Field(default=None, ge=1, le=20)
     # How many interviewers a panel picked from the stage's pool has (None: as many as the recruiter picks).
     panel_size: int | None = Field(default=None, ge=1, le=10)
+    # The path of this stage's trainees (None: the kit's `training`).
+    training: Training | None = None
 
 
 class Kit(Strict):
@@ -189,6 +199,7 @@ class Kit(Strict):
     response_promise_hours: int | None = candidate_facing(default=None, gt=0, le=24 * 30)
     timings: Timings = Timings()
     scheduling: Scheduling = Scheduling()
+    training: Training = Training()
     questions: list[Question] = []
     stages: Annotated[list[Stage], Field(min_length=1)]
 
@@ -212,6 +223,9 @@ class Kit(Strict):
 
     def timings_for(self, stage: Stage) -> Timings:
         return stage.timings or self.timings
+
+    def training_for(self, stage: Stage) -> Training:
+        return stage.training or self.training
 
 
 def candidate_fields(model: type[BaseModel]) -> set[str]:

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, DateTime, Index, Text, TypeDecorator, UniqueConstraint, or_
 from sqlalchemy.engine import Dialect
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 def utcnow() -> datetime:
@@ -172,6 +172,15 @@ class Interview(SQLModel, table=True):
     debriefed_at: datetime | None = time_field(default=None, nullable=True)
 
 
+class TrainingPart(StrEnum):
+    """A trainee's part on a round (PanelMember.training, bot/rules/training.py)."""
+
+    # Watches: briefed and invited, never asked to score.
+    shadow = "shadow"
+    # Leads and scores; the qualified interviewers on the round sign off on them.
+    reverse_shadow = "reverse_shadow"
+
+
 class PanelMember(SQLModel, table=True):
     __tablename__ = "panel_member"
     # A person's rounds, from the index alone (the primary key leads with the round); also serves
@@ -180,6 +189,14 @@ class PanelMember(SQLModel, table=True):
 
     interview_id: int = Field(foreign_key="interview.id", primary_key=True)
     interviewer_id: str = Field(max_length=32, primary_key=True)
+    # A trainee's part on the round (TrainingPart); None: an interviewer.
+    training: str | None = Field(default=None, max_length=16)
+
+
+def scoring() -> ColumnElement[bool]:
+    """The panel rows of people who score their round: everyone but its shadows."""
+    training = col(PanelMember.training)
+    return or_(training.is_(None), training != TrainingPart.shadow)
 
 
 class Scorecard(SQLModel, table=True):
@@ -327,6 +344,23 @@ class PoolMember(SQLModel, table=True):
     trainee: bool = False
     added_by: str = Field(max_length=64)
     added_at: datetime = time_field(default_factory=utcnow)
+    # A trainee: reverse shadows they need beyond the kit's path (a recruiter's *Not yet* adds one),
+    # and when the recruiters were asked to add them to the pool (their path done).
+    extra_reverse_shadows: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    proposed_at: datetime | None = time_field(default=None, nullable=True)
+
+
+class TrainingSignoff(SQLModel, table=True):
+    """A qualified interviewer's word on a trainee's reverse shadow: ready, or needs more practice."""
+
+    __tablename__ = "training_signoff"
+
+    interview_id: int = Field(foreign_key="interview.id", primary_key=True)
+    evaluator_id: str = Field(max_length=32, primary_key=True)
+    trainee_id: str = Field(max_length=32, index=True)
+    ready: bool
+    comment: str | None = Field(default=None, sa_type=Text)
+    signed_at: datetime = time_field(default_factory=utcnow)
 
 
 class OfferStatus(StrEnum):

@@ -52,7 +52,7 @@ def with_invite(
     if not for_candidate and (in_calendar if in_calendar is not None else has_calendar(r, row.target)):
         return rendered
     invite = candidate_invite(ctx) if for_candidate else interviewer_invite(ctx)
-    if not for_candidate and row.target not in ctx.panel:
+    if not for_candidate and row.target not in ctx.attendees:
         # Taken off the panel of a round that goes on: for them, it is cancelled.
         invite = replace(invite, cancelled=True)
     data = ics.one_invite(invite, tz=r.services.settings.organizer_zone, stamp=r.services.clock.now())

@@ -23,6 +23,7 @@ from models.tables import (
     QuestionRating,
     Scorecard,
     StageEvent,
+    scoring,
 )
 
 
@@ -108,7 +109,7 @@ def load_data(session: Session, role_ids: list[int], start: datetime | None) -> 
         .where(col(Interview.status) == InterviewStatus.scheduled)
         .subquery()
     )
-    for member in session.exec(_columns(PanelMember).where(col(PanelMember.interview_id).in_(open_rounds))):
+    for member in session.exec(_columns(PanelMember).where(col(PanelMember.interview_id).in_(open_rounds), scoring())):
         panels[member.interview_id].append(member.interviewer_id)
     scorecards = list(
         session.exec(_columns(Scorecard).where(col(Scorecard.interview_id).in_(in_scope)).order_by(col(Scorecard.id)))

@@ -22,6 +22,7 @@ from models.tables import (
     PanelMember,
     Role,
     Scorecard,
+    scoring,
 )
 
 
@@ -84,6 +85,7 @@ def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now:
         .where(
             col(Interview.status) == InterviewStatus.scheduled,
             col(Interview.kind) != InterviewKind.kickoff,
+            scoring(),
             or_(
                 *(
                     and_(col(Candidate.role_id).in_(role_ids), col(Interview.ends_at) < now - deadline)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from bot.rules.clock import week_label, week_start
 from bot.rules.kits import KitCatalog
 from bot.rules.pools import is_group, pools
-from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
+from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember, scoring
 
 WEEKS = 4
 
@@ -71,6 +71,7 @@ def pool_loads(session: Session, kits: KitCatalog, role_ids: Sequence[int], now:
                 col(Interview.kind) != InterviewKind.assignment,
                 # A group's members are known to Slack only: those who sat on the stage's rounds count.
                 col(PanelMember.interviewer_id).not_in(pool.trainees),
+                scoring(),
                 col(Interview.starts_at) >= starts[0],
                 col(Interview.starts_at) < end,
             )

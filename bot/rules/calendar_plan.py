@@ -116,7 +116,7 @@ def on_round_event(session: Session, event: RoundEvent) -> None:
     if event.what not in ("scheduled", "moved", "cancelled") or not is_meeting(ctx):
         return
     # Who left the panel has their event deleted by the same kind of row.
-    _queue(session, ctx.interview, round_targets(session, ctx.interview, [*ctx.panel, *event.removed]), event.now)
+    _queue(session, ctx.interview, round_targets(session, ctx.interview, [*ctx.attendees, *event.removed]), event.now)
 
 
 def forget_rounds(session: Session, contexts: Iterable[RoundContext], now: datetime) -> None:
@@ -126,7 +126,7 @@ def forget_rounds(session: Session, contexts: Iterable[RoundContext], now: datet
         if is_meeting(ctx):
             ctx.interview.sequence += 1  # a new version of the event: its removal
             session.add(ctx.interview)
-            _queue(session, ctx.interview, round_targets(session, ctx.interview, ctx.panel), now)
+            _queue(session, ctx.interview, round_targets(session, ctx.interview, ctx.attendees), now)
 
 
 def queue_person(session: Session, user_id: str, now: datetime) -> int:

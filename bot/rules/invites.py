@@ -95,6 +95,8 @@ def interviewer_invite(ctx: RoundContext, attendees: tuple[str, ...] = ()) -> In
     lines = [f"{ctx.title} with {ctx.candidate.name}, for {ctx.role.title} ({ctx.minutes} minutes)."]
     if ctx.panel:
         lines.append("Panel: " + ", ".join(f"<@{u}>" for u in ctx.panel))
+    if ctx.shadows:
+        lines.append("Shadowing: " + ", ".join(f"<@{u}>" for u in ctx.shadows))
     if ctx.interview.kind == InterviewKind.kickoff:
         lines.append("You hand over the take-home assignment; the work is scored once it arrives.")
     elif ctx.stage.kind is not StageKind.review and ctx.stage.questions:

@@ -19,7 +19,7 @@ from bot.rules.assignments import received_at
 from bot.rules.kits import KitCatalog
 from bot.rules.roles import role_recruiters
 from bot.rules.round_events import NO_OVERRIDES, Overrides, RoundEvent
-from bot.rules.rounds import RoundContext, load_round
+from bot.rules.rounds import REVERSE_SHADOW, SHADOW, RoundContext, load_round
 from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember
 
 Subscriber = Callable[[Session, RoundEvent], None]
@@ -58,7 +58,10 @@ def open_round(
     session.add(ctx.interview)
     session.flush()
     for user_id in ctx.panel:
-        session.add(PanelMember(interview_id=ctx.interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
+        training = REVERSE_SHADOW if user_id == ctx.reverse_shadow else None
+        session.add(PanelMember(interview_id=ctx.interview.id, interviewer_id=user_id, training=training))  # type: ignore[arg-type]
+    for user_id in ctx.shadows:
+        session.add(PanelMember(interview_id=ctx.interview.id, interviewer_id=user_id, training=SHADOW))  # type: ignore[arg-type]
     emit(session, RoundEvent("scheduled", ctx, actor, now, _recruiters(ctx, recruiters), overrides=overrides))
     return ctx
 
@@ -90,10 +93,18 @@ def move_round(
         if member is not None:
             session.delete(member)
     for user_id in panel:
-        if user_id not in old_panel:
+        if user_id in ctx.shadows:  # a shadow put on the panel interviews now
+            member = session.get(PanelMember, (interview.id, user_id))
+            if member is not None:
+                member.training = None
+                session.add(member)
+        elif user_id not in old_panel:
             session.add(PanelMember(interview_id=interview.id, interviewer_id=user_id))  # type: ignore[arg-type]
     session.flush()
-    moved = RoundContext(interview, ctx.candidate, ctx.role, ctx.kit, ctx.stage, panel)
+    # Shadows stay with the round; a reverse shadow taken off the panel is no longer one.
+    shadows = tuple(u for u in ctx.shadows if u not in panel)
+    reverse = ctx.reverse_shadow if ctx.reverse_shadow in panel else None
+    moved = RoundContext(interview, ctx.candidate, ctx.role, ctx.kit, ctx.stage, panel, shadows, reverse)
     emit(
         session,
         RoundEvent(

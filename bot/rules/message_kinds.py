@@ -107,6 +107,15 @@ class Kind(StrEnum):
     offer_answer = "offer_answer", "answer to offered times"
     # To each recruiter of a role that opted in: its pools' interviewer load, weekly (bot/rules/load_digest.py).
     load_digest = "load_digest", "interviewer load digest"
+    # Training new interviewers (bot/rules/training.py): after a reverse shadow, each qualified
+    # interviewer on it is asked to sign off on the trainee; after a shadowed round, the shadow is
+    # asked what they learned (their words go to the panel, their trainers); the trainee hears how
+    # their rounds went and when their path is done; the role's recruiters are asked to add them.
+    signoff_request = "signoff_request", "sign-off request", Fact.timed
+    shadow_note = "shadow_note", "shadow's note prompt", Fact.timed
+    shadow_learned = "shadow_learned", "note from a shadow", Fact.transient
+    training_update = "training_update", "training update"
+    training_done = "training_done", "trainee ready for the pool"
     # To the owner of a connected calendar that kept failing: how to reconnect it (once per pause).
     calendar_paused = "calendar_paused", "calendar paused notice"
 

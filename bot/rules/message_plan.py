@@ -54,6 +54,8 @@ def due_time(ctx: RoundContext, kind: str) -> datetime:
         # An assignment "ends" at its due date.
         Kind.take_home_reminder: interview.ends_at - REMIND_BEFORE,
         Kind.take_home_missing: interview.ends_at + MISSING_AFTER,
+        Kind.signoff_request: interview.ends_at,
+        Kind.shadow_note: interview.ends_at,
     }
     return due[kind]
 
@@ -97,6 +99,14 @@ def round_messages(ctx: RoundContext, now: datetime, recruiters: Sequence[str] =
             # At once: what the round is and its invite; the briefing with the questions before it.
             plan.add(Kind.panel_invite, user_id, at_once=True)
             plan.add(Kind.briefing, user_id)
+    # Trainees (bot/rules/training.py): a shadow is briefed and invited, then asked what they
+    # learned; the reverse shadow is in the panel, and the rest of the panel signs off on them.
+    for user_id in ctx.shadows:
+        plan.add(Kind.panel_invite, user_id, at_once=True)
+        plan.add(Kind.briefing, user_id)
+        plan.add(Kind.shadow_note, user_id)
+    for user_id in ctx.evaluators:
+        plan.add(Kind.signoff_request, user_id)
     if interview.kind == InterviewKind.kickoff:
         # The assignment is scored once the work is in, not the meeting that hands it over.
         return plan.rows
@@ -174,8 +184,8 @@ def on_round_event(session: Session, event: RoundEvent) -> None:
 
 
 def _told(ctx: RoundContext) -> list[str]:
-    """Who hears of a change to the round: the panel and the candidate."""
-    return [*ctx.panel, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]
+    """Who hears of a change to the round: the panel, its shadows and the candidate."""
+    return [*ctx.attendees, *([ctx.candidate.slack_user_id] if ctx.candidate.slack_user_id else [])]
 
 
 def _close(session: Session, ctx: RoundContext, kinds: list[Kind] | None) -> None:

@@ -25,7 +25,7 @@ from bot.rules.kits import KitCatalog
 from bot.rules.roles import USER_ID, get_role, kit_for
 from bot.rules.slots import Availability, Limits, PoolSlot, Reason, find_pool_slots, why_never
 from models.kit import TIMED_STAGE_KINDS
-from models.tables import Interview, InterviewKind, InterviewStatus, PanelMember, PoolMember, Role
+from models.tables import Interview, InterviewKind, InterviewStatus, PanelMember, PoolMember, Role, scoring
 
 # The window load is counted over.
 LOAD_DAYS = 14
@@ -177,6 +177,7 @@ def loads(session: Session, people: Sequence[str], now: datetime) -> dict[str, L
         .join(Interview, col(Interview.id) == col(PanelMember.interview_id))
         .where(
             col(PanelMember.interviewer_id).in_(set(people)),
+            scoring(),
             col(Interview.status) != InterviewStatus.cancelled,
             col(Interview.kind) != InterviewKind.assignment,
             col(Interview.starts_at) >= since,
@@ -228,10 +229,13 @@ class FoundPool:
 
 def suggest_from_pool(
     session: Session, members: Sequence[str], times: PanelTimes, minutes: int, now: datetime, limits: Limits,
-    size: int, *, besides: int | None = None, count: int = 25,
+    size: int, *, besides: int | None = None, count: int = 25, trainees: Sequence[str] = (),
 ) -> FoundPool:  # fmt: skip
-    """The earliest times with the fairest free panel of `size` from the pool's qualified members."""
-    people = panel_of(session, members, times, now, limits, besides=besides)
+    """The earliest times with the fairest free panel of `size` from the pool's qualified members,
+    and the first of `trainees` (closest to finishing first) free then too."""
+    people = panel_of(session, [*members, *trainees], times, now, limits, besides=besides)
     load = loads(session, members, now)
-    slots = find_pool_slots(people, minutes, now, limits, lambda free, at: fairest(free, load, size, at), count)
-    return FoundPool(slots, people, times.silent, [] if slots else why_never(people, minutes, now, limits))
+    slots = find_pool_slots(people, minutes, now, limits, lambda free, at: fairest(free, load, size, at), count,
+                            trainees)  # fmt: skip
+    qualified = [p for p in people if p.user_id not in trainees]
+    return FoundPool(slots, qualified, times.silent, [] if slots else why_never(qualified, minutes, now, limits))

@@ -19,7 +19,9 @@ from bot.rules.ids import is_row_id
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.roles import kit_for
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind, Variant
-from models.tables import Candidate, Interview, InterviewKind, PanelMember, Role
+from models.tables import Candidate, Interview, InterviewKind, PanelMember, Role, TrainingPart
+
+SHADOW, REVERSE_SHADOW = TrainingPart.shadow, TrainingPart.reverse_shadow
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,22 @@ class RoundContext:
     role: Role
     kit: Kit
     stage: Stage
+    # Who interviews and scores: the interviewers, and a trainee in reverse shadow.
     panel: list[str]
+    # Trainees watching the round (bot/rules/training.py): briefed and invited, never asked to score.
+    shadows: tuple[str, ...] = ()
+    # The trainee leading the round (in `panel`): the rest of the panel signs off on them.
+    reverse_shadow: str | None = None
+
+    @property
+    def attendees(self) -> list[str]:
+        """Everyone from the hiring team at the meeting: the panel and its shadows."""
+        return [*self.panel, *self.shadows]
+
+    @property
+    def evaluators(self) -> list[str]:
+        """Who signs off on the reverse shadow: the panel's qualified interviewers."""
+        return [u for u in self.panel if u != self.reverse_shadow] if self.reverse_shadow else []
 
     @property
     def title(self) -> str:
@@ -82,14 +99,27 @@ def load_round(
     assert role is not None
     kit = kit_for(kits, role)
     stage = _stage(kit, interview.stage_key)
-    panel = list(
-        session.exec(
-            select(PanelMember.interviewer_id)
-            .where(PanelMember.interview_id == interview_id)
-            .order_by(col(PanelMember.interviewer_id))
-        )
-    )
-    return RoundContext(interview, candidate, role, kit, stage, panel)
+    members = session.exec(
+        select(PanelMember.interviewer_id, PanelMember.training)
+        .where(PanelMember.interview_id == interview_id)
+        .order_by(col(PanelMember.interviewer_id))
+    ).all()
+    return _context(interview, candidate, role, kit, stage, [(u, t) for u, t in members])
+
+
+def _context(
+    interview: Interview,
+    candidate: Candidate,
+    role: Role,
+    kit: Kit,
+    stage: Stage,
+    members: list[tuple[str, str | None]],
+) -> RoundContext:
+    """The round with its panel (`members`: each person and their part, see PanelMember.training)."""
+    panel = [u for u, training in members if training != SHADOW]
+    shadows = tuple(u for u, training in members if training == SHADOW)
+    reverse = next((u for u, training in members if training == REVERSE_SHADOW), None)
+    return RoundContext(interview, candidate, role, kit, stage, panel, shadows, reverse)
 
 
 def load_rounds(session: Session, kits: KitCatalog, interviews: Sequence[Interview]) -> list[RoundContext]:
@@ -108,13 +138,13 @@ def load_rounds(session: Session, kits: KitCatalog, interviews: Sequence[Intervi
     }
     role_ids = {c.role_id for c in candidates.values()}
     roles = {r.id: r for r in session.exec(select(Role).where(col(Role.id).in_(role_ids)))}
-    panels: dict[int, list[str]] = {}
-    for interview_id, interviewer_id in session.exec(
-        select(PanelMember.interview_id, PanelMember.interviewer_id)
+    panels: dict[int, list[tuple[str, str | None]]] = {}
+    for interview_id, interviewer_id, training in session.exec(
+        select(PanelMember.interview_id, PanelMember.interviewer_id, PanelMember.training)
         .where(col(PanelMember.interview_id).in_(ids))
         .order_by(col(PanelMember.interviewer_id))
     ):
-        panels.setdefault(interview_id, []).append(interviewer_id)
+        panels.setdefault(interview_id, []).append((interviewer_id, training))
     found: list[RoundContext] = []
     for interview in interviews:
         candidate = candidates.get(interview.candidate_id)
@@ -126,7 +156,7 @@ def load_rounds(session: Session, kits: KitCatalog, interviews: Sequence[Intervi
         except UserError:
             continue
         stage = _stage(kit, interview.stage_key)
-        found.append(RoundContext(interview, candidate, role, kit, stage, panels.get(interview.id or 0, [])))
+        found.append(_context(interview, candidate, role, kit, stage, panels.get(interview.id or 0, [])))
     return found
 
 

@@ -19,6 +19,7 @@ from bot.rules.errors import NotFound, UserError
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.roles import USER_ID, kit_for
 from bot.rules.rounds import RoundContext, load_round, stage_variants
+from bot.rules.training import part_for
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind
 from models.tables import (
     Candidate,
@@ -27,6 +28,7 @@ from models.tables import (
     InterviewStatus,
     Role,
     Scorecard,
+    TrainingPart,
 )
 
 MAX_PANEL = 10
@@ -125,11 +127,13 @@ def schedule_round(
     recruiters: Collection[str] = (),
     anyway: bool = False,
     times: PanelTimes | None = None,
+    trainee: str | None = None,
 ) -> RoundContext:
     """A meeting for a stage: a scored round, or the kickoff of a take-home (briefed, not scored).
     `variant` is the form's `<stage key>:<variant key>` pick, if any; `recruiters` the RECRUITERS
     list, for a role that names none; `anyway`: book it even over the panel's other meetings; `times`:
-    the panel's zones and calendars, to hold the time to their hours, calendars and caps too."""
+    the panel's zones and calendars, to hold the time to their hours, calendars and caps too;
+    `trainee`: one of the stage's trainees, shadowing or in reverse shadow by their progress."""
     candidate = get_candidate(session, candidate_id, lock=True)
     if candidate.status not in ("active", "on_hold"):
         raise UserError(f"{candidate.name} is {candidate.status}; reopen them before scheduling.", field="stage")
@@ -152,11 +156,16 @@ def schedule_round(
         scheduled_by=actor,
         created_at=now,
     )
+    part = part_for(session, kits, role.id or 0, stage.key, trainee, panel, now) if trainee else None
+    attendees = [*panel, trainee] if trainee else panel
     overrides = check_panel(
-        session, panel, interview.starts_at, interview.ends_at,
+        session, attendees, interview.starts_at, interview.ends_at,
         anyway=anyway, times=times, limits=limits_for(kit, stage), now=now,
     )  # fmt: skip
-    ctx = RoundContext(interview, candidate, role, kit, stage, panel)
+    if part is TrainingPart.reverse_shadow:
+        ctx = RoundContext(interview, candidate, role, kit, stage, attendees, reverse_shadow=trainee)
+    else:
+        ctx = RoundContext(interview, candidate, role, kit, stage, panel, (trainee,) if trainee else ())
     return lifecycle.open_round(session, ctx, actor=actor, now=now, recruiters=recruiters, overrides=overrides)
 
 

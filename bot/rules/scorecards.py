@@ -31,6 +31,7 @@ from models.tables import (
     Recommendation,
     Role,
     Scorecard,
+    scoring,
 )
 
 NOTES_MAX = 3000
@@ -186,6 +187,7 @@ def _panel_rounds(interviewer_id: str) -> Any:
         .join(Role, col(Role.id) == Candidate.role_id)
         .where(
             PanelMember.interviewer_id == interviewer_id,
+            scoring(),
             Interview.status == InterviewStatus.scheduled,
             col(Candidate.purged_at).is_(None),
         )
@@ -238,6 +240,7 @@ def round_to_score(session: Session, interviewer_id: str, query: str, now: datet
         .where(
             Interview.candidate_id == found.id,
             PanelMember.interviewer_id == interviewer_id,
+            scoring(),
             Interview.status == InterviewStatus.scheduled,
             Interview.kind != InterviewKind.kickoff,
         )

@@ -205,15 +205,19 @@ class PoolSlot(Slot):
     """A time, and the panel chosen for it from a pool."""
 
     panel: tuple[str, ...] = ()
+    # A trainee free then too, to shadow or reverse-shadow it (bot/rules/training.py).
+    trainee: str | None = None
 
 
 Choose = Callable[[list[str], datetime], tuple[str, ...] | None]
 
 
 def find_pool_slots(
-    members: Sequence[Availability], minutes: int, now: datetime, limits: Limits, choose: Choose, count: int = 25
-) -> list[PoolSlot]:
-    """The earliest `count` times at which `choose` finds a panel among the members free then."""
+    members: Sequence[Availability], minutes: int, now: datetime, limits: Limits, choose: Choose, count: int = 25,
+    trainees: Sequence[str] = (),
+) -> list[PoolSlot]:  # fmt: skip
+    """The earliest `count` times at which `choose` finds a panel among the members free then, each
+    with the first of `trainees` (among the members too) free then, if any."""
     if not members:
         return []
     people = _people(members, now, limits)
@@ -222,11 +226,12 @@ def find_pool_slots(
     found: list[PoolSlot] = []
     while start <= last and len(found) < count:
         end = start + length
-        free = [p for p in people if p.reason(start, end) is None]
-        panel = choose([p.who.user_id for p in free], start)
+        free = [p.who.user_id for p in people if p.reason(start, end) is None]
+        panel = choose([u for u in free if u not in trainees], start)
         if panel:
-            load = sum(p.load(start) for p in free if p.who.user_id in panel)
-            found.append(PoolSlot(start, end, load, panel))
+            load = sum(p.load(start) for p in people if p.who.user_id in panel)
+            trainee = next((t for t in trainees if t in free), None)
+            found.append(PoolSlot(start, end, load, panel, trainee))
         start += STEP
     return found
 

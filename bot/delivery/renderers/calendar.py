@@ -37,14 +37,16 @@ def calendar_event(r: Rendering, row: OutboxMessage) -> Rendered | None:
     provider = provider_for(r.services.settings, r.services.vault, connection)
     if provider is None:
         return None
-    gone = state.cancelled or ctx.candidate.purged_at is not None or (user_id is not None and user_id not in ctx.panel)
+    gone = (
+        state.cancelled or ctx.candidate.purged_at is not None or (user_id is not None and user_id not in ctx.attendees)
+    )
     services = r.services
 
     def follow_up(client: WebClient, until: datetime) -> bool:
         attendees: tuple[str, ...] = ()
         if user_id is None:
             # The organizer's event invites the panel by their Slack e-mail.
-            people = [services.permissions.directory.person(u) for u in ctx.panel]
+            people = [services.permissions.directory.person(u) for u in ctx.attendees]
             attendees = tuple(p.email for p in people if p is not None and p.email)
         invite = interviewer_invite(ctx, attendees)
 

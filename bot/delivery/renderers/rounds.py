@@ -61,12 +61,13 @@ def prep(r: Rendering, row: OutboxMessage) -> Rendered | None:
 def panel_invite(r: Rendering, row: OutboxMessage) -> Rendered | None:
     """To an interviewer when the round is scheduled, with the `.ics` unless a calendar has it."""
     state = r.round(row)
-    if state is None or not state.scheduled or row.target not in state.ctx.panel:
+    if state is None or not state.scheduled or row.target not in state.ctx.attendees:
         return None
     ctx = state.ctx
     in_calendar = has_calendar(r, row.target)
     text = f"Interview: {ctx.title} with {ctx.candidate.name}"
-    built = Rendered(row.target, text, to_dicts(panel_invite_message(ctx, attached=not in_calendar)))
+    shadow = row.target in ctx.shadows
+    built = Rendered(row.target, text, to_dicts(panel_invite_message(ctx, attached=not in_calendar, shadow=shadow)))
     return with_invite(r, row, built, ctx, for_candidate=False, in_calendar=in_calendar)
 
 
@@ -75,7 +76,10 @@ def briefing(r: Rendering, row: OutboxMessage) -> Rendered | None:
     if state is None or not state.scheduled:
         return None
     ctx = state.ctx
-    return r.message(row, state, f"Briefing: {ctx.title} with {ctx.candidate.name}", lambda: briefing_message(ctx))
+    text = f"Briefing: {ctx.title} with {ctx.candidate.name}"
+    if row.target in ctx.shadows:
+        return Rendered(row.target, text, to_dicts(briefing_message(ctx, shadow=True)))
+    return r.message(row, state, text, lambda: briefing_message(ctx))
 
 
 def scorecard(r: Rendering, row: OutboxMessage) -> Rendered | None:
