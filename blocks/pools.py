@@ -28,13 +28,15 @@ from blocks.rounds import revised
 from blocks.times import MAX_SUGGESTIONS, SUGGESTED, Names, reason_text, silent_text
 from bot.rules.pools import Pool
 from bot.rules.slots import PoolSlot, Reason
+from bot.rules.training import Progress
 
 FROM_POOL = "from_pool"
 
 
 def pool_value(slot: PoolSlot) -> str:
-    """A suggestion's value: the time and the panel chosen for it (Slack allows 150 characters)."""
-    return f"{slot.starts_at:%Y-%m-%dT%H:%MZ}|{','.join(slot.panel)}"
+    """A suggestion's value: the time, the panel chosen for it and its trainee (Slack allows 150
+    characters)."""
+    return f"{slot.starts_at:%Y-%m-%dT%H:%MZ}|{','.join(slot.panel)}|{slot.trainee or ''}"
 
 
 def from_pool_block(qualified: Sequence[str], name: Names, checked: bool) -> ActionsBlock:
@@ -71,7 +73,10 @@ def pool_suggestion_blocks(
                 Option(
                     value=pool_value(s),
                     text=f"{s.starts_at.astimezone(tz):%a %d %b, %H:%M}-{s.ends_at.astimezone(tz):%H:%M}",
-                    description=clip(", ".join(name(u) for u in s.panel), 75),
+                    description=clip(
+                        ", ".join(name(u) for u in s.panel) + (f" + {name(s.trainee)} (trainee)" if s.trainee else ""),
+                        75,
+                    ),
                 )
                 for s in day_slots
             ]
@@ -83,7 +88,7 @@ def pool_suggestion_blocks(
                 optional=True,
                 dispatch_action=True,
                 hint=f"{size} from the pool, free then, inside their hours and under their caps; {tz.key} time. "
-                "Picking one fills in the interviewers, date and time.",
+                "Picking one fills in the interviewers, trainee, date and time.",
                 element=StaticSelectElement(action_id=SUGGESTED, placeholder="Pick a time", option_groups=groups),
             )
         )
@@ -104,12 +109,23 @@ POOLS_VIEW = "pools_edit_view"
 POOL_PICKED = "pool_picked"
 
 
-def pools_section(mine: Sequence[tuple[Pool, bool]], every: Sequence[Pool] | None, name: Names) -> list[Block]:
-    """The App Home's *Pools*: the person's own; for recruiters (`every`), all of them and the editor."""
+def pools_section(
+    mine: Sequence[tuple[Pool, bool]], every: Sequence[Pool] | None, name: Names,
+    training: Mapping[tuple[int, str], Progress] | None = None,
+) -> list[Block]:  # fmt: skip
+    """The App Home's *Pools*: the person's own, with their training progress where they are a
+    trainee; for recruiters (`every`), all of them and the editor."""
     blocks: list[Block] = [section("*Pools*")]
     if mine:
-        lines = [f"• {escape(p.role.title)} · {escape(p.stage_name)}" + (" (trainee)" if trainee else "")
-                 for p, trainee in mine]  # fmt: skip
+        lines = []
+        for p, trainee in mine:
+            line = f"• {escape(p.role.title)} · {escape(p.stage_name)}"
+            progress = (training or {}).get((p.role.id or 0, p.stage_key)) if trainee else None
+            if progress is not None:
+                line += f": training, {progress.text()}"
+            elif trainee:
+                line += " (trainee)"
+            lines.append(line)
         blocks.append(section("You interview for:\n" + "\n".join(lines)))
     elif every is None:
         blocks.append(context("You are in no interviewer pool yet."))

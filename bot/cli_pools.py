@@ -14,6 +14,7 @@ from bot.rules.errors import UserError
 from bot.rules.kits import load_kits
 from bot.rules.load_digest import set_digest
 from bot.rules.pools import Pool, add_members, pools, remove_members
+from bot.rules.training import Progress, progress_of
 from bot.wiring.settings import load_settings
 from models.tables import Role
 
@@ -47,9 +48,11 @@ def _role_id(session: Session, role: str) -> int:
     return found.id
 
 
-def _line(pool: Pool) -> str:
+def _line(pool: Pool, progress: dict[str, Progress] | None = None) -> str:
+    """The pool on one line; with `progress`, each trainee's way along their path."""
     qualified = ", ".join(pool.qualified) or "nobody yet"
-    trainees = f"; trainees: {', '.join(pool.trainees)}" if pool.trainees else ""
+    shown = [f"{t} ({progress[t].text()})" if progress and t in progress else t for t in pool.trainees]
+    trainees = f"; trainees: {', '.join(shown)}" if shown else ""
     return f"{pool.role.title} · {pool.stage_name} ({pool.stage_key}): {qualified}{trainees}"
 
 
@@ -76,7 +79,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     kits = load_kits([settings.kits_path])
     with open_database(settings) as db, db.read() as session:
         found = pools(session, kits, [_role_id(session, args.role)] if args.role else None)
-        lines = [_line(p) for p in found]
+        now = datetime.now(UTC)
+        lines = [_line(p, progress_of(session, kits, p.role.id or 0, p.stage_key, p.trainees, now)) for p in found]
     print(
         "\n".join(lines) if lines else "no pools yet: add one with `interview-bot pool add --role R --stage KEY U...`"
     )

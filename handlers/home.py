@@ -23,6 +23,7 @@ from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
 from bot.rules.pools import mine
 from bot.rules.pools import pools as all_pools
 from bot.rules.scorecards import pending_for, upcoming_for
+from bot.rules.training import progress_of
 from bot.wiring.services import Services
 
 
@@ -51,7 +52,14 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
         waiting = waiting_on_recruiters(session, services.kits, now) if recruiter else []
         report = home_report(services, session, user_id, now)
         every = all_pools(session, services.kits)
-        pools = pools_section(mine(every, user_id), every if recruiter else None, services.display_name)
+        own = mine(every, user_id)
+        training = {
+            (p.role.id or 0, p.stage_key): progress_of(session, services.kits, p.role.id or 0, p.stage_key,
+                                                       [user_id], now)[user_id]
+            for p, trainee in own
+            if trainee
+        }  # fmt: skip
+        pools = pools_section(own, every if recruiter else None, services.display_name, training)
     view = home_view(
         is_recruiter=recruiter,
         boards=boards,

@@ -53,6 +53,8 @@ class Picked:
     revision: int = 0
     # *From the pool* is ticked: the suggestions choose the panel too.
     from_pool: bool = False
+    # The trainee on the round (picked, or filled in with a suggestion from the pool).
+    trainee: str | None = None
 
 
 def suggestions_for(
@@ -79,10 +81,14 @@ def schedule_view(services: Services, candidate_id: int, user_id: str, picked: P
     stage = next((s for s in stages if s.key == stage_key), stages[0])
     minutes = (picked.minutes if picked else None) or default_duration(stage) or 60
     panel = list(picked.panel) if picked else []
-    pool, pooled = pool_parts(services, candidate.role_id, kit, stage, panel, bool(picked and picked.from_pool),
-                              minutes, tz)  # fmt: skip
+    revision = picked.revision if picked else 0
+    parts = pool_parts(services, candidate.role_id, kit, stage, panel, bool(picked and picked.from_pool), minutes,
+                       tz, picked.trainee if picked else None, revision)  # fmt: skip
+    pooled = parts.suggestions
     if pooled is None:
         pooled = suggestions_for(services, kit, stage, picked, minutes, tz, None)
+    if parts.trainee is not None:
+        pooled = [*pooled, parts.trainee]
     return schedule_modal(
         candidate_name=candidate.name,
         candidate_id=candidate_id,
@@ -93,8 +99,8 @@ def schedule_view(services: Services, candidate_id: int, user_id: str, picked: P
         panel=panel or None,
         suggestions=pooled,
         local_start=picked.fill.astimezone(zone(tz)) if picked and picked.fill else None,
-        revision=picked.revision if picked else 0,
-        pool=pool,
+        revision=revision,
+        pool=parts.choice,
     ).to_dict()
 
 

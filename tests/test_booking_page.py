@@ -24,7 +24,8 @@ from bot.rules.candidates import CandidateForm, create_candidate
 from bot.rules.offers import decline, make_offer
 from bot.rules.roles import add_role
 from bot.wiring.db import Database
-from models.tables import Interview, Offer, OfferStatus
+from models.offers import Offer, OfferStatus
+from models.tables import Interview
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp
 from tests.conftest import running_app as start_app
 from tests.flows import add_candidate, all_text, dispatch, dms, make_role, replies

@@ -15,7 +15,8 @@ from bot.rules.availability import PanelTimes, limits_for, suggest
 from bot.rules.holds import HOLD_TITLE
 from bot.rules.offers import offered
 from bot.wiring.scheduler import sweep
-from models.tables import Interview, Offer, OfferStatus
+from models.offers import Offer, OfferStatus
+from models.tables import Interview
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RunningApp
 from tests.flows import all_text, card
 from tests.test_calendar_sync import calendar_app, connect, ics_files, send_all, stored

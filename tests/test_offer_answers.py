@@ -15,7 +15,8 @@ from blocks.candidate import ADVANCE
 from blocks.offers import OFFER_MOVE, OFFER_NONE
 from bot.devtools.slack_requests import select_value, text_value, users_value
 from bot.wiring.scheduler import sweep
-from models.tables import Interview, Offer, OfferStatus
+from models.offers import Offer, OfferStatus
+from models.tables import Interview
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp
 from tests.flows import (
     add_candidate,

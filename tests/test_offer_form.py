@@ -16,7 +16,7 @@ from blocks.rounds import CANDIDATE_PICKS, RECRUITER_PICKS, WHO_PICKS
 from bot.devtools import form_actions
 from bot.devtools.slack_requests import select_value, text_value, users_value
 from bot.rules.offer_links import token_hash
-from models.tables import Offer
+from models.offers import Offer
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, running_app
 from tests.flows import add_candidate, all_text, click_card, click_for_view, make_role, replies, wait_replies
 from tests.test_find_time import sqlite_only

@@ -32,7 +32,8 @@ from bot.rules.offers import (
 from bot.rules.people import set_schedule
 from bot.rules.slots import Limits
 from bot.wiring.db import Database
-from models.tables import Candidate, Interview, Offer, OfferStatus
+from models.offers import Offer, OfferStatus
+from models.tables import Candidate, Interview
 from tests.conftest import CANDIDATE, INTERVIEWER_1, INTERVIEWER_2, RECRUITER, RunningApp, shipped_kits
 from tests.flows import (
     add_candidate,

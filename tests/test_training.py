@@ -13,12 +13,14 @@ from bot.rules.errors import Forbidden, UserError
 from bot.rules.pools import add_members, loads, suggest_from_pool
 from bot.rules.rounds import load_round
 from bot.rules.scheduling import schedule_round
+from bot.rules.scorecards import check_can_score, debrief_for, pending_for, submit_scorecard
 from bot.rules.training import closest_first, decide, part_for, progress_of, shadow_note, sign_off
 from bot.wiring.db import Database
 from models.tables import OutboxMessage, PoolMember, TrainingPart
 from tests.conftest import RECRUITER, shipped_kits
 from tests.test_availability import NOW, STAGE, candidates
 from tests.test_pools import POOL, ZONES, pooled
+from tests.test_purge import answers_for
 
 TRAINEE = "U0TRAINEE1"
 ZONED = {**ZONES, TRAINEE: "America/New_York"}
@@ -109,7 +111,7 @@ def test_not_yet_asks_for_one_more_reverse_shadow_and_a_needs_more_practice_does
     now = NOW
     reverse = []
     for candidate_id in ids:
-        interview_id, trainee = book_from_pool(db, candidate_id, now)
+        interview_id, _trainee = book_from_pool(db, candidate_id, now)
         with db.read() as session:
             ctx = load_round(session, shipped_kits(), interview_id)
         if ctx.reverse_shadow:
@@ -127,9 +129,7 @@ def test_not_yet_asks_for_one_more_reverse_shadow_and_a_needs_more_practice_does
         now += timedelta(hours=30)
     with db.read() as session:
         progress = progress_of(session, shipped_kits(), 1, STAGE, [TRAINEE], now)[TRAINEE]
-        updates = session.exec(
-            select(OutboxMessage.payload).where(col(OutboxMessage.kind) == "training_update")
-        ).all()
+        updates = session.exec(select(OutboxMessage.payload).where(col(OutboxMessage.kind) == "training_update")).all()
     # Needs more practice, then ready (proposed), then Not yet, then ready again: proposed again.
     assert len(reverse) == 3 and progress.needs_reverse == 2 and progress.reverse == 2 and progress.proposed
     assert [u.get("what") for u in updates].count("not_yet") == 1
@@ -147,6 +147,18 @@ def test_who_may_take_part_as_a_trainee_and_the_shadows_note(db: Database) -> No
                 part_for(session, shipped_kits(), 1, STAGE, trainee, panel, NOW)
     interview_id, trainee = book_from_pool(db, ids[0], NOW)
     assert trainee == TRAINEE
+    with db.read() as session:
+        ctx = load_round(session, shipped_kits(), interview_id)
+        assert pending_for(session, shipped_kits(), TRAINEE, ctx.interview.ends_at) == []
+    with pytest.raises(Forbidden, match="shadows do not submit scorecards"):
+        check_can_score(ctx, TRAINEE, ctx.interview.ends_at)
+    # The interviewer's scorecard is the whole panel's: the debrief goes out without the shadow.
+    with db.transaction() as session:
+        done = submit_scorecard(session, shipped_kits(), interview_id, ctx.panel[0], answers_for(session, interview_id),
+                                "yes", "Good.", ctx.interview.ends_at)  # fmt: skip
+        debrief = debrief_for(session, shipped_kits(), interview_id)
+    assert done.complete and [s.interviewer_id for s, _ in debrief.scorecards] == [ctx.panel[0]]
+    assert sum(debrief.recommendations().values()) == 1
     with db.transaction() as session, pytest.raises(Forbidden, match="Only the round's shadows"):
         shadow_note(session, shipped_kits(), interview_id, POOL[0], "I learned a lot", NOW)
     with db.transaction() as session:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.delivery.renderers import calendar, holds, line, load_digest, offers, rounds, thread
+from bot.delivery.renderers import calendar, holds, line, load_digest, offers, rounds, thread, training
 from bot.delivery.renderers.dead_letter import dead_letter
 from bot.delivery.renderers.debrief import debrief
 from bot.delivery.renderers.promise import promise
@@ -60,4 +60,9 @@ RENDERERS = _one_each(
     (Kind.offer_answer, offers.offer_answer),
     (Kind.calendar_hold, holds.calendar_hold),
     (Kind.load_digest, load_digest.load_digest),
+    (Kind.signoff_request, training.signoff_request),
+    (Kind.shadow_note, training.shadow_note),
+    (Kind.shadow_learned, training.shadow_learned),
+    (Kind.training_update, training.training_update),
+    (Kind.training_done, training.training_done),
 )

@@ -17,7 +17,8 @@ from bot.rules.offers import Made, in_their_day, make_offer, spread
 from bot.rules.rounds import RoundContext
 from bot.rules.slots import Slot
 from models.kit import Kit
-from models.tables import Interview, InterviewStatus, Offer, OfferStatus
+from models.offers import Offer, OfferStatus
+from models.tables import Interview, InterviewStatus
 
 # Where the candidate is sent past the cutoff or the limit: their DM with the bot (relayed to the
 # thread), or for a candidate on the booking page, their recruiter's e-mail.

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot.rules.calendar_plan import active_people, caldav_target
 from bot.rules.invites import UID_DOMAIN, Invite
 from bot.rules.message_kinds import Kind, outbox_row
-from models.tables import Offer, OfferStatus
+from models.offers import Offer, OfferStatus
 
 HOLD_TITLE = "[Hold] Interview"
 HOLD_TEXT = (

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from models.tables import Offer, OfferStatus
+from models.offers import Offer, OfferStatus
 
 # URL-safe, 32 characters: 192 bits, beyond guessing.
 TOKEN_BYTES = 24

@@ -32,7 +32,8 @@ from bot.rules.scheduling import parse_panel, reschedule_round, schedule_round
 from bot.rules.slots import Limits, Slot
 from bot.rules.thread_notes import note, thread_channel
 from models.kit import TIMED_STAGE_KINDS
-from models.tables import Candidate, Offer, OfferStatus, Role
+from models.offers import Offer, OfferStatus
+from models.tables import Candidate, Role
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 

@@ -37,6 +37,7 @@ from models.tables import (
     Role,
     Scorecard,
     StageEvent,
+    TrainingSignoff,
 )
 
 ACTION = "candidate.purge"
@@ -298,6 +299,9 @@ def purge_candidate(
             scorecard.notes = ""
             notes += 1
             session.add(scorecard)
+    for signoff in session.exec(select(TrainingSignoff).where(col(TrainingSignoff.interview_id).in_(ids))):
+        signoff.comment = None  # it may name the candidate; the verdict stays, for the trainee's progress
+        session.add(signoff)
 
     sent: list[SlackMessage] = []
     # Read before the payloads are erased below.

@@ -135,6 +135,8 @@ def submit_scorecard(
 def check_can_score(ctx: RoundContext, user_id: str, now: datetime) -> None:
     """Only the round's interviewers, once it has started, until the debrief. Checked before any
     page of the scorecard is shown or accepted, not only when the last page is stored."""
+    if user_id in ctx.shadows:
+        raise Forbidden("You shadowed this round: shadows do not submit scorecards (the interviewers do).")
     if user_id not in ctx.panel:
         raise Forbidden("Only the interviewers on this round can submit its scorecard.")
     if ctx.interview.status == InterviewStatus.cancelled:
@@ -179,7 +181,7 @@ class PendingScorecard:
 
 
 def _panel_rounds(interviewer_id: str) -> Any:
-    """Open rounds this interviewer sits on, with their candidate and role."""
+    """Open rounds this interviewer (or shadow) sits on, with their candidate and role."""
     return (
         select(Interview, Candidate, Role)
         .join(PanelMember, col(PanelMember.interview_id) == Interview.id)
@@ -187,7 +189,6 @@ def _panel_rounds(interviewer_id: str) -> Any:
         .join(Role, col(Role.id) == Candidate.role_id)
         .where(
             PanelMember.interviewer_id == interviewer_id,
-            scoring(),
             Interview.status == InterviewStatus.scheduled,
             col(Candidate.purged_at).is_(None),
         )
@@ -200,6 +201,7 @@ def pending_for(session: Session, kits: KitCatalog, interviewer_id: str, now: da
     rows = session.exec(
         _panel_rounds(interviewer_id)
         .where(
+            scoring(),  # shadows score nothing
             Interview.starts_at <= now,
             col(Interview.id).not_in(mine),
             # A kickoff is not scored; an assignment is scored once the work is in (its end moves then).

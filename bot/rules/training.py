@@ -189,6 +189,17 @@ def part_for(
     return part
 
 
+def require_evaluator(ctx: RoundContext, user_id: str) -> str:
+    """The round's reverse shadow, if `user_id` may sign off on them; refused naming who may."""
+    trainee = ctx.reverse_shadow
+    if trainee is None or ctx.interview.status == InterviewStatus.cancelled:
+        raise UserError("This round has no reverse shadow to sign off on.")
+    if user_id not in ctx.evaluators:
+        who = ", ".join(f"<@{u}>" for u in ctx.evaluators)
+        raise Forbidden(f"Only the qualified interviewers on this round sign off on <@{trainee}>: {who}.")
+    return trainee
+
+
 @dataclass(frozen=True)
 class Signed:
     ctx: RoundContext
@@ -204,12 +215,7 @@ def sign_off(
     Once every one of them has signed, the trainee hears how it went; when that finishes their path,
     the role's recruiters are asked to add them to the pool. One transaction."""
     ctx = load_round(session, kits, interview_id, lock=True)
-    trainee = ctx.reverse_shadow
-    if trainee is None or ctx.interview.status == InterviewStatus.cancelled:
-        raise UserError("This round has no reverse shadow to sign off on.")
-    if evaluator not in ctx.evaluators:
-        who = ", ".join(f"<@{u}>" for u in ctx.evaluators)
-        raise Forbidden(f"Only the qualified interviewers on this round sign off on <@{trainee}>: {who}.")
+    trainee = require_evaluator(ctx, evaluator)
     if _aware(ctx.interview.ends_at) > now:
         raise UserError("Sign off once the round is over.")
     comment = (comment or "").strip() or None
@@ -226,7 +232,7 @@ def sign_off(
     said = signoffs_by_round(session, [interview_id])[interview_id]
     if not set(ctx.evaluators) <= set(said):
         return Signed(ctx, False, False)
-    _once(session, outbox_row(Kind.training_update, trainee, None, interview_id, now, now, "round",
+    _once(session, outbox_row(Kind.training_update, trainee, ctx.candidate.id, interview_id, now, now, "round",
                               {"what": "round"}))  # fmt: skip
     progress = progress_of(session, kits, ctx.role.id or 0, ctx.stage.key, [trainee], now)[trainee]
     if not progress.done or progress.proposed:
@@ -288,7 +294,7 @@ def shadow_note(session: Session, kits: KitCatalog, interview_id: int, shadow: s
     if len(text) > MAX_NOTE:
         raise UserError(f"The note is longer than {MAX_NOTE} characters.", field="note")
     sent = [
-        _once(session, outbox_row(Kind.shadow_learned, user_id, None, interview_id, now, now, shadow,
+        _once(session, outbox_row(Kind.shadow_learned, user_id, ctx.candidate.id, interview_id, now, now, shadow,
                                   {"shadow": shadow, "text": text}))
         for user_id in ctx.panel
     ]  # fmt: skip

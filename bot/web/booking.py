@@ -44,7 +44,8 @@ from bot.web.pages import (
 )
 from bot.wiring.services import Services
 from models.kit import Kit, Stage
-from models.tables import Candidate, CandidateStatus, Interview, Offer, Role
+from models.offers import Offer
+from models.tables import Candidate, CandidateStatus, Interview, Role
 
 log = logging.getLogger("interview_bot.booking")
 

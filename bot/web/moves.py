@@ -16,7 +16,8 @@ from bot.rules.offer_links import PAGE_ACTOR, booked_by, move_link
 from bot.rules.rounds import RoundContext, load_round
 from bot.web.pages import BOOK_PREFIX, Page, csrf_cookie, render, shown
 from bot.wiring.services import Services
-from models.tables import CandidateStatus, Offer
+from models.offers import Offer
+from models.tables import CandidateStatus
 
 # The longest wait for the panel's calendars (as for a pick).
 CALENDAR_WAIT = 1.5

@@ -12,7 +12,8 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.offers
+import models.tables  # noqa: F401
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

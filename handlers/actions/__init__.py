@@ -31,7 +31,22 @@ from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL, PANEL_PICKED, WHO_PICKS
 from blocks.scorecard import SUBMIT
 from blocks.times import SUGGESTED
-from handlers.actions import calendar, checklist, hours, line, moves, offers, pools, purge, report, rounds, stage, times
+from blocks.training import ADD_TO_POOL, NOT_YET, SHADOW_NOTE, SIGNOFF_MORE, SIGNOFF_READY
+from handlers.actions import (
+    calendar,
+    checklist,
+    hours,
+    line,
+    moves,
+    offers,
+    pools,
+    purge,
+    report,
+    rounds,
+    stage,
+    times,
+    training,
+)
 from handlers.respond import open_view_later, tell_later
 
 
@@ -62,3 +77,8 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{OFFER_PICK}:\d+$"))(ack=offers.ack_only, lazy=[offers.picked])
     app.action(OFFER_NONE)(ack=offers.ask_other_times, lazy=[open_view_later])
     app.action(OFFER_MOVE)(ack=offers.ack_only, lazy=[moves.move_asked])
+    for action_id in (SIGNOFF_READY, SIGNOFF_MORE):
+        app.action(action_id)(ack=training.open_signoff, lazy=[open_view_later])
+    app.action(SHADOW_NOTE)(ack=training.open_shadow_note, lazy=[open_view_later])
+    for action_id in (ADD_TO_POOL, NOT_YET):
+        app.action(action_id)(ack=training.decide_trainee, lazy=[training.decided])

@@ -20,7 +20,8 @@ from bot.rules.roles import kit_for
 from handlers.context import services_of
 from handlers.respond import catch_for_later, tell
 from handlers.views.rounds import SUBMIT_WAIT
-from models.tables import Candidate, Offer, Role
+from models.offers import Offer
+from models.tables import Candidate, Role
 
 
 def ack_only(ack: Ack) -> None:

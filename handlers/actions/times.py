@@ -30,10 +30,10 @@ def ack_only(ack: Ack) -> None:
 
 def picked_in(
     view: dict[str, Any], fill: datetime | None = None, panel_fill: list[str] | None = None,
-    from_pool: bool | None = None,
+    from_pool: bool | None = None, trainee_fill: str | None = None,
 ) -> Picked:  # fmt: skip
-    """What the form holds, with what the action changes: a suggested time (and its panel, from the
-    pool), or *From the pool* ticked or not."""
+    """What the form holds, with what the action changes: a suggested time (and its panel and
+    trainee, from the pool), or *From the pool* ticked or not."""
     meta = json.loads(view.get("private_metadata") or "{}")
     values = form_values(view)
     try:
@@ -47,7 +47,8 @@ def picked_in(
     revision = int(meta.get("revision") or 0) + (1 if fill else 0)
     if from_pool is None:
         from_pool = "yes" in (values.get(FROM_POOL) or [])
-    return Picked(panel_fill or panel, minutes, values.get("stage"), fill, revision, from_pool)
+    trainee = trainee_fill if panel_fill is not None else values.get("trainee")
+    return Picked(panel_fill or panel, minutes, values.get("stage"), fill, revision, from_pool, trainee or None)
 
 
 def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -> None:
@@ -58,15 +59,16 @@ def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -
     services = services_of(context)
     view = body["view"]
     action = (body.get("actions") or [{}])[0]
-    fill, panel_fill, from_pool = None, None, None
+    fill, panel_fill, from_pool, trainee_fill = None, None, None, ""
     if action.get("type") == "static_select":
-        # A suggested time; from the pool, with its panel ("<time>|<id>,<id>").
+        # A suggested time; from the pool, with its panel and trainee ("<time>|<id>,<id>|<id>").
         picked_value, _, chosen = str((action.get("selected_option") or {}).get("value") or "").partition("|")
         fill = datetime.strptime(picked_value, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC) if picked_value else None
+        chosen, _, trainee_fill = chosen.partition("|")
         panel_fill = [u for u in chosen.split(",") if u] or None
     if action.get("action_id") == FROM_POOL:
         from_pool = bool(action.get("selected_options"))
-    picked = picked_in(view, fill, panel_fill, from_pool)
+    picked = picked_in(view, fill, panel_fill, from_pool, trainee_fill or None)
     meta = json.loads(view.get("private_metadata") or "{}")
     user_id = body["user"]["id"]
     offering = view.get("callback_id") == OFFER_VIEW
@@ -74,7 +76,8 @@ def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -
         offering = (action.get("selected_option") or {}).get("value") == CANDIDATE_PICKS
     if offering:
         # Each rebuild proposes times anew: a new block id shows them preselected.
-        picked = Picked(picked.panel, picked.minutes, picked.stage_key, None, picked.revision + 1, picked.from_pool)
+        picked = Picked(picked.panel, picked.minutes, picked.stage_key, None, picked.revision + 1, picked.from_pool,
+                        picked.trainee)  # fmt: skip
     try:
         if view.get("callback_id") == RESCHEDULE:
             rebuilt = reschedule_view(services, int(meta["interview_id"]), user_id, picked)

@@ -13,7 +13,8 @@ from blocks.offers import OFFER_NONE_VIEW
 from blocks.pools import POOLS_VIEW
 from blocks.rounds import RESCHEDULE, REVIEW, SCHEDULE, TAKE_HOME
 from blocks.scorecard import CALLBACK as SCORECARD
-from handlers.views import calendar, candidate, hours, line, offers, pools, rounds, scorecard
+from blocks.training import SHADOW_NOTE_VIEW, SIGNOFF_VIEW
+from handlers.views import calendar, candidate, hours, line, offers, pools, rounds, scorecard, training
 
 
 def register(app: App) -> None:
@@ -30,3 +31,5 @@ def register(app: App) -> None:
     app.view(POOLS_VIEW)(ack=pools.save, lazy=[pools.saved])
     app.view(OFFER_VIEW)(offers.offer_times)
     app.view(OFFER_NONE_VIEW)(offers.none_work)
+    app.view(SIGNOFF_VIEW)(training.signoff)
+    app.view(SHADOW_NOTE_VIEW)(training.note)

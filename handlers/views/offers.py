@@ -23,7 +23,8 @@ from handlers.context import services_of
 from handlers.modals import offer_stages, proposed
 from handlers.views.forms import answer_form, form_values, submitted_once
 from handlers.views.rounds import SUBMIT_WAIT
-from models.tables import Candidate, Offer, Role
+from models.offers import Offer
+from models.tables import Candidate, Role
 
 
 def picked_times(values: dict[str, Any]) -> list[datetime] | None:

@@ -56,7 +56,8 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
         anyway = bool(values.get(ANYWAY))
         # Calendars are asked before the transaction (network); the bot's own bookings and the caps
         # are checked inside it, after the panel's locks.
-        panel = [u for u in values.get("interviewers") or [] if isinstance(u, str)]
+        trainee = None if moving else (values.get("trainee") or None)
+        panel = [u for u in [*(values.get("interviewers") or []), trainee] if isinstance(u, str)]
         # Slack gives a submission 3 s: a calendar slower than SUBMIT_WAIT is left out (the form
         # asked it a moment ago, when the panel was picked, so its answer is usually kept).
         times = services.panel_times(panel, Limits(), around=starts_at, timeout=SUBMIT_WAIT) if panel else None
@@ -99,6 +100,7 @@ def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
                     recruiters=services.permissions.recruiter_ids,
                     anyway=anyway,
                     times=times,
+                    trainee=trainee,
                 )
 
     def answered() -> None:

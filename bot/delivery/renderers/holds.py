@@ -14,7 +14,8 @@ from bot.delivery import calendar_health
 from bot.delivery.rendering import Rendered, Rendering
 from bot.rules.calendar_plan import target_user
 from bot.rules.holds import hold_invites, holding
-from models.tables import CalendarConnection, Candidate, Offer, OutboxMessage
+from models.offers import Offer
+from models.tables import CalendarConnection, Candidate, OutboxMessage
 
 
 def calendar_hold(r: Rendering, row: OutboxMessage) -> Rendered | None:

@@ -12,7 +12,8 @@ from bot.delivery.rendering import Json, Rendered, Rendering
 from bot.rules.availability import zone
 from bot.rules.offers import expiry_noticed, still_to_come
 from bot.rules.roles import kit_for
-from models.tables import Candidate, Interview, Offer, OfferStatus, OutboxMessage, Role
+from models.offers import Offer, OfferStatus
+from models.tables import Candidate, Interview, OutboxMessage, Role
 
 
 def _offer(r: Rendering, offer_id: object) -> tuple[Offer, Candidate, Role] | None:
