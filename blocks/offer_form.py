@@ -23,9 +23,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section
+from blocks.pools import pool_options, pool_value
 from blocks.rounds import revised, who_picks_block
 from blocks.times import Names, slot_value, suggestion_options
-from bot.rules.slots import Availability, Slot
+from bot.rules.slots import Availability, PoolSlot, Slot
 from models.kit import Stage
 
 OFFER_VIEW = "offer_times"
@@ -54,9 +55,13 @@ def offer_form(
     revision: int = 0,
     holds: bool = False,
     outside_day: str | None = None,
+    pool: Block | None = None,
+    pooled: str | None = None,
 ) -> View:
     """`slots`: the panel's free times (None: no panel yet); `chosen`: those proposed, preselected.
-    `in_slack`: the candidate has a Slack user, so a DM is possible (else only a link)."""
+    `in_slack`: the candidate has a Slack user, so a DM is possible (else only a link). `pool`: the
+    *From the pool* choice, when the stage has a pool; `pooled`: it is ticked, and why there is no
+    time if there is none: the slots are then PoolSlots, each time with its own panel."""
     options = [Option(value=s.key, text=clip(s.name, 75)) for s in stages[:100]]
     initial = next((o for o in options if o.value == stage_key), options[0] if options else None)
     blocks: list[Block] = [
@@ -64,11 +69,18 @@ def offer_form(
         who_picks_block(candidate_picks=True),
         InputBlock(block_id="stage", label="Stage", dispatch_action=True,
                    element=StaticSelectElement(action_id=OFFER_REFRESH, options=options, initial_option=initial)),
-        InputBlock(block_id="interviewers", label="Interviewers", dispatch_action=True,
-                   element=UserMultiSelectElement(action_id=OFFER_REFRESH, placeholder="Pick the panel",
-                                                  initial_users=list(panel) or None, max_selected_items=10)),
     ]  # fmt: skip
-    blocks += _times(slots, chosen, availability, tz, name, horizon_days, revision)
+    if pool is not None:
+        blocks.append(pool)
+    if pooled is None:
+        blocks.append(InputBlock(block_id="interviewers", label="Interviewers", dispatch_action=True,
+                                 element=UserMultiSelectElement(action_id=OFFER_REFRESH, placeholder="Pick the panel",
+                                                                initial_users=list(panel) or None,
+                                                                max_selected_items=10)))  # fmt: skip
+        blocks += _times(slots, chosen, availability, tz, name, horizon_days, revision)
+    else:
+        blocks += _pool_times([s for s in slots or [] if isinstance(s, PoolSlot)],
+                              [s for s in chosen if isinstance(s, PoolSlot)], tz, name, revision, pooled)  # fmt: skip
     if outside_day:
         blocks.append(context(f":warning: None of the panel's times falls inside the candidate's day (08:00-20:00, "
                               f"{escape(outside_day)}): these are the panel's earliest. Pick other interviewers "
@@ -120,6 +132,30 @@ def _times(
             block_id=revised("times", revision),
             label="Times to offer",
             hint=f"Free for the whole panel, {tz.key} time; spread over several days. Take some out or add others.",
+            element=StaticMultiSelectElement(
+                action_id="value", option_groups=groups, initial_options=initial or None,
+                max_selected_items=MAX_OFFERED, placeholder="Pick the times to offer",
+            ),
+        )
+    ]  # fmt: skip
+
+
+def _pool_times(
+    slots: Sequence[PoolSlot], chosen: Sequence[PoolSlot], tz: ZoneInfo, name: Names, revision: int, why_none: str
+) -> list[Block]:
+    """*Times to offer* from the pool: each time with the fairest free panel (and trainee) then."""
+    if not slots:
+        return [context(clip(why_none, 3000))]
+    shown = sorted({*chosen, *slots[: MAX_TIME_OPTIONS - len(chosen)]}, key=lambda s: s.starts_at)
+    groups = pool_options(shown, tz, name, limit=MAX_TIME_OPTIONS)
+    by_value = {o.value: o for g in groups for o in g.options or []}
+    initial = [by_value[pool_value(s)] for s in chosen if pool_value(s) in by_value]
+    return [
+        InputBlock(
+            block_id=revised("times", revision),
+            label="Times to offer",
+            hint=f"Each with the fairest free panel from the pool, {tz.key} time; whoever is shown is booked if "
+            "the candidate picks it. Take some out or add others.",
             element=StaticMultiSelectElement(
                 action_id="value", option_groups=groups, initial_options=initial or None,
                 max_selected_items=MAX_OFFERED, placeholder="Pick the times to offer",

@@ -153,7 +153,9 @@ def offered_note(
     count: int,
     by_link: bool = False,
     moving: bool = False,
+    pooled: bool = False,
 ) -> list[Block]:
+    """`pooled`: offered from the pool, each time with its own panel (`panel`: everyone on any)."""
     where = "on the booking page (a link the recruiter sends)" if by_link else "in Slack"
     said = (
         f":arrows_counterclockwise: *{escape(candidate_name)}* asked to move their *{escape(stage_name)}*: "
@@ -164,5 +166,5 @@ def offered_note(
     )
     return [
         section(said),
-        context(f"Panel: {users(panel)}"),
+        context(f"From the pool, each time its own panel among {users(panel)}" if pooled else f"Panel: {users(panel)}"),
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from slack_sdk.models.views import View
 
 from blocks.common import clip, context, escape, section, users
 from blocks.rounds import revised
-from blocks.times import MAX_SUGGESTIONS, SUGGESTED, Names, reason_text, silent_text
+from blocks.times import MAX_SUGGESTIONS, SUGGESTED, Names, pool_reasons, silent_text
 from bot.rules.pools import Pool
 from bot.rules.slots import PoolSlot, Reason
 from bot.rules.training import Progress
@@ -37,6 +38,33 @@ def pool_value(slot: PoolSlot) -> str:
     """A suggestion's value: the time, the panel chosen for it and its trainee (Slack allows 150
     characters)."""
     return f"{slot.starts_at:%Y-%m-%dT%H:%MZ}|{','.join(slot.panel)}|{slot.trainee or ''}"
+
+
+def pool_options(
+    slots: Sequence[PoolSlot], tz: ZoneInfo, name: Names, limit: int = MAX_SUGGESTIONS
+) -> list[OptionGroup]:
+    """The times by the reader's local day, each with its panel (and trainee) from the pool."""
+    groups = []
+    for day, day_slots in groupby(slots[:limit], key=lambda s: s.starts_at.astimezone(tz).date()):
+        options = [
+            Option(
+                value=pool_value(s),
+                text=f"{s.starts_at.astimezone(tz):%a %d %b, %H:%M}-{s.ends_at.astimezone(tz):%H:%M}",
+                description=clip(", ".join(name(u) for u in s.panel)
+                                 + (f" + {name(s.trainee)} (trainee)" if s.trainee else ""), 75),
+            )
+            for s in day_slots
+        ]  # fmt: skip
+        groups.append(OptionGroup(label=f"{day:%A %d %B}", options=options))
+    return groups
+
+
+def parse_pool_value(value: str) -> tuple[datetime, tuple[str, ...], str | None]:
+    """A pool suggestion's time, panel and trainee (see `pool_value`)."""
+    at, _, rest = value.partition("|")
+    panel, _, trainee = rest.partition("|")
+    starts = datetime.strptime(at, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+    return starts, tuple(u for u in panel.split(",") if u), trainee or None
 
 
 def from_pool_block(qualified: Sequence[str], name: Names, checked: bool) -> ActionsBlock:
@@ -67,20 +95,7 @@ def pool_suggestion_blocks(
 ) -> list[Block]:
     blocks: list[Block] = []
     if slots:
-        groups = []
-        for day, day_slots in groupby(slots[:MAX_SUGGESTIONS], key=lambda s: s.starts_at.astimezone(tz).date()):
-            options = [
-                Option(
-                    value=pool_value(s),
-                    text=f"{s.starts_at.astimezone(tz):%a %d %b, %H:%M}-{s.ends_at.astimezone(tz):%H:%M}",
-                    description=clip(
-                        ", ".join(name(u) for u in s.panel) + (f" + {name(s.trainee)} (trainee)" if s.trainee else ""),
-                        75,
-                    ),
-                )
-                for s in day_slots
-            ]
-            groups.append(OptionGroup(label=f"{day:%A %d %B}", options=options))
+        groups = pool_options(slots, tz, name)
         blocks.append(
             InputBlock(
                 block_id=SUGGESTED,
@@ -93,7 +108,7 @@ def pool_suggestion_blocks(
             )
         )
     else:
-        why = "; ".join(reason_text(r, name, zones, tz) for r in reasons) or "nobody in the pool is free"
+        why = pool_reasons(reasons, zones, tz, name)
         said = (
             f"No time in the next {horizon_days} working days has {size} of the pool free: {escape(why)}. "
             "Pick interviewers yourself, or raise their caps."

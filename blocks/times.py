@@ -184,3 +184,8 @@ def times_blocks(
         blocks.append(context(silent_text(silent, name)))
     blocks.append(context(f"Times in {tz.key}. Schedule one from the candidate's card."))
     return blocks
+
+
+def pool_reasons(reasons: Sequence[Reason], zones: Mapping[str, ZoneInfo], tz: ZoneInfo, name: Names) -> str:
+    """Why a pool has no time, member by member."""
+    return "; ".join(reason_text(r, name, zones, tz) for r in reasons) or "nobody in the pool is free"

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
+from blocks.common import escape
 from blocks.line import reply_modal
 from blocks.offer_form import offer_form
 from blocks.rounds import default_duration, review_modal, schedule_modal, take_home_modal
 from blocks.scorecard import paginate, scorecard_view
-from blocks.times import suggestion_blocks
+from blocks.times import pool_reasons, suggestion_blocks
 from bot.rules.availability import limits_for, zone
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
@@ -26,7 +27,7 @@ from bot.rules.rounds import load_round, schedulable_stages, stage_variants
 from bot.rules.scorecards import check_can_score, existing_answers, round_questions
 from bot.rules.slots import Availability, Slot
 from bot.wiring.services import Services
-from handlers.pool_form import pool_parts
+from handlers.pool_form import pool_offer, pool_parts
 from models.kit import Kit, Stage, StageKind
 from models.tables import Candidate
 
@@ -148,6 +149,19 @@ def offer_view(services: Services, candidate_id: int, user_id: str, picked: Pick
     stage_key = (picked.stage_key if picked else None) or candidate.stage_key
     stage = next((s for s in stages if s.key == stage_key), stages[0])
     panel = list(picked.panel) if picked else []
+    tz = zone(services.zone_of(user_id))
+    pool = pool_offer(services, candidate.role_id, kit, stage, bool(picked and picked.from_pool),
+                      candidate_zone(services, candidate))  # fmt: skip
+    if pool is not None and pool.slots is not None:
+        why = escape(pool_reasons(pool.reasons, pool.zones, tz, services.display_name))
+        return offer_form(
+            candidate_name=candidate.name, candidate_id=candidate_id, stages=stages, stage_key=stage.key,
+            slots=pool.slots, chosen=pool.chosen, tz=tz, name=services.display_name,
+            in_slack=bool(candidate.slack_user_id), revision=picked.revision if picked else 0,
+            holds=kit.scheduling.holds, pool=pool.choice,
+            pooled=f"No time in the next {limits_for(kit, stage).horizon_days} working days has {pool.size} of "
+            f"the pool free: {why}. Untick *From the pool* to pick the interviewers yourself.",
+        ).to_dict()  # fmt: skip
     found = proposed(services, kit, stage, panel, candidate) if panel else None
     return offer_form(
         candidate_name=candidate.name,
@@ -158,13 +172,14 @@ def offer_view(services: Services, candidate_id: int, user_id: str, picked: Pick
         slots=found.slots if found else None,
         chosen=found.chosen if found else (),
         availability=found.panel if found else (),
-        tz=zone(services.zone_of(user_id)),
+        tz=tz,
         name=services.display_name,
         in_slack=bool(candidate.slack_user_id),
         horizon_days=found.horizon_days if found else 10,
         revision=picked.revision if picked else 0,
         holds=kit.scheduling.holds,
         outside_day=found.outside_day if found else None,
+        pool=pool.choice if pool else None,
     ).to_dict()
 
 

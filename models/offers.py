@@ -50,3 +50,14 @@ class Offer(SQLModel, table=True):
     holds: bool = False
     # Once booked on the booking page: the link to move the round (its SHA-256 only).
     move_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # Offered *From the pool* (bot/rules/pools.py): each time's own panel, and trainee if any, by its
+    # ISO text in `times`; `panel` is then everyone on any of them.
+    pool_panels: dict[str, list[str]] | None = Field(default=None, sa_type=JSON)
+    pool_trainees: dict[str, str] | None = Field(default=None, sa_type=JSON)
+
+    def panel_at(self, time: str) -> list[str]:
+        """Who interviews at the offered `time` (as in `times`): its own panel from the pool, else the offer's."""
+        return list((self.pool_panels or {}).get(time) or self.panel)
+
+    def trainee_at(self, time: str) -> str | None:
+        return (self.pool_trainees or {}).get(time)

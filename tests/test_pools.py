@@ -176,7 +176,8 @@ def test_pool_commands(db: Database, monkeypatch: pytest.MonkeyPatch, capsys: py
     code, out = run("pool", "list")
     assert (
         code == 0
-        and out.strip() == f"Times · Hiring manager technical interview ({STAGE}): {INTERVIEWER_1}; "
+        and out.strip()
+        == f"Times · Hiring manager technical interview ({STAGE}): {INTERVIEWER_1}; "
         "trainees: U0TRAINEE (0 of 2 shadows, 0 of 1 reverse shadows)"
     )
     code, out = run("pool", "digest", "--role", "Times", "on")

@@ -30,9 +30,14 @@ def holding(offer: Offer, now: datetime) -> bool:
     return offer.holds and offer.status == OfferStatus.open and now < offer.expires_at
 
 
-def hold_invites(offer: Offer) -> list[Invite]:
-    """One tentative event a time: nothing of the candidate, the stage or the kit."""
-    starts = [datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=offer.expires_at.tzinfo) for t in offer.times]
+def hold_invites(offer: Offer, user_id: str | None = None) -> list[Invite]:
+    """One tentative event a time (of `user_id`'s, when given: offered from a pool, each time has its
+    own panel): nothing of the candidate, the stage or the kit."""
+    starts = [
+        datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=offer.expires_at.tzinfo)
+        for t in offer.times
+        if user_id is None or user_id in offer.panel_at(t)
+    ]
     return [
         Invite(
             uid=f"hold-{offer.id}-{n}@{UID_DOMAIN}",
@@ -74,6 +79,6 @@ def held_spans(
     ).all()
     for offer in offers:
         for user_id in wanted.intersection(offer.panel):
-            for hold in hold_invites(offer):
+            for hold in hold_invites(offer, user_id):
                 found[user_id].append((offer.id or 0, hold.starts_at, hold.ends_at))
     return found

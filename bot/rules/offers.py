@@ -10,10 +10,11 @@ was just taken, with what is still free among the rest).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from itertools import groupby
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -36,16 +37,18 @@ from models.offers import Offer, OfferStatus
 from models.tables import Candidate, Role
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
+# A time offered: a slot, or one chosen from a pool with its panel.
+S = TypeVar("S", bound=Slot)
 
 
-def spread(slots: Sequence[Slot], count: int, days: int, tz: ZoneInfo) -> list[Slot]:
+def spread(slots: Sequence[S], count: int, days: int, tz: ZoneInfo) -> list[S]:
     """`count` of the slots over at least `days` of the candidate's local days where the slots
     allow: one from each of the first `days` days in turn (the earliest first), then the next day's
     once those run out, so no single day takes them all. Within a day, a time that does not overlap
     those already taken comes first, so the choice is real (not 14:00 and 14:15)."""
     by_day = [list(group) for _, group in groupby(slots, key=lambda s: s.starts_at.astimezone(tz).date())]
     used, rest = by_day[: max(days, 1)], by_day[max(days, 1) :]
-    chosen: list[Slot] = []
+    chosen: list[S] = []
     while len(chosen) < count:
         taken = False
         for day in used:
@@ -69,7 +72,7 @@ def _overlap(a: Slot, b: Slot) -> bool:
 DAY_STARTS, DAY_ENDS = time(8), time(20)
 
 
-def in_their_day(slots: Sequence[Slot], tz: ZoneInfo) -> list[Slot]:
+def in_their_day(slots: Sequence[S], tz: ZoneInfo) -> list[S]:
     """The slots that start and end between 08:00 and 20:00 on one of the candidate's days."""
     return [
         s
@@ -95,10 +98,12 @@ def make_offer(
     by_link: bool = False,
     moves_id: int | None = None,
     recruiters: Collection[str] = (),
+    pool: Mapping[datetime, tuple[Sequence[str], str | None]] | None = None,
 ) -> Made:
     """Save an offer (one transaction with what announces it): a DM to the candidate in Slack, or,
     `by_link` or for a candidate without a Slack user, a booking page's link for the recruiter to
-    send. `moves_id`: the round a pick moves rather than books. Raises UserError naming the field."""
+    send. `moves_id`: the round a pick moves rather than books; `pool`: offered *From the pool*, each
+    time's panel and trainee (`panel` is ignored). Raises UserError naming the field."""
     candidate = get_candidate(session, candidate_id, lock=True)
     if candidate.status != "active":
         raise UserError(f"{candidate.name} is {candidate.status}; reopen them before offering times.", field="stage")
@@ -111,6 +116,11 @@ def make_offer(
         raise UserError(f"The kit has no stage '{stage_key}'.", field="stage") from None
     if stage.kind not in TIMED_STAGE_KINDS:
         raise UserError(f"{stage.name} is not a meeting: there is no time to offer.", field="stage")
+    if pool is not None:
+        missing = [t for t in times if t not in pool]
+        if missing:
+            raise UserError("Each time offered from the pool needs its panel: pick the times again.", field="times")
+        panel = sorted({u for t in times for u in pool[t][0]})
     people = parse_panel(panel)
     if not people:
         raise UserError("Pick at least one interviewer.", field="interviewers")
@@ -136,6 +146,9 @@ def make_offer(
         moves_id=moves_id,
         holds=kit.scheduling.holds,
     )
+    if pool is not None:
+        offer.pool_panels = {t.strftime(ISO): list(pool[t][0]) for t in starts}
+        offer.pool_trainees = {t.strftime(ISO): trainee for t in starts if (trainee := pool[t][1])}
     # A new offer replaces the candidate's open ones: one set of times (and one link) is live at once.
     for earlier in session.exec(
         select(Offer).where(col(Offer.candidate_id) == candidate_id, col(Offer.status) == OfferStatus.open)
@@ -238,11 +251,7 @@ def pick(
                 times=times,
             )  # fmt: skip
         else:
-            ctx = schedule_round(
-                session, kits, candidate_id=offer.candidate_id, stage_key=offer.stage_key,
-                interviewer_ids=list(offer.panel), starts_at=starts_at, duration_minutes=offer.minutes,
-                location=offer.location, actor=actor, now=now, recruiters=recruiters, times=times,
-            )  # fmt: skip
+            ctx = _book(session, kits, offer, starts_at, actor=actor, now=now, times=times, recruiters=recruiters)
     except Clash:
         raise TimeTaken([t for t in _still_free(session, offer, times, now) if t != starts_at]) from None
     offer.status, offer.interview_id, offer.answered_at = OfferStatus.booked, ctx.interview.id, now
@@ -252,6 +261,31 @@ def pick(
     return ctx
 
 
+def _book(
+    session: Session, kits: KitCatalog, offer: Offer, starts_at: datetime, *, actor: str, now: datetime,
+    times: PanelTimes | None, recruiters: Collection[str],
+) -> RoundContext:  # fmt: skip
+    """The picked time's round, with its panel (and trainee, from a pool). A trainee who can no
+    longer take it (booked since, or their path moved on) is left out rather than the pick refused."""
+    at = starts_at.strftime(ISO)
+
+    def book(trainee: str | None) -> RoundContext:
+        return schedule_round(
+            session, kits, candidate_id=offer.candidate_id, stage_key=offer.stage_key,
+            interviewer_ids=offer.panel_at(at), starts_at=starts_at, duration_minutes=offer.minutes,
+            location=offer.location, actor=actor, now=now, recruiters=recruiters, times=times, trainee=trainee,
+        )  # fmt: skip
+
+    trainee = offer.trainee_at(at)
+    if trainee is None:
+        return book(None)
+    try:
+        return book(trainee)
+    except UserError:
+        # The trainee's clash or training refused; anything else is refused again without them.
+        return book(None)
+
+
 def _still_free(session: Session, offer: Offer, times: PanelTimes | None, now: datetime) -> list[datetime]:
     panel_times = times or PanelTimes()
     return [
@@ -259,7 +293,7 @@ def _still_free(session: Session, offer: Offer, times: PanelTimes | None, now: d
         for t in still_to_come(offer, now)
         if not not_free(
             session,
-            offer.panel,
+            offer.panel_at(t.strftime(ISO)),
             panel_times,
             t,
             offer.minutes,

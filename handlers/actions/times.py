@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.offer_form import OFFER_VIEW
-from blocks.pools import FROM_POOL
+from blocks.pools import FROM_POOL, parse_pool_value
 from blocks.rounds import CANDIDATE_PICKS, RESCHEDULE, WHO_PICKS
 from bot.rules.errors import UserError
 from bot.rules.scheduling import parse_panel
@@ -61,11 +61,11 @@ def update_form(client: WebClient, context: BoltContext, body: dict[str, Any]) -
     action = (body.get("actions") or [{}])[0]
     fill, panel_fill, from_pool, trainee_fill = None, None, None, ""
     if action.get("type") == "static_select":
-        # A suggested time; from the pool, with its panel and trainee ("<time>|<id>,<id>|<id>").
-        picked_value, _, chosen = str((action.get("selected_option") or {}).get("value") or "").partition("|")
-        fill = datetime.strptime(picked_value, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC) if picked_value else None
-        chosen, _, trainee_fill = chosen.partition("|")
-        panel_fill = [u for u in chosen.split(",") if u] or None
+        # A suggested time; from the pool, with its panel and trainee.
+        value = str((action.get("selected_option") or {}).get("value") or "")
+        if value:
+            fill, chosen, trainee = parse_pool_value(value)
+            panel_fill, trainee_fill = list(chosen) or None, trainee or ""
     if action.get("action_id") == FROM_POOL:
         from_pool = bool(action.get("selected_options"))
     picked = picked_in(view, fill, panel_fill, from_pool, trainee_fill or None)

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from blocks.common import to_dicts
 from blocks.offer_form import BY_LINK, link_view
 from blocks.offers import none_work_sent_blocks
+from blocks.pools import FROM_POOL, parse_pool_value
 from bot.rules.availability import zone
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import UserError
@@ -42,8 +43,9 @@ def offer_times(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
     def work() -> dict[str, Any] | None:
         meta = json.loads(view.get("private_metadata") or "{}")
         values = form_values(view)
+        from_pool = "yes" in (values.get(FROM_POOL) or [])
         panel = parse_panel(values.get("interviewers") or [])
-        if not panel:
+        if not panel and not from_pool:
             raise UserError("Pick at least one interviewer.", field="interviewers")
         with services.db.read() as session:
             candidate = get_candidate(session, int(meta["candidate_id"]))
@@ -60,13 +62,24 @@ def offer_times(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
                 "https://interviews.example.com), or offer the times in Slack.",
                 field="how",
             )
-        times = picked_times(values)
+        pool = None
+        times: list[datetime] | None
+        if from_pool:
+            # Each time with its own panel (and trainee), as the form showed it.
+            try:
+                picks = [parse_pool_value(v) for v in values.get("times") or []]
+            except ValueError:
+                raise UserError("Pick the times again: the form changed.", field="times") from None
+            pool = {at: (chosen, trainee) for at, chosen, trainee in picks}
+            times = list(pool)
+        else:
+            times = picked_times(values)
         if times is None:
             times = [s.starts_at for s in proposed(services, kit, stage, panel, candidate, SUBMIT_WAIT).chosen]
         if not times:
             raise UserError(
                 "There is no time to offer: pick some, or other interviewers.",
-                field="times" if values.get("times") is not None else "interviewers",
+                field="times" if values.get("times") is not None else ("stage" if from_pool else "interviewers"),
             )
         now = services.clock.now()
         with services.db.transaction() as session:
@@ -75,7 +88,7 @@ def offer_times(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
             made = make_offer(
                 session, services.kits, candidate_id=candidate.id or 0, stage_key=stage.key, panel=panel,
                 times=times, minutes=stage.duration_minutes or 60, location=values.get("location"),
-                actor=user_id, now=now, by_link=by_link, recruiters=services.permissions.recruiter_ids,
+                actor=user_id, now=now, by_link=by_link, recruiters=services.permissions.recruiter_ids, pool=pool,
             )  # fmt: skip
         if made.token is None:
             return None

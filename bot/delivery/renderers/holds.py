@@ -34,7 +34,7 @@ def calendar_hold(r: Rendering, row: OutboxMessage) -> Rendered | None:
         return None
     services = r.services
     keep = holding(offer, services.clock.now()) and candidate is not None and candidate.status == "active"
-    invites = hold_invites(offer)
+    invites = hold_invites(offer, user_id)
 
     def write() -> None:
         for invite in invites:

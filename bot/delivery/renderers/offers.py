@@ -61,7 +61,7 @@ def offer_note(r: Rendering, payload: dict[str, object]) -> tuple[str, list[Json
         return said, to_dicts(answered_blocks(str(what), candidate.name, stage.name, offer.note))
     blocks = offered_note(
         str(payload.get("actor") or ""), candidate.name, stage.name, offer.panel, len(offer.times),
-        by_link=bool(payload.get("link")), moving=bool(payload.get("moves")),
+        by_link=bool(payload.get("link")), moving=bool(payload.get("moves")), pooled=bool(offer.pool_panels),
     )  # fmt: skip
     return f"{stage.name}: times offered", to_dicts(blocks)
 

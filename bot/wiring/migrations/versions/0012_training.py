@@ -1,5 +1,5 @@
 """Training new interviewers: trainees on rounds (panel_member.training), their sign-offs, and a
-trainee's extra reverse shadows and proposal to the pool
+trainee's extra reverse shadows and proposal to the pool; offers from a pool (each time its panel)
 
 Revision ID: 0012
 Revises: 0011
@@ -34,9 +34,15 @@ def upgrade() -> None:
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_training_signoff_trainee_id", "training_signoff", ["trainee_id"])
+    with op.batch_alter_table("offer") as batch:
+        batch.add_column(sa.Column("pool_panels", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("pool_trainees", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("offer") as batch:
+        batch.drop_column("pool_trainees")
+        batch.drop_column("pool_panels")
     op.drop_index("ix_training_signoff_trainee_id", table_name="training_signoff")
     op.drop_table("training_signoff")
     with op.batch_alter_table("pool_member") as batch:
