@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.delivery.dispatcher import Dispatcher
-from bot.devtools.demo_loop import CASEY, CAST, CHANNEL, INES, IVAN, MANAGER, RECRUITER, Loop, Person
+from bot.devtools.demo_loop import CASEY, CAST, CHANNEL, INES, IVAN, MANAGER, RECRUITER, TIA, Loop, Person
 from bot.devtools.slack_requests import SignedSlackClient
 from bot.devtools.slack_standin import SlackStandIn
 from bot.devtools.terminal import render_message
@@ -119,7 +119,7 @@ class Demo:
 
         section(f"#hiring-demo, the candidate's thread, as {RECRUITER.name} sees it (times in {RECRUITER.tz})")
         show(slack.thread(CHANNEL, loop.thread_ts), RECRUITER)
-        for person in (INES, IVAN, MANAGER, RECRUITER, CASEY):
+        for person in (INES, IVAN, TIA, MANAGER, RECRUITER, CASEY):
             section(f"Direct messages from interview-bot to {person.name} (times in {person.tz})")
             show(slack.dm_messages(person.id), person)
         for person in (RECRUITER, INES):

@@ -27,6 +27,7 @@ from bot.devtools.slack_requests import (
 )
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.clock import ManualClock
+from bot.rules.pools import add_members
 from bot.rules.roles import add_role
 from bot.wiring.services import Services
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
@@ -50,7 +51,8 @@ MANAGER = Person("U0HANK", "Hank (hiring manager)", "hiring manager", "America/N
 INES = Person("U0INES", "Ines (interviewer)", "interviewer", "Europe/Paris", 3600)
 IVAN = Person("U0IVAN", "Ivan (interviewer)", "interviewer", "Asia/Kolkata", 19800)
 CASEY = Person("U0CASEY", "Casey (candidate)", "candidate, a Slack guest", "America/Chicago", -21600, guest=True)
-CAST = (RECRUITER, MANAGER, INES, IVAN, CASEY)
+TIA = Person("U0TIA", "Tia (trainee interviewer)", "trainee interviewer", "Europe/Paris", 3600)
+CAST = (RECRUITER, MANAGER, INES, IVAN, TIA, CASEY)
 
 
 class Loop:
@@ -70,6 +72,7 @@ class Loop:
         self.dispatcher, self.clock, self.kit = dispatcher, clock, kit
         self.thread_ts = ""
         self.summary = ""
+        self.shadowed = False
         # Cards, thread notes and DMs go through the outbox: while the demo waits for one, the
         # dispatcher delivers what is due by the demo's clock, as `serve` does every second.
         slack.while_waiting = self.dispatch
@@ -306,7 +309,17 @@ class Loop:
             self.offered_round(stage_key, stage_name)
             self.after_round(stage_name, late=late, second=MANAGER)
             return
-        self.say(f"Rita schedules '{stage_name}' with Ines and Ivan")
+        # The stage's pool: Ines and Ivan, and Tia training; Tia shadows the first round Rita books.
+        shadow = not self.shadowed
+        if shadow:
+            with self.services.db.transaction() as session:
+                now = self.clock.now()
+                add_members(session, self.services.kits, 1, stage_key, [INES.id, IVAN.id], trainee=False,
+                            actor=RECRUITER.id, now=now)  # fmt: skip
+                add_members(session, self.services.kits, 1, stage_key, [TIA.id], trainee=True, actor=RECRUITER.id,
+                            now=now)  # fmt: skip
+            self.shadowed = True
+        self.say(f"Rita schedules '{stage_name}' with Ines and Ivan" + (", Tia shadowing" if shadow else ""))
         view = self.new_view(RECRUITER, lambda: self.click_card(RECRUITER, "candidate_schedule"), "the scheduling form")
         duration = next(b for b in view["blocks"] if b.get("block_id") == "duration")["element"]["initial_value"]
         view, held = self.suggested(view, [INES, IVAN], timedelta(days=2))
@@ -316,6 +329,7 @@ class Loop:
             **held,
             "duration": number_value(duration),  # the kit's length for this stage
             "location": text_value("https://meet.example.com/casey"),
+            **({"trainee": user_value(TIA.id)} if shadow else {}),
         }
         variant = self.first_variant(view, stage_key)
         if variant:
