@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     Block,
     InputBlock,
     Option,
+    OptionGroup,
     PlainTextInputElement,
     RadioButtonsElement,
     StaticMultiSelectElement,
@@ -28,6 +30,8 @@ from blocks.rounds import revised, who_picks_block
 from blocks.times import Names, slot_value, suggestion_options
 from bot.rules.slots import Availability, PoolSlot, Slot
 from models.kit import Stage
+
+S = TypeVar("S", bound=Slot)
 
 OFFER_VIEW = "offer_times"
 # The stage or the panel picked: the times are proposed again (handlers/actions/offers.py).
@@ -122,22 +126,29 @@ def _times(
     if not slots:
         return [context(f"No time in the next {horizon_days} working days suits the whole panel (their working "
                         "hours, calendars and caps on interviews): pick other interviewers.")]  # fmt: skip
-    # The proposed times, then the earliest others, up to Slack's 100 options, in time order.
-    shown = sorted({*chosen, *slots[: MAX_TIME_OPTIONS - len(chosen)]}, key=lambda s: s.starts_at)
-    groups = suggestion_options(shown, availability, tz, name, limit=MAX_TIME_OPTIONS)
+    groups = suggestion_options(_shown(slots, chosen), availability, tz, name, limit=MAX_TIME_OPTIONS)
+    hint = f"Free for the whole panel, {tz.key} time; spread over several days. Take some out or add others."
+    return [_times_input(groups, [slot_value(s) for s in chosen], hint, revision)]
+
+
+def _shown(slots: Sequence[S], chosen: Sequence[S]) -> list[S]:
+    """The proposed times, then the earliest others, up to Slack's 100 options, in time order."""
+    return sorted({*chosen, *slots[: MAX_TIME_OPTIONS - len(chosen)]}, key=lambda s: s.starts_at)
+
+
+def _times_input(groups: list[OptionGroup], chosen: Sequence[str], hint: str, revision: int) -> InputBlock:
+    """*Times to offer*, the `chosen` values preselected."""
     by_value = {o.value: o for g in groups for o in g.options or []}
-    initial = [by_value[slot_value(s)] for s in chosen if slot_value(s) in by_value]
-    return [
-        InputBlock(
-            block_id=revised("times", revision),
-            label="Times to offer",
-            hint=f"Free for the whole panel, {tz.key} time; spread over several days. Take some out or add others.",
-            element=StaticMultiSelectElement(
-                action_id="value", option_groups=groups, initial_options=initial or None,
-                max_selected_items=MAX_OFFERED, placeholder="Pick the times to offer",
-            ),
-        )
-    ]  # fmt: skip
+    initial = [by_value[v] for v in chosen if v in by_value]
+    return InputBlock(
+        block_id=revised("times", revision),
+        label="Times to offer",
+        hint=hint,
+        element=StaticMultiSelectElement(
+            action_id="value", option_groups=groups, initial_options=initial or None,
+            max_selected_items=MAX_OFFERED, placeholder="Pick the times to offer",
+        ),
+    )  # fmt: skip
 
 
 def _pool_times(
@@ -146,22 +157,10 @@ def _pool_times(
     """*Times to offer* from the pool: each time with the fairest free panel (and trainee) then."""
     if not slots:
         return [context(clip(why_none, 3000))]
-    shown = sorted({*chosen, *slots[: MAX_TIME_OPTIONS - len(chosen)]}, key=lambda s: s.starts_at)
-    groups = pool_options(shown, tz, name, limit=MAX_TIME_OPTIONS)
-    by_value = {o.value: o for g in groups for o in g.options or []}
-    initial = [by_value[pool_value(s)] for s in chosen if pool_value(s) in by_value]
-    return [
-        InputBlock(
-            block_id=revised("times", revision),
-            label="Times to offer",
-            hint=f"Each with the fairest free panel from the pool, {tz.key} time; whoever is shown is booked if "
-            "the candidate picks it. Take some out or add others.",
-            element=StaticMultiSelectElement(
-                action_id="value", option_groups=groups, initial_options=initial or None,
-                max_selected_items=MAX_OFFERED, placeholder="Pick the times to offer",
-            ),
-        )
-    ]  # fmt: skip
+    groups = pool_options(_shown(slots, chosen), tz, name, limit=MAX_TIME_OPTIONS)
+    hint = (f"Each with the fairest free panel from the pool, {tz.key} time; whoever is shown is booked if the "
+            "candidate picks it. Take some out or add others.")  # fmt: skip
+    return [_times_input(groups, [pool_value(s) for s in chosen], hint, revision)]
 
 
 def link_view(candidate_name: str, url: str, expires_at: datetime, tz: ZoneInfo) -> View:

@@ -15,7 +15,6 @@ from sqlmodel import select
 from blocks.candidate import ADVANCE, SCHEDULE
 from blocks.pools import FROM_POOL
 from blocks.reports import report_blocks
-from blocks.times import SUGGESTED
 from bot.cli import main
 from bot.devtools import form_actions
 from bot.reporting.home import home_summary
@@ -143,11 +142,7 @@ def test_the_schedule_form_picks_the_panel_from_the_pool(app: RunningApp) -> Non
     first = offered[0]
     chosen = first["value"].split("|")[1].split(",")
     assert len(chosen) == 1 and chosen[0] in POOL and first["description"]["text"]
-    picked = {**values, SUGGESTED: {SUGGESTED: {"type": "static_select", "selected_option": first}}}
-    filled = form_actions.act_in_view(
-        app.client, app.slack, RECRUITER,
-        {"type": "static_select", "action_id": SUGGESTED, "block_id": SUGGESTED, "selected_option": first}, picked,
-    )  # fmt: skip
+    filled = form_actions.choose_suggestion(app.client, app.slack, RECRUITER, first, values)
     blocks = {str(b.get("block_id", "")).split("~")[0]: b for b in filled["blocks"]}
     assert blocks["interviewers"]["element"]["initial_users"] == chosen  # the panel, still changeable
     assert blocks["date"]["element"]["initial_date"] and blocks["time"]["element"]["initial_time"]

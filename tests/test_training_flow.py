@@ -68,11 +68,8 @@ def test_a_trainee_is_added_from_the_pool_briefed_signed_off_and_added_in_slack(
     # The trainee (New York) is free later in the day than Ivan (São Paulo): times without them come first.
     first = next(o for o in offered if o["value"].endswith(f"|{TRAINEE_ID}"))
     assert "(trainee)" in first["description"]["text"]
+    filled = form_actions.choose_suggestion(app.client, app.slack, RECRUITER, first, values)
     picked = {**values, SUGGESTED: {SUGGESTED: {"type": "static_select", "selected_option": first}}}
-    filled = form_actions.act_in_view(
-        app.client, app.slack, RECRUITER,
-        {"type": "static_select", "action_id": SUGGESTED, "block_id": SUGGESTED, "selected_option": first}, picked,
-    )  # fmt: skip
     blocks = {str(b.get("block_id", "")).split("~")[0]: b for b in filled["blocks"]}
     assert blocks[TRAINEE]["element"]["initial_user"] == TRAINEE_ID  # still changeable before submitting
     ids = {str(b["block_id"]).split("~")[0]: b["block_id"] for b in filled["blocks"] if "block_id" in b}

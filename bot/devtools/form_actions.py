@@ -61,12 +61,8 @@ def pick_suggestion(
         raise RuntimeError("the schedule form suggested no time for the panel")
     later = [o for o in offered if o["value"] >= not_before.strftime("%Y-%m-%dT%H:%MZ")]
     first = later[0] if later else offered[-1]
-    values = {
-        "interviewers": {PANEL_PICKED: {"type": "multi_users_select", "selected_users": panel}},
-        SUGGESTED: {SUGGESTED: {"type": "static_select", "selected_option": first}},
-    }
-    action = {"type": "static_select", "action_id": SUGGESTED, "block_id": SUGGESTED, "selected_option": first}
-    filled = act_in_view(client, slack, user_id, action, values)
+    values = {"interviewers": {PANEL_PICKED: {"type": "multi_users_select", "selected_users": panel}}}
+    filled = choose_suggestion(client, slack, user_id, first, values)
     blocks = {str(b.get("block_id")): b for b in filled["blocks"]}
     date_id = next(k for k in blocks if k.split("~")[0] == "date")
     time_id = next(k for k in blocks if k.split("~")[0] == "time")
@@ -75,6 +71,13 @@ def pick_suggestion(
         time_id: time_value(blocks[time_id]["element"]["initial_time"]),
     }
     return filled, held, first
+
+
+def choose_suggestion(client: SignedSlackClient, slack: SlackStandIn, user_id: str, option: Json, values: Json) -> Json:
+    """Pick the suggested time `option` in the open schedule form holding `values`: the form as filled in."""
+    picked = {**values, SUGGESTED: {SUGGESTED: {"type": "static_select", "selected_option": option}}}
+    action = {"type": "static_select", "action_id": SUGGESTED, "block_id": SUGGESTED, "selected_option": option}
+    return act_in_view(client, slack, user_id, action, picked)
 
 
 def offer_panel(client: SignedSlackClient, slack: SlackStandIn, user_id: str, panel: list[str], stage: str) -> Json:
