@@ -61,3 +61,7 @@ class Offer(SQLModel, table=True):
 
     def trainee_at(self, time: str) -> str | None:
         return (self.pool_trainees or {}).get(time)
+
+    def people(self) -> list[str]:
+        """Everyone a pick may book: the panel and, from a pool, the trainees."""
+        return sorted({*self.panel, *(self.pool_trainees or {}).values()})

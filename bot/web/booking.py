@@ -137,7 +137,7 @@ def post(services: Services, token: str, environ: Mapping[str, Any]) -> Page:
     if starts_at is None or starts_at not in offered(offer):
         future = still_to_come(offer, now)
         return offer_page(services, opened, future, cookie, status=400, notice="Pick one of the times below.")
-    times = services.panel_times(offer.panel, limits_for(kit, stage), around=starts_at, timeout=PICK_WAIT)
+    times = services.panel_times(offer.people(), limits_for(kit, stage), around=starts_at, timeout=PICK_WAIT)
     tz = services.settings.organizer_zone
     try:
         with services.db.transaction() as session:

@@ -75,7 +75,7 @@ def picked(client: WebClient, body: dict[str, Any], context: BoltContext) -> Non
     kit = kit_for(services.kits, role)
     stage = kit.stage(offer.stage_key)
     tz = zone(services.zone_of(user_id))
-    times = services.panel_times(offer.panel, limits_for(kit, stage), around=starts_at, timeout=SUBMIT_WAIT)
+    times = services.panel_times(offer.people(), limits_for(kit, stage), around=starts_at, timeout=SUBMIT_WAIT)
     channel, message_ts = _message_of(body)
     try:
         with services.db.transaction() as session:
