@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, Text, TypeDecorator, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -217,6 +217,18 @@ class OutboxMessage(SQLModel, table=True):
     """A message to send later; claimed with a lease so several instances send it once."""
 
     __tablename__ = "outbox"
+    # The dispatcher's claim reads only pending rows, by due time: an index of those alone stays
+    # small however many rows were sent, and is written only while a row is pending (both databases
+    # take a partial index).
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending_due",
+            "due_at",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
@@ -224,7 +236,8 @@ class OutboxMessage(SQLModel, table=True):
     candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
     due_at: datetime = time_field(index=True)
-    state: str = Field(default=OutboxState.pending, max_length=16, index=True)
+    # Not indexed on its own: every query by state asks for pending rows (ix_outbox_pending_due).
+    state: str = Field(default=OutboxState.pending, max_length=16)
     attempts: int = 0
     claimed_until: datetime | None = time_field(default=None, nullable=True)
     last_error: str | None = Field(default=None, max_length=500)
@@ -257,7 +270,8 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_event"
 
     event_id: str = Field(max_length=64, primary_key=True)
-    received_at: datetime = time_field(default_factory=utcnow)
+    # Indexed for the pruning of old keys (bot/delivery/pruning.py).
+    received_at: datetime = time_field(default_factory=utcnow, index=True)
 
 
 class CalendarConnection(SQLModel, table=True):
