@@ -24,6 +24,10 @@ dataset ten times smaller in the same run: the statement counts must not change 
 
     .venv/bin/python bench/scale.py [--candidates 50000] [--runs 30]
         [--database-url postgresql://postgres:postgres@127.0.0.1:5432/postgres] [--backends sqlite,postgresql]
+        [--keep PATH]
+
+`--keep PATH` leaves the large dataset's SQLite database at PATH, so the figures can be checked
+with the command line: `DATABASE_URL=sqlite:///PATH interview-bot report --out DIR`.
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -342,6 +348,15 @@ def report_table(kind: str, results: dict[str, dict[str, Measured]], big: str, s
         )
 
 
+def keep(source: Path, target: Path) -> None:
+    """Copy the database with SQLite's backup API (whatever is still in its WAL included)."""
+    target.unlink(missing_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    print(f"kept the large dataset at {target}; the report from it:")
+    print(f"  DATABASE_URL=sqlite:///{target.resolve()} .venv/bin/interview-bot report --out DIR")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=50_000)
@@ -353,6 +368,7 @@ def main() -> None:
     parser.add_argument("--target-ms", type=float, default=100.0)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--only", default="", help="comma-separated parts of request names to run (default all)")
+    parser.add_argument("--keep", type=Path, help="leave the large dataset's SQLite database here, for the CLI")
     args = parser.parse_args()
     scorecards = args.scorecards if args.scorecards is not None else args.candidates * 4
     big, small = str(args.candidates), str(args.candidates // 10)
@@ -363,6 +379,8 @@ def main() -> None:
     if "postgresql" in wanted and not pg_reachable(args.database_url):
         print(f"PostgreSQL at {make_url(args.database_url).render_as_string()} is not reachable: SQLite only.")
         wanted.remove("postgresql")
+    if args.keep and "sqlite" not in wanted:
+        parser.error("--keep keeps the SQLite database: run with the sqlite backend")
     everything: dict[str, dict[str, dict[str, Measured]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in wanted:
@@ -371,6 +389,8 @@ def main() -> None:
                 everything[kind] = run_backend(backend, sizes, args.seed, args.runs, kits, only)
             finally:
                 backend.drop()
+            if kind == "sqlite" and args.keep:
+                keep(Path(tmp) / f"scale-{big}.db", args.keep)
     for kind, results in everything.items():
         report_table(kind, results, big, small, args.target_ms)
     if args.json:
