@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sqlite3
 import statistics
 import sys
@@ -281,7 +282,7 @@ class Backend:
     def url_for(self, label: str) -> str:
         if self.kind == "sqlite":
             return f"sqlite:///{self.tmp / f'scale-{label}.db'}"
-        name = f"bench_scale_{label}"
+        name = f"bench_scale_{label}_{os.getpid()}"  # two runs on one server must not drop each other's
         admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
