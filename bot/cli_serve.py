@@ -53,6 +53,13 @@ def _workers(text: str) -> int:
     return int(text)
 
 
+def cpus() -> int:
+    """The CPUs this process may run on (a container's cpuset, where the OS says), else all of them."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def open_services(settings: Settings | None = None, *, upgrade: bool = True) -> Services:
     """The services a command runs on, with the database migrated and the organizer's calendar synced."""
     from bot.calendars.organizer import sync_organizer
@@ -83,7 +90,7 @@ def interrupt(_signum: int, _frame: FrameType | None) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.require_http()
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or cpus()
     if workers > 1 and not hasattr(os, "fork"):
         log.warning("--workers %d needs fork (Linux, macOS): serving with waitress in one process", workers)
         workers = 1
