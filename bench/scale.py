@@ -36,21 +36,19 @@ import argparse
 import json
 import math
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 # Siblings in bench/: running the script puts its folder first on sys.path.
 from scale_data import NOW, RECRUITER, ROLES, Applicant, Dataset, generate
-from scale_load import load
+from scale_load import keep, load
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -347,15 +345,6 @@ def report_table(kind: str, results: dict[str, dict[str, Measured]], big: str, s
             f"{m.p50 / s.p50:>12.2f}"
             f"  {verdict} (p95 {m.p95 / target:.2f}x of {target:.0f} ms)"
         )
-
-
-def keep(source: Path, target: Path) -> None:
-    """Copy the database with SQLite's backup API (whatever is still in its WAL included)."""
-    target.unlink(missing_ok=True)
-    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-    print(f"kept the large dataset at {target}; the report from it:")
-    print(f"  DATABASE_URL=sqlite:///{target.resolve()} .venv/bin/interview-bot report --out DIR")
 
 
 def main() -> None:

@@ -175,12 +175,15 @@ def _serve_gunicorn(settings: Settings, host: str, port: int, workers: int, *, d
         "post_worker_init": started,
         "worker_exit": exiting,
         "when_ready": ready,
+        # A newer gunicorn opens a control socket in the working directory: nothing here uses it.
+        "control_socket_disable": True,
     }
 
     class Prefork(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # an older gunicorn lacks the newer ones
+                    self.cfg.set(key, value)
 
         def load(self) -> WebApp:
             return load()
