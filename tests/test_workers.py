@@ -62,7 +62,7 @@ def test_two_workers_share_one_sqlite_file_answer_and_send_each_message_once(
                 client.close()
 
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(ask, range(40)))
+            answers = list(pool.map(ask, range(16)))
         assert all(status == 200 and "/hiring kits" in text for status, text in answers)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
         with db.transaction() as session:
