@@ -24,6 +24,10 @@ dataset ten times smaller in the same run: the statement counts must not change 
 
     .venv/bin/python bench/scale.py [--candidates 50000] [--runs 30]
         [--database-url postgresql://postgres:postgres@127.0.0.1:5432/postgres] [--backends sqlite,postgresql]
+        [--keep PATH]
+
+`--keep PATH` leaves the large dataset's SQLite database at PATH, so the figures can be checked
+with the command line: `DATABASE_URL=sqlite:///PATH interview-bot report --out DIR`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -43,7 +48,7 @@ from typing import Any
 
 # Siblings in bench/: running the script puts its folder first on sys.path.
 from scale_data import NOW, RECRUITER, ROLES, Applicant, Dataset, generate
-from scale_load import load
+from scale_load import keep, load
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -275,7 +280,7 @@ class Backend:
     def url_for(self, label: str) -> str:
         if self.kind == "sqlite":
             return f"sqlite:///{self.tmp / f'scale-{label}.db'}"
-        name = f"bench_scale_{label}"
+        name = f"bench_scale_{label}_{os.getpid()}"  # two runs on one server must not drop each other's
         admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -353,6 +358,7 @@ def main() -> None:
     parser.add_argument("--target-ms", type=float, default=100.0)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--only", default="", help="comma-separated parts of request names to run (default all)")
+    parser.add_argument("--keep", type=Path, help="leave the large dataset's SQLite database here, for the CLI")
     args = parser.parse_args()
     scorecards = args.scorecards if args.scorecards is not None else args.candidates * 4
     big, small = str(args.candidates), str(args.candidates // 10)
@@ -363,6 +369,8 @@ def main() -> None:
     if "postgresql" in wanted and not pg_reachable(args.database_url):
         print(f"PostgreSQL at {make_url(args.database_url).render_as_string()} is not reachable: SQLite only.")
         wanted.remove("postgresql")
+    if args.keep and "sqlite" not in wanted:
+        parser.error("--keep keeps the SQLite database: run with the sqlite backend")
     everything: dict[str, dict[str, dict[str, Measured]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in wanted:
@@ -371,6 +379,8 @@ def main() -> None:
                 everything[kind] = run_backend(backend, sizes, args.seed, args.runs, kits, only)
             finally:
                 backend.drop()
+            if kind == "sqlite" and args.keep:
+                keep(Path(tmp) / f"scale-{big}.db", args.keep)
     for kind, results in everything.items():
         report_table(kind, results, big, small, args.target_ms)
     if args.json:

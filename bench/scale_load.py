@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 # A sibling in bench/: running the script puts its folder first on sys.path.
@@ -180,3 +183,12 @@ def copy_rows(conn: Connection, name: str, columns: list[str], produced: Iterabl
                 copy.write_row(row)
                 n += 1
     return n
+
+
+def keep(source: Path, target: Path) -> None:
+    """Copy the database with SQLite's backup API (whatever is still in its WAL included)."""
+    target.unlink(missing_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    print(f"kept the large dataset at {target}; the report from it:")
+    print(f"  DATABASE_URL=sqlite:///{target.resolve()} .venv/bin/interview-bot report --out DIR")

@@ -1,5 +1,5 @@
-"""`interview-bot` command line: serve, socket, dispatch, db, kits, role, candidate, export, report,
-demo; calendar, hours and pools (bot/cli_calendar.py, bot/cli_hours.py, bot/cli_pools.py)."""
+"""`interview-bot` command line: socket, dispatch, db, kits, role, candidate, export, report, demo;
+serve, calendar, hours and pools (bot/cli_serve.py, bot/cli_calendar.py, bot/cli_hours.py, bot/cli_pools.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,11 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING
 
-from bot import cli_calendar, cli_hours, cli_pools
+from bot import cli_calendar, cli_hours, cli_pools, cli_serve
+from bot.cli_serve import interrupt, open_services, start_dispatcher
 from bot.rules.errors import UserError
-from bot.wiring.settings import ConfigError, Settings, load_settings
-
-if TYPE_CHECKING:
-    from bot.wiring.scheduler import DispatchScheduler
-    from bot.wiring.services import Services
+from bot.wiring.settings import ConfigError, load_settings
 
 log = logging.getLogger("interview_bot")
 
@@ -28,7 +23,7 @@ log = logging.getLogger("interview_bot")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if not getattr(args, "run", None):
         parser.print_help()
@@ -51,11 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz, GET /metrics")
-    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 3000)")
-    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
-    serve.add_argument("--no-dispatcher", action="store_true", help="do not send scheduled messages from this process")
-    serve.set_defaults(run=cmd_serve)
+    cli_serve.register(sub)
 
     dispatch = sub.add_parser("dispatch", help="one dispatcher pass: send what is due, print counts, exit")
     dispatch.add_argument("--until", type=_iso_time, help="send everything due up to this ISO-8601 time (catch-up)")
@@ -132,49 +123,13 @@ def _iso_time(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _services(settings: Settings | None = None) -> Services:
-    from bot.calendars.organizer import sync_organizer
-    from bot.wiring.services import Services
-
-    services = Services.from_settings(settings or load_settings())
-    services.db.upgrade()
-    sync_organizer(services.db, services.settings, services.clock.now())
-    return services
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.wiring.app import build_app
-    from bot.wiring.server import HttpServer, WebApp
-
-    settings = load_settings()
-    settings.require_http()
-    services = _services(settings)
-    bolt = build_app(services)
-    port = args.port or settings.port
-    server = HttpServer(WebApp(bolt, services), host=args.host, port=port)
-    scheduler = None if args.no_dispatcher else _start_dispatcher(services, settings)
-    signal.signal(signal.SIGTERM, _interrupt)
-    log.info("listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics)", args.host, server.port)
-    print(f"interview-bot listening on http://{args.host}:{server.port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        log.info("stopping")
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=True)
-        server.server.close()
-        services.close()
-    return 0
-
-
 def cmd_dispatch(args: argparse.Namespace) -> int:
     from bot.delivery.dispatcher import Dispatcher
     from bot.slack.client import dispatcher_client
 
     settings = load_settings()
     settings.require_bot_token()
-    services = _services(settings)
+    services = open_services(settings)
     # A 429 is waited out (Slack's Retry-After), then the pass goes on until nothing is due by --until.
     result = Dispatcher(services, dispatcher_client(settings)).run_until_idle(args.until)
     print(result)
@@ -188,11 +143,11 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     settings.require_socket()
-    services = _services(settings)
+    services = open_services(settings)
     bolt = build_app(services, socket_mode=True)
     # Scheduled messages (prep guides, briefings, reminders) go out in Socket Mode as under `serve`.
-    scheduler = None if args.no_dispatcher else _start_dispatcher(services, settings)
-    signal.signal(signal.SIGTERM, _interrupt)
+    scheduler = None if args.no_dispatcher else start_dispatcher(services, settings)
+    signal.signal(signal.SIGTERM, interrupt)
     handler = SocketModeHandler(bolt, settings.slack_app_token)
     try:
         handler.start()
@@ -204,20 +159,6 @@ def cmd_socket(args: argparse.Namespace) -> int:
             scheduler.shutdown(wait=True)
         services.close()
     return 0
-
-
-def _interrupt(_signum: int, _frame: FrameType | None) -> None:
-    """SIGTERM stops as Ctrl-C does. Raising leaves waitress's select loop (closing sockets under it
-    fails with EBADF) and the Socket Mode handler's wait."""
-    raise KeyboardInterrupt
-
-
-def _start_dispatcher(services: Services, settings: Settings) -> DispatchScheduler:
-    from bot.delivery.dispatcher import lanes
-    from bot.slack.client import dispatcher_client
-    from bot.wiring.scheduler import start_ticking
-
-    return start_ticking(*lanes(services, dispatcher_client(settings)), services=services)
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
@@ -251,7 +192,7 @@ def cmd_kits_validate(args: argparse.Namespace) -> int:
 def cmd_role_add(args: argparse.Namespace) -> int:
     from bot.rules.roles import add_role
 
-    services = _services()
+    services = open_services()
     with services.db.transaction() as session:
         role = add_role(
             session,
@@ -270,7 +211,7 @@ def cmd_role_add(args: argparse.Namespace) -> int:
 def cmd_role_list(_args: argparse.Namespace) -> int:
     from bot.rules.roles import list_roles
 
-    services = _services()
+    services = open_services()
     with services.db.read() as session:
         summaries = list_roles(session, services.kits)
     if not summaries:
@@ -300,7 +241,7 @@ def cmd_role_list(_args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.reporting.export import export_all, write_csv, write_json
 
-    services = _services()
+    services = open_services()
     with services.db.read() as session:
         data = export_all(session)
     if args.format == "csv":
@@ -322,7 +263,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.reporting.reports import build_report, parse_since, pick_role
     from models.tables import Role
 
-    services = _services()
+    services = open_services()
     since = parse_since(args.since) if args.since else None
     with services.db.read() as session:
         roles = list(session.exec(select(Role).order_by(col(Role.id))))
@@ -344,7 +285,7 @@ def cmd_candidate_purge(args: argparse.Namespace) -> int:
     from bot.rules.purge import find_for_purge, purge_candidate, purge_preview
 
     settings = load_settings()
-    services = _services(settings)
+    services = open_services(settings)
     with services.db.read() as session:
         candidate = find_for_purge(session, args.who)
         preview = purge_preview(session, candidate.id or 0)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, DateTime, Index, Text, TypeDecorator, UniqueConstraint, or_
+from sqlalchemy import JSON, ColumnElement, DateTime, Index, Text, TypeDecorator, UniqueConstraint, or_, text
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel, col
 
@@ -154,6 +154,19 @@ class StageEvent(SQLModel, table=True):
 class Interview(SQLModel, table=True):
     """One round: a stage of the kit held at a time with a panel (see `InterviewKind`)."""
 
+    # Open rounds by end, with what the App Home's "scorecards overdue now" reads of them, from the
+    # index alone (bot/reporting/home.py `overdue_seats`); it holds only the rounds still scheduled.
+    __table_args__ = (
+        Index(
+            "ix_interview_open",
+            "ends_at",
+            "id",
+            "candidate_id",
+            postgresql_where=text("status = 'scheduled' AND kind <> 'kickoff'"),
+            sqlite_where=text("status = 'scheduled' AND kind <> 'kickoff'"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     stage_key: str = Field(max_length=64)
@@ -193,9 +206,9 @@ class PanelMember(SQLModel, table=True):
     training: str | None = Field(default=None, max_length=16)
 
 
-def scoring() -> ColumnElement[bool]:
-    """The panel rows of people who score their round: everyone but its shadows."""
-    training = col(PanelMember.training)
+def scoring(seat: Any = None) -> ColumnElement[bool]:
+    """The panel rows of people who score their round: everyone but its shadows (`seat`: an alias)."""
+    training = col(PanelMember.training) if seat is None else seat.training
     return or_(training.is_(None), training != TrainingPart.shadow)
 
 
@@ -234,6 +247,18 @@ class OutboxMessage(SQLModel, table=True):
     """A message to send later; claimed with a lease so several instances send it once."""
 
     __tablename__ = "outbox"
+    # The dispatcher's claim reads only pending rows, by due time: an index of those alone stays
+    # small however many rows were sent, and is written only while a row is pending (both databases
+    # take a partial index).
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending_due",
+            "due_at",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
@@ -241,7 +266,8 @@ class OutboxMessage(SQLModel, table=True):
     candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
     due_at: datetime = time_field(index=True)
-    state: str = Field(default=OutboxState.pending, max_length=16, index=True)
+    # Not indexed on its own: every query by state asks for pending rows (ix_outbox_pending_due).
+    state: str = Field(default=OutboxState.pending, max_length=16)
     attempts: int = 0
     claimed_until: datetime | None = time_field(default=None, nullable=True)
     last_error: str | None = Field(default=None, max_length=500)
@@ -274,7 +300,8 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_event"
 
     event_id: str = Field(max_length=64, primary_key=True)
-    received_at: datetime = time_field(default_factory=utcnow)
+    # Indexed for the pruning of old keys (bot/delivery/pruning.py).
+    received_at: datetime = time_field(default_factory=utcnow, index=True)
 
 
 class CalendarConnection(SQLModel, table=True):

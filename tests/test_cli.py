@@ -58,7 +58,8 @@ def test_serve_answers_signed_commands_and_stops_on_sigterm(tmp_path: Path, db: 
         SLACK_API_URL=slack.url,
     )
     proc = subprocess.Popen(
-        [str(BIN), "serve", "--port", str(port), "--host", "127.0.0.1"],
+        # One process, on waitress (tests/test_workers.py runs gunicorn's workers).
+        [str(BIN), "serve", "--workers", "1", "--port", str(port), "--host", "127.0.0.1"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,

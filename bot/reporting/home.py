@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.reporting.load import extremes, pool_loads
 from bot.reporting.types import feedback_deadline, ratio
@@ -53,6 +55,30 @@ class Summary:
     load: tuple[tuple[str, int], tuple[str, int]] | None = None
 
 
+def overdue_seats(by_deadline: dict[timedelta, list[int]], now: datetime) -> SelectOfScalar[int]:
+    """Panel seats of scheduled rounds past their role's feedback deadline with no scorecard.
+
+    Per open round (from `ix_interview_open` alone), its role and its seats without a scorecard are
+    scalar subqueries, which both databases run per row through the primary keys and the scorecards'
+    unique index. As a join, PostgreSQL's default costs chose hashing every scorecard (bench/README.md)."""
+    seat = aliased(PanelMember)
+    submitted = (
+        select(Scorecard.id)
+        .where(col(Scorecard.interview_id) == seat.interview_id, col(Scorecard.interviewer_id) == seat.interviewer_id)
+        .exists()
+    )
+    open_seats = (
+        select(func.count()).select_from(seat).where(seat.interview_id == col(Interview.id), scoring(seat), ~submitted)
+    )
+    role = select(Candidate.role_id).where(col(Candidate.id) == col(Interview.candidate_id)).scalar_subquery()
+    return select(func.coalesce(func.sum(open_seats.scalar_subquery()), 0)).where(
+        col(Interview.status) == InterviewStatus.scheduled,
+        col(Interview.kind) != InterviewKind.kickoff,
+        col(Interview.ends_at) < now - min(by_deadline),
+        or_(*(and_(role.in_(ids), col(Interview.ends_at) < now - deadline) for deadline, ids in by_deadline.items())),
+    )
+
+
 def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now: datetime) -> Summary:
     """The headline of `bot.reporting.reports.build_report` for `roles` (no `since`), by the same definitions."""
     ids = [r.id for r in roles if r.id is not None]
@@ -69,33 +95,7 @@ def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now:
     for role in roles:
         if role.id is not None:
             by_deadline[feedback_deadline(kits.kits.get(role.kit_key))].append(role.id)
-    submitted = (
-        select(Scorecard.id)
-        .where(
-            col(Scorecard.interview_id) == col(Interview.id),
-            col(Scorecard.interviewer_id) == col(PanelMember.interviewer_id),
-        )
-        .exists()
-    )
-    overdue = session.exec(
-        select(func.count())
-        .select_from(PanelMember)
-        .join(Interview, col(Interview.id) == col(PanelMember.interview_id))
-        .join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
-        .where(
-            col(Interview.status) == InterviewStatus.scheduled,
-            col(Interview.kind) != InterviewKind.kickoff,
-            scoring(),
-            or_(
-                *(
-                    and_(col(Candidate.role_id).in_(role_ids), col(Interview.ends_at) < now - deadline)
-                    for deadline, role_ids in by_deadline.items()
-                ),
-                false(),
-            ),
-            ~submitted,
-        )
-    ).one()
+    overdue = session.exec(overdue_seats(by_deadline, now)).one() if by_deadline else 0
 
     def headline(title: str, role_ids: Sequence[int]) -> Headline:
         counts = Counter[str]()

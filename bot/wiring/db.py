@@ -30,11 +30,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        kwargs: dict[str, object] = {"pool_pre_ping": True}
+        kwargs: dict[str, object] = {}
         if self.is_sqlite:
+            # A file has no server to drop a connection: no ping before each checkout (a statement each).
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=20)
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.write_engine: Engine = self.engine
         if self.is_sqlite:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pruning import prune
 from bot.rules.load_digest import queue_digests
 from bot.rules.offers import expire_offers
 from bot.wiring.services import Services
@@ -32,10 +33,15 @@ class DispatchScheduler(BackgroundScheduler):
 
 
 def start_ticking(
-    *dispatchers: Dispatcher, seconds: float = 1.0, services: Services | None = None, sweep_seconds: float = 60
+    *dispatchers: Dispatcher,
+    seconds: float = 1.0,
+    services: Services | None = None,
+    sweep_seconds: float = 60,
+    prune_seconds: float = 3600,
 ) -> DispatchScheduler:
     """Each dispatcher (a lane: bot/delivery/dispatcher.py `lanes`) ticks on its own job; with
-    `services`, the sweeps run too (offers past their expiry marked so)."""
+    `services`, the sweeps run too (offers past their expiry marked so) and, hourly, the pruning
+    of rows nothing reads any more."""
     # A tick runs until nothing due is left (max_instances=1): a burst is paced within one tick.
     scheduler = DispatchScheduler(
         dispatchers, timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -46,6 +52,8 @@ def start_ticking(
         )
     if services is not None:
         scheduler.add_job(sweep, "interval", args=[services], seconds=sweep_seconds, id="sweep",
+                          next_run_time=datetime.now(UTC))  # fmt: skip
+        scheduler.add_job(prune_tables, "interval", args=[services], seconds=prune_seconds, id="prune",
                           next_run_time=datetime.now(UTC))  # fmt: skip
     scheduler.start()
     return scheduler
@@ -63,3 +71,17 @@ def sweep(services: Services) -> None:
             log.info("sweep: %d offers expired, %d load digests queued", len(expired), digests)
     except Exception:
         log.exception("sweep failed")
+
+
+def prune_tables(services: Services) -> None:
+    """Old event keys and finished outbox rows deleted (bot/delivery/pruning.py); never raises.
+    Safe in two processes at once: each batch deletes what it selected, and a row gone is no error."""
+    settings = services.settings
+    try:
+        events, rows = prune(
+            services.db, services.clock.now(), settings.processed_event_retention_hours, settings.outbox_retention_days
+        )
+        if events or rows:
+            log.info("prune: %d processed events, %d outbox rows deleted", events, rows)
+    except Exception:
+        log.exception("prune failed")

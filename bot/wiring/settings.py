@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     # How long a dispatcher owns a claimed message before another instance may take it over.
     dispatch_lease_seconds: float = Field(default=60, gt=0, le=3600)
+    # How long Slack event and form submission ids are kept to refuse a retry (Slack retries within minutes).
+    processed_event_retention_hours: float = Field(default=24, ge=1)
+    # How long finished outbox rows (sent, given up, cancelled) are kept (bot/delivery/pruning.py).
+    outbox_retention_days: float = Field(default=90, ge=1)
     # Encrypts calendar passwords at rest and signs calendar feed links; keep it secret and stable.
     secret_key: str | None = None
     # Where people reach the bot's HTTP server (calendar feed links), e.g. https://interviews.example.com
