@@ -14,6 +14,9 @@ from sqlalchemy import JSON, DateTime, Index, Text, TypeDecorator, UniqueConstra
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+# The report's aggregates live beside the history they count, on the same metadata.
+from models.report_tables import ReportCount, ReportValue  # noqa: F401
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

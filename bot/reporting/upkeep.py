@@ -1,0 +1,229 @@
+"""Keeps the report's aggregates current: in every write transaction, the candidates whose counted
+rows change (their stage and status, stage events, rounds, scorecards, ratings) are recounted from
+their own rows, before the first change and at commit, and the difference is added to
+`report_count`; their durations in `report_value` are replaced. `backfill` builds both from the
+whole history (migration 0015, bench/scale.py).
+
+Watching the session rather than each write path keeps every writer honest, present and future;
+only core UPDATE/DELETE statements on these tables would go unseen, and there are none of the
+counted columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, event, func, inspect, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from bot.reporting.tally import Rows, Tally, difference, tally
+from models.tables import (
+    Candidate,
+    Interview,
+    InterviewKind,
+    InterviewStatus,
+    QuestionRating,
+    ReportCount,
+    ReportValue,
+    Scorecard,
+    StageEvent,
+)
+
+C, E, I, S, Q = (m.__table__ for m in (Candidate, StageEvent, Interview, Scorecard, QuestionRating))  # type: ignore[attr-defined]
+COUNT, VALUE = ReportCount.__table__, ReportValue.__table__  # type: ignore[attr-defined]
+# The columns whose change changes a figure; other edits (a purge's erasures, a round's place) do not.
+COUNTED = {
+    Candidate: ("role_id", "status", "stage_key", "created_at"),
+    Interview: ("candidate_id", "status", "kind", "ends_at"),
+    Scorecard: ("interview_id", "interviewer_id", "recommendation", "submitted_at"),
+    StageEvent: ("candidate_id", "at", "action", "from_stage", "to_stage", "to_status"),
+    QuestionRating: ("scorecard_id", "question_key", "rating", "positive_observed", "negative_observed"),
+}
+BATCH = 2_000
+
+
+def load_rows(conn: Connection, where: Any) -> list[Rows]:
+    """The counted rows of the candidates `where` selects (a condition on the candidate table)."""
+    found = {
+        c.id: Rows(c)
+        for c in conn.execute(select(C.c.id, C.c.role_id, C.c.status, C.c.stage_key, C.c.created_at).where(where))
+    }
+    if not found:
+        return []
+    ids = select(C.c.id).where(where).scalar_subquery()
+    for e in conn.execute(
+        select(E.c.candidate_id, E.c.at, E.c.action, E.c.from_stage, E.c.to_stage, E.c.to_status)
+        .where(E.c.candidate_id.in_(ids))
+        .order_by(E.c.candidate_id, E.c.at, E.c.id)
+    ):
+        found[e.candidate_id].events.append(e)
+    counted = (I.c.candidate_id.in_(ids), I.c.status != InterviewStatus.cancelled, I.c.kind != InterviewKind.kickoff)
+    for r in conn.execute(select(I.c.id, I.c.candidate_id, I.c.ends_at).where(*counted).order_by(I.c.id)):
+        found[r.candidate_id].rounds.append(r)
+    cards = select(S.c.id, S.c.interview_id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at, I.c.candidate_id)
+    for s in conn.execute(cards.join(I, I.c.id == S.c.interview_id).where(*counted).order_by(S.c.id)):
+        found[s.candidate_id].scorecards.append(s)
+    ratings = select(
+        Q.c.scorecard_id, Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed, I.c.candidate_id
+    ).select_from(Q.join(S, S.c.id == Q.c.scorecard_id).join(I, I.c.id == S.c.interview_id))
+    for q in conn.execute(ratings.where(*counted).order_by(Q.c.id)):
+        found[q.candidate_id].ratings.append(q)
+    return list(found.values())
+
+
+def apply(conn: Connection, changes: dict[Any, tuple[int, float]]) -> None:
+    """Adds `changes` to `report_count`, in key order (concurrent writers lock rows alike)."""
+    if not changes:
+        return
+    rows = [
+        {"role_id": r, "name": name, "key": key, "bucket": b, "n": n, "total": t}
+        for (r, name, key, b), (n, t) in sorted(changes.items())
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(COUNT)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=["role_id", "name", "key", "bucket"],
+            set_={"n": COUNT.c.n + insert.excluded.n, "total": COUNT.c.total + insert.excluded.total},
+        ),
+        rows,
+    )
+    fewer = [k for k, (n, _) in changes.items() if n < 0]
+    if fewer:
+        # A count back to nothing goes, so the table holds only what exists.
+        cell = tuple_(COUNT.c.role_id, COUNT.c.name, COUNT.c.key, COUNT.c.bucket)
+        conn.execute(delete(COUNT).where(cell.in_(fewer), COUNT.c.n == 0))
+
+
+def count(rows: Sequence[Rows]) -> list[tuple[int, Tally]]:
+    """Each candidate's own tally."""
+    return [(r.candidate.id, tally([r])) for r in rows]
+
+
+def write_values(conn: Connection, replaced: Iterable[int], counted: Sequence[tuple[int, Tally]]) -> None:
+    """The durations of the candidates `counted`, in place of those `replaced` had."""
+    ids = sorted(set(replaced))
+    if ids:
+        conn.execute(delete(VALUE).where(VALUE.c.candidate_id.in_(ids)))
+    out = [
+        {"candidate_id": candidate_id, "role_id": role, "name": n, "key": k, "bucket": b, "value": v}
+        for candidate_id, own in counted
+        for role, n, k, b, v in own.values
+    ]
+    if out:
+        conn.execute(VALUE.insert(), out)
+
+
+def merge(parts: Iterable[Tally], into: Tally | None = None) -> Tally:
+    out = into if into is not None else Tally()
+    for part in parts:
+        for (role, name, key, at), (n, total) in part.counts.items():
+            out.add(role, name, key, int(n), total, at=at)
+    return out
+
+
+def recount(conn: Connection, candidate_ids: Iterable[int], old: Tally) -> None:
+    """`candidate_ids` counted again now; `old` is what they counted for before."""
+    ids = sorted(set(candidate_ids))
+    counted = count(load_rows(conn, C.c.id.in_(ids))) if ids else []
+    apply(conn, difference(merge(t for _, t in counted), old))
+    write_values(conn, ids, counted)
+
+
+def backfill(conn: Connection) -> None:
+    """`report_count` and `report_value` from the whole history, in batches of candidates."""
+    conn.execute(delete(COUNT))
+    conn.execute(delete(VALUE))
+    total = Tally()
+    last = conn.execute(select(func.max(C.c.id))).scalar() or 0
+    for start in range(0, last + 1, BATCH):
+        counted = count(load_rows(conn, C.c.id.between(start, start + BATCH - 1)))
+        merge((t for _, t in counted), total)
+        write_values(conn, [], counted)
+    apply(conn, difference(total, Tally()))
+
+
+# ----------------------------------------------------------------------------- the session's watch
+
+_OLD, _NEW = "report_old", "report_new"
+
+
+def watch(session: Session) -> None:
+    """Recount, at commit, the candidates `session` changes (see the module docstring)."""
+    event.listen(session, "before_flush", _before_flush)
+    event.listen(session, "before_commit", _before_commit)
+    event.listen(session, "after_rollback", _forget)
+
+
+def _forget(session: Session, *_: Any) -> None:
+    session.info.pop(_OLD, None)
+    session.info.pop(_NEW, None)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    touched: set[int] = set()
+    cards: set[int] = set()
+    rounds: set[int] = set()
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        kind = type(obj)
+        if kind not in COUNTED:
+            continue
+        if obj in session.dirty and not _changed(obj, COUNTED[kind]):
+            continue
+        if isinstance(obj, Candidate):
+            if obj.id is None:
+                session.info.setdefault(_NEW, []).append(obj)
+            else:
+                touched.add(obj.id)
+        elif isinstance(obj, StageEvent | Interview):
+            touched.add(obj.candidate_id)
+            if isinstance(obj, Interview):
+                touched |= _previous(obj, "candidate_id")
+        elif isinstance(obj, Scorecard):
+            rounds.add(obj.interview_id)
+            rounds |= _previous(obj, "interview_id")
+        elif isinstance(obj, QuestionRating):
+            cards.add(obj.scorecard_id)
+    conn = session.connection()
+    if cards:
+        rounds |= set(conn.execute(select(S.c.interview_id).where(S.c.id.in_(cards))).scalars())
+    if rounds:
+        touched |= set(conn.execute(select(I.c.candidate_id).where(I.c.id.in_(rounds))).scalars())
+    old: dict[int, Tally] = session.info.setdefault(_OLD, {})
+    # Added in this transaction (flushed already): they counted for nothing before it.
+    for candidate in session.info.get(_NEW, []):
+        if candidate.id is not None:
+            old.setdefault(candidate.id, Tally())
+    first = sorted(i for i in touched if i is not None and i not in old)
+    if not first:
+        return
+    # The candidates' rows are locked before they are counted, so two writers to one candidate
+    # recount one after the other (SQLite serializes writers anyway).
+    conn.execute(select(C.c.id).where(C.c.id.in_(first)).order_by(C.c.id).with_for_update())
+    counted = {r.candidate.id: r for r in load_rows(conn, C.c.id.in_(first))}
+    for candidate_id in first:
+        old[candidate_id] = tally([counted[candidate_id]]) if candidate_id in counted else Tally()
+
+
+def _changed(obj: Any, names: Sequence[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _previous(obj: Any, name: str) -> set[int]:
+    """The value `obj`'s `name` had before this flush, if it changed (a row moved to another parent)."""
+    return {v for v in inspect(obj).attrs[name].history.deleted if v is not None}
+
+
+def _before_commit(session: Session) -> None:
+    # Commit flushes only after this hook: what is pending is flushed (and seen) first.
+    session.flush()
+    if _OLD not in session.info and _NEW not in session.info:
+        return
+    old: dict[int, Tally] = session.info.pop(_OLD, {})
+    fresh: list[Candidate] = session.info.pop(_NEW, [])
+    ids = set(old) | {c.id for c in fresh if c.id is not None}
+    if not ids:
+        return
+    recount(session.connection(), ids, merge(old.values()))
