@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlmodel import Session
 
-from bot.reporting.tally import BUCKET_BITS, RATE_INDEX, REC_INDEX, bucket, indicator_key, now_key
+from bot.reporting.tally import RATE_INDEX, REC_INDEX, bucket, indicator_key, now_key
 from bot.reporting.types import (
     Calibration,
     IndicatorSignal,
@@ -28,6 +28,7 @@ from bot.reporting.types import (
     Turnaround,
     feedback_deadline,
 )
+from bot.reporting.upkeep import table
 from models.kit import Kit
 from models.tables import (
     Candidate,
@@ -85,9 +86,11 @@ class Counts:
         return self.views[tuple(roles)]
 
 
-def read_counts(session: Session, kits: dict[int, Kit | None], role_ids: Sequence[int], now: datetime) -> Counts:
+def read_counts(
+    session: Session, kits: Mapping[int | None, Kit | None], role_ids: Sequence[int], now: datetime
+) -> Counts:
     by_role: dict[int, dict[Cell, tuple[int, float]]] = defaultdict(dict)
-    count = ReportCount.__table__  # type: ignore[attr-defined]
+    count = table(ReportCount)
     rows = session.connection().execute(
         select(count.c.role_id, count.c.name, count.c.key, count.c.bucket, count.c.n, count.c.total).where(
             count.c.role_id.in_(role_ids)
@@ -99,14 +102,14 @@ def read_counts(session: Session, kits: dict[int, Kit | None], role_ids: Sequenc
 
 
 def overdue_now(
-    session: Session, kits: dict[int, Kit | None], role_ids: Sequence[int], now: datetime
+    session: Session, kits: Mapping[int | None, Kit | None], role_ids: Sequence[int], now: datetime
 ) -> dict[int, Counter[str]]:
     """Per role and person, panel seats of rounds still open past their kit's feedback deadline
     with no scorecard from that person (figures._turnaround's *overdue now*)."""
     by_deadline: dict[timedelta, list[int]] = defaultdict(list)
     for role_id in role_ids:
         by_deadline[feedback_deadline(kits.get(role_id))].append(role_id)
-    i, p, c, s = (m.__table__ for m in (Interview, PanelMember, Candidate, Scorecard))  # type: ignore[attr-defined]
+    i, p, c, s = (table(m) for m in (Interview, PanelMember, Candidate, Scorecard))
     submitted = select(s.c.id).where(s.c.interview_id == i.c.id, s.c.interviewer_id == p.c.interviewer_id).exists()
     out: dict[int, Counter[str]] = defaultdict(Counter)
     for deadline, ids in by_deadline.items():
@@ -140,12 +143,12 @@ class Ranks:
             self.wanted.add((name, key, _locate(hist, rank)[0]))
 
     def fetch(self, session: Session, role_ids: Sequence[int]) -> None:
-        table = ReportValue.__table__  # type: ignore[attr-defined]
+        values = table(ReportValue)
         if not self.wanted:
             return
-        cell = tuple_(table.c.name, table.c.key, table.c.bucket)
-        query = select(table.c.name, table.c.key, table.c.bucket, table.c.role_id, table.c.value).where(
-            cell.in_(sorted(self.wanted)), table.c.role_id.in_(role_ids)
+        cell = tuple_(values.c.name, values.c.key, values.c.bucket)
+        query = select(values.c.name, values.c.key, values.c.bucket, values.c.role_id, values.c.value).where(
+            cell.in_(sorted(self.wanted)), values.c.role_id.in_(role_ids)
         )
         for name, key, at, role, value in session.connection().execute(query):
             self.counts.values.setdefault((name, key, at), []).append((role, value))
@@ -179,7 +182,7 @@ class Builder:
     """Sections from the counts: `plan` every section first (which buckets its ranks fall in), then
     one fetch, then `section` each."""
 
-    def __init__(self, session: Session, counts: Counts, kit_of: dict[int, Kit | None]) -> None:
+    def __init__(self, session: Session, counts: Counts, kit_of: Mapping[int | None, Kit | None]) -> None:
         self.session, self.counts, self.kit_of = session, counts, kit_of
         self.ranks = Ranks(counts)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, func, inspect, select, tuple_
+from sqlalchemy import Connection, Table, delete, event, func, inspect, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -30,10 +30,15 @@ from models.tables import (
     StageEvent,
 )
 
-C, E, I, S, Q = (m.__table__ for m in (Candidate, StageEvent, Interview, Scorecard, QuestionRating))  # type: ignore[attr-defined]
-COUNT, VALUE = ReportCount.__table__, ReportValue.__table__  # type: ignore[attr-defined]
+
+def table(model: Any) -> Table:
+    return model.__table__
+
+
+C, E, R, S, Q = (table(m) for m in (Candidate, StageEvent, Interview, Scorecard, QuestionRating))
+COUNT, VALUE = table(ReportCount), table(ReportValue)
 # The columns whose change changes a figure; other edits (a purge's erasures, a round's place) do not.
-COUNTED = {
+COUNTED: dict[Any, tuple[str, ...]] = {
     Candidate: ("role_id", "status", "stage_key", "created_at"),
     Interview: ("candidate_id", "status", "kind", "ends_at"),
     Scorecard: ("interview_id", "interviewer_id", "recommendation", "submitted_at"),
@@ -58,15 +63,15 @@ def load_rows(conn: Connection, where: Any) -> list[Rows]:
         .order_by(E.c.candidate_id, E.c.at, E.c.id)
     ):
         found[e.candidate_id].events.append(e)
-    counted = (I.c.candidate_id.in_(ids), I.c.status != InterviewStatus.cancelled, I.c.kind != InterviewKind.kickoff)
-    for r in conn.execute(select(I.c.id, I.c.candidate_id, I.c.ends_at).where(*counted).order_by(I.c.id)):
+    counted = (R.c.candidate_id.in_(ids), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
+    for r in conn.execute(select(R.c.id, R.c.candidate_id, R.c.ends_at).where(*counted).order_by(R.c.id)):
         found[r.candidate_id].rounds.append(r)
-    cards = select(S.c.id, S.c.interview_id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at, I.c.candidate_id)
-    for s in conn.execute(cards.join(I, I.c.id == S.c.interview_id).where(*counted).order_by(S.c.id)):
+    cards = select(S.c.id, S.c.interview_id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at, R.c.candidate_id)
+    for s in conn.execute(cards.join(R, R.c.id == S.c.interview_id).where(*counted).order_by(S.c.id)):
         found[s.candidate_id].scorecards.append(s)
     ratings = select(
-        Q.c.scorecard_id, Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed, I.c.candidate_id
-    ).select_from(Q.join(S, S.c.id == Q.c.scorecard_id).join(I, I.c.id == S.c.interview_id))
+        Q.c.scorecard_id, Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed, R.c.candidate_id
+    ).select_from(Q.join(S, S.c.id == Q.c.scorecard_id).join(R, R.c.id == S.c.interview_id))
     for q in conn.execute(ratings.where(*counted).order_by(Q.c.id)):
         found[q.candidate_id].ratings.append(q)
     return list(found.values())
@@ -189,7 +194,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if cards:
         rounds |= set(conn.execute(select(S.c.interview_id).where(S.c.id.in_(cards))).scalars())
     if rounds:
-        touched |= set(conn.execute(select(I.c.candidate_id).where(I.c.id.in_(rounds))).scalars())
+        touched |= set(conn.execute(select(R.c.candidate_id).where(R.c.id.in_(rounds))).scalars())
     old: dict[int, Tally] = session.info.setdefault(_OLD, {})
     # Added in this transaction (flushed already): they counted for nothing before it.
     for candidate in session.info.get(_NEW, []):
