@@ -261,3 +261,18 @@ def test_every_figure_from_the_aggregates_equals_the_figure_from_the_rows(db: Da
     with db.engine.begin() as conn:
         backfill(conn)
     assert aggregates(db) == kept
+
+
+def test_a_database_from_before_the_aggregates_gets_them_by_its_migration(
+    tmp_path: Path, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    db.upgrade("0011")
+    # Written by the app as it was: nothing kept the aggregates (they did not exist).
+    monkeypatch.setattr("bot.wiring.db.upkeep.watch", lambda session: None)
+    generate(db, random.Random(7), 15)
+    monkeypatch.undo()
+    db.upgrade()
+    assert aggregates(db)[0]
+    assert_same(db, kits)
+    db.dispose()

@@ -11,9 +11,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from bot.reporting.tally import RATE_INDEX, REC_INDEX, bucket, indicator_key, now_key
@@ -76,14 +75,18 @@ class Counts:
     views: dict[tuple[int, ...], View] = field(default_factory=dict)
 
     def view(self, roles: Sequence[int]) -> View:
-        if tuple(roles) not in self.views:
-            out: dict[Cell, list[Any]] = defaultdict(lambda: [0, 0.0])
-            for role in roles:
-                for cell, (n, total) in self.by_role.get(role, {}).items():
-                    out[cell][0] += n
-                    out[cell][1] += total
-            self.views[tuple(roles)] = View(roles, {k: (int(n), float(t)) for k, (n, t) in out.items()})
-        return self.views[tuple(roles)]
+        key = tuple(roles)
+        if key not in self.views:
+            if len(key) == 1:
+                cells = self.by_role.get(key[0], {})
+            else:
+                cells = {}
+                for role in key:
+                    for cell, (n, total) in self.by_role.get(role, {}).items():
+                        had = cells.get(cell)
+                        cells[cell] = (had[0] + n, had[1] + total) if had else (n, total)
+            self.views[key] = View(key, cells)
+        return self.views[key]
 
 
 def read_counts(
@@ -96,7 +99,7 @@ def read_counts(
             count.c.role_id.in_(role_ids)
         )
     )
-    for role, name, key, at, n, total in rows:
+    for role, name, key, at, n, total in rows.all():
         by_role[role][(name, key, at)] = (n, total)
     return Counts(by_role, overdue_now(session, kits, role_ids, now), {})
 
@@ -146,9 +149,18 @@ class Ranks:
         values = table(ReportValue)
         if not self.wanted:
             return
-        cell = tuple_(values.c.name, values.c.key, values.c.bucket)
+        buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for name, key, at in sorted(self.wanted):
+            buckets[(name, key)].append(at)
+        # One index range per duration (name, key): both databases walk the index for each.
         query = select(values.c.name, values.c.key, values.c.bucket, values.c.role_id, values.c.value).where(
-            cell.in_(sorted(self.wanted)), values.c.role_id.in_(role_ids)
+            or_(
+                *(
+                    and_(values.c.name == name, values.c.key == key, values.c.bucket.in_(ats))
+                    for (name, key), ats in buckets.items()
+                )
+            ),
+            values.c.role_id.in_(role_ids),
         )
         for name, key, at, role, value in session.connection().execute(query):
             self.counts.values.setdefault((name, key, at), []).append((role, value))

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from bot.reporting.types import DECIDED, RATING_SCORE, RECOMMENDATION_SCORE
@@ -44,10 +45,12 @@ def bucket(name: str, micros: int) -> int:
     return (shift << bits) + (minutes >> shift)
 
 
+@cache
 def indicator_key(question: str, positive: bool, text: str) -> str:
     return json.dumps([question, positive, text], ensure_ascii=False)
 
 
+@cache
 def now_key(stage: str, status: str) -> str:
     return json.dumps([stage, status])
 
@@ -66,14 +69,27 @@ class Rows:
 
 @dataclass
 class Tally:
-    counts: dict[Key, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0, 0.0]))
+    counts: dict[Key, int] = field(default_factory=dict)
+    # Sums beside some counts (calibration gaps), by the same key.
+    sums: dict[Key, float] = field(default_factory=dict)
     # (role_id, name, key, bucket, microseconds)
     values: list[tuple[int, str, str, int, int]] = field(default_factory=list)
 
-    def add(self, role: int, name: str, key: str, n: int = 1, total: float = 0.0, at: int = 0) -> None:
-        cell = self.counts[(role, name, key, at)]
-        cell[0] += n
-        cell[1] += total
+    def add(self, role: int, name: str, key: str, n: int = 1, at: int = 0) -> None:
+        cell = (role, name, key, at)
+        self.counts[cell] = self.counts.get(cell, 0) + n
+
+    def add_sum(self, role: int, name: str, key: str, total: float) -> None:
+        cell = (role, name, key, 0)
+        self.counts[cell] = self.counts.get(cell, 0) + 1
+        self.sums[cell] = self.sums.get(cell, 0.0) + total
+
+    def merge(self, other: Tally) -> None:
+        counts, sums = self.counts, self.sums
+        for cell, n in other.counts.items():
+            counts[cell] = counts.get(cell, 0) + n
+        for cell, total in other.sums.items():
+            sums[cell] = sums.get(cell, 0.0) + total
 
     def duration(self, role: int, name: str, key: str, delta: timedelta) -> None:
         micros = delta // MICROSECOND
@@ -157,7 +173,7 @@ def _calibration(rows: Rows, out: Tally) -> None:
                 out.add(role, "cal.rates", person, n, at=i)
         if not sum(other_recs):
             continue
-        out.add(role, "cal.compared", person, 1, _average(own_recs, REC_WEIGHTS) - _average(other_recs, REC_WEIGHTS))
+        out.add_sum(role, "cal.compared", person, _average(own_recs, REC_WEIGHTS) - _average(other_recs, REC_WEIGHTS))
         for i, n in enumerate(other_recs):
             if n:
                 out.add(role, "cal.panel_recs", person, n, at=i)
@@ -166,7 +182,7 @@ def _calibration(rows: Rows, out: Tally) -> None:
                 out.add(role, "cal.panel_rates", person, n, at=i)
         if sum(own_rates) and sum(other_rates):
             gap = _average(own_rates, RATE_WEIGHTS) - _average(other_rates, RATE_WEIGHTS)
-            out.add(role, "cal.rated", person, 1, gap)
+            out.add_sum(role, "cal.rated", person, gap)
 
 
 def _average(counts: Sequence[int], weights: Sequence[int]) -> float:
@@ -204,11 +220,11 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 
 def difference(new: Tally, old: Tally) -> dict[Key, tuple[int, float]]:
-    """What changes in `report_count` when a set of candidates goes from `old` to `new`."""
+    """What changes in `report_count` (count, sum) when candidates go from `old` to `new`."""
     out: dict[Key, tuple[int, float]] = {}
-    for key in set(new.counts) | set(old.counts):
-        n_new, t_new = new.counts.get(key, (0, 0.0))
-        n_old, t_old = old.counts.get(key, (0, 0.0))
-        if n_new != n_old or t_new != t_old:
-            out[key] = (int(n_new - n_old), float(t_new - t_old))
+    for cell in set(new.counts) | set(old.counts):
+        n = new.counts.get(cell, 0) - old.counts.get(cell, 0)
+        total = new.sums.get(cell, 0.0) - old.sums.get(cell, 0.0)
+        if n or total:
+            out[cell] = (n, total)
     return out

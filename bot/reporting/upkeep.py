@@ -11,9 +11,11 @@ counted columns."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, delete, event, func, inspect, select, tuple_
+from sqlalchemy import Connection, Table, bindparam, delete, event, func, inspect, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -48,31 +50,75 @@ COUNTED: dict[Any, tuple[str, ...]] = {
 BATCH = 2_000
 
 
-def load_rows(conn: Connection, where: Any) -> list[Rows]:
-    """The counted rows of the candidates `where` selects (a condition on the candidate table)."""
-    found = {
-        c.id: Rows(c)
-        for c in conn.execute(select(C.c.id, C.c.role_id, C.c.status, C.c.stage_key, C.c.created_at).where(where))
-    }
+class Round(NamedTuple):
+    id: int
+    ends_at: datetime
+
+
+class Card(NamedTuple):
+    id: int
+    interview_id: int
+    interviewer_id: str
+    recommendation: str
+    submitted_at: datetime
+
+
+@cache
+def _reads(by_span: bool) -> tuple[Any, Any, Any, Any]:
+    """The four statements that read candidates' counted rows, built once: by a list of ids
+    (`ids`), or by a span of ids (`low`, `high`, for the backfill)."""
+
+    def mine(column: Any) -> Any:
+        if by_span:
+            return column.between(bindparam("low"), bindparam("high"))
+        return column.in_(bindparam("ids", expanding=True))
+
+    candidates = select(C.c.id, C.c.role_id, C.c.status, C.c.stage_key, C.c.created_at).where(mine(C.c.id))
+    events = (
+        select(E.c.candidate_id, E.c.at, E.c.action, E.c.from_stage, E.c.to_stage, E.c.to_status)
+        .where(mine(E.c.candidate_id))
+        .order_by(E.c.candidate_id, E.c.at, E.c.id)
+    )
+    # No order for the rest: they are only counted (and an ORDER BY would have SQLite walk whole tables).
+    counted = (mine(R.c.candidate_id), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
+    rounds = (
+        select(R.c.candidate_id, R.c.id, R.c.ends_at, S.c.id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at)
+        .select_from(R.outerjoin(S, S.c.interview_id == R.c.id))
+        .where(*counted)
+    )
+    ratings = (
+        select(
+            Q.c.scorecard_id,
+            Q.c.question_key,
+            Q.c.rating,
+            Q.c.positive_observed,
+            Q.c.negative_observed,
+            R.c.candidate_id,
+        )
+        .select_from(R.join(S, R.c.id == S.c.interview_id).join(Q, S.c.id == Q.c.scorecard_id))
+        .where(*counted)
+    )
+    return candidates, events, rounds, ratings
+
+
+def load_rows(conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] | None = None) -> list[Rows]:
+    """The counted rows of the candidates `ids`, or of those whose ids are in `span` (both ends in)."""
+    candidates, events, rounds, ratings = _reads(span is not None)
+    params = {"low": span[0], "high": span[1]} if span else {"ids": list(ids)}
+    found = {c.id: Rows(c) for c in conn.execute(candidates, params)}
     if not found:
         return []
-    ids = select(C.c.id).where(where).scalar_subquery()
-    for e in conn.execute(
-        select(E.c.candidate_id, E.c.at, E.c.action, E.c.from_stage, E.c.to_stage, E.c.to_status)
-        .where(E.c.candidate_id.in_(ids))
-        .order_by(E.c.candidate_id, E.c.at, E.c.id)
-    ):
+    for e in conn.execute(events, params):
         found[e.candidate_id].events.append(e)
-    counted = (R.c.candidate_id.in_(ids), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
-    for r in conn.execute(select(R.c.id, R.c.candidate_id, R.c.ends_at).where(*counted).order_by(R.c.id)):
-        found[r.candidate_id].rounds.append(r)
-    cards = select(S.c.id, S.c.interview_id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at, R.c.candidate_id)
-    for s in conn.execute(cards.join(R, R.c.id == S.c.interview_id).where(*counted).order_by(S.c.id)):
-        found[s.candidate_id].scorecards.append(s)
-    ratings = select(
-        Q.c.scorecard_id, Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed, R.c.candidate_id
-    ).select_from(Q.join(S, S.c.id == Q.c.scorecard_id).join(R, R.c.id == S.c.interview_id))
-    for q in conn.execute(ratings.where(*counted).order_by(Q.c.id)):
+    seen: set[int] = set()
+    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at in conn.execute(rounds, params):
+        rows = found[candidate_id]
+        if round_id not in seen:
+            seen.add(round_id)
+            rows.rounds.append(Round(round_id, ends_at))
+        if card_id is not None:
+            rows.scorecards.append(Card(card_id, round_id, person, recommendation, submitted_at))
+    for q in conn.execute(ratings, params):
         found[q.candidate_id].ratings.append(q)
     return list(found.values())
 
@@ -123,15 +169,14 @@ def write_values(conn: Connection, replaced: Iterable[int], counted: Sequence[tu
 def merge(parts: Iterable[Tally], into: Tally | None = None) -> Tally:
     out = into if into is not None else Tally()
     for part in parts:
-        for (role, name, key, at), (n, total) in part.counts.items():
-            out.add(role, name, key, int(n), total, at=at)
+        out.merge(part)
     return out
 
 
 def recount(conn: Connection, candidate_ids: Iterable[int], old: Tally) -> None:
     """`candidate_ids` counted again now; `old` is what they counted for before."""
     ids = sorted(set(candidate_ids))
-    counted = count(load_rows(conn, C.c.id.in_(ids))) if ids else []
+    counted = count(load_rows(conn, ids)) if ids else []
     apply(conn, difference(merge(t for _, t in counted), old))
     write_values(conn, ids, counted)
 
@@ -143,7 +188,7 @@ def backfill(conn: Connection) -> None:
     total = Tally()
     last = conn.execute(select(func.max(C.c.id))).scalar() or 0
     for start in range(0, last + 1, BATCH):
-        counted = count(load_rows(conn, C.c.id.between(start, start + BATCH - 1)))
+        counted = count(load_rows(conn, span=(start, start + BATCH - 1)))
         merge((t for _, t in counted), total)
         write_values(conn, [], counted)
     apply(conn, difference(total, Tally()))
@@ -205,8 +250,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         return
     # The candidates' rows are locked before they are counted, so two writers to one candidate
     # recount one after the other (SQLite serializes writers anyway).
-    conn.execute(select(C.c.id).where(C.c.id.in_(first)).order_by(C.c.id).with_for_update())
-    counted = {r.candidate.id: r for r in load_rows(conn, C.c.id.in_(first))}
+    if conn.dialect.name != "sqlite":
+        conn.execute(select(C.c.id).where(C.c.id.in_(first)).order_by(C.c.id).with_for_update())
+    counted = {r.candidate.id: r for r in load_rows(conn, first)}
     for candidate_id in first:
         old[candidate_id] = tally([counted[candidate_id]]) if candidate_id in counted else Tally()
 
