@@ -44,6 +44,7 @@ from models.tables import (
 
 Cell = tuple[str, str, int]  # name, key, bucket
 SCALE = {"stage": 86400, "decision": 86400, "turnaround": 3600}  # seconds in the figure's unit
+QUANTILES = {"stage": (0.5, 0.9), "decision": (0.5, 0.9), "turnaround": (0.5,)}
 
 
 class View:
@@ -140,6 +141,7 @@ class Ranks:
     def __init__(self, counts: Counts) -> None:
         self.counts = counts
         self.wanted: set[Cell] = set()
+        self.sorted: dict[tuple[str, str, int, tuple[int, ...]], list[int]] = {}
 
     def want(self, name: str, key: str, hist: list[tuple[int, int]], ranks: Sequence[int]) -> None:
         for rank in ranks:
@@ -167,8 +169,11 @@ class Ranks:
 
     def value(self, roles: Sequence[int], name: str, key: str, hist: list[tuple[int, int]], rank: int) -> int:
         at, within = _locate(hist, rank)
-        mine = set(roles)
-        return sorted(v for r, v in self.counts.values.get((name, key, at), []) if r in mine)[within]
+        cell = (name, key, at, tuple(roles))
+        if cell not in self.sorted:
+            mine = set(roles)
+            self.sorted[cell] = sorted(v for r, v in self.counts.values.get((name, key, at), []) if r in mine)
+        return self.sorted[cell][within]
 
 
 def _locate(hist: list[tuple[int, int]], rank: int) -> tuple[int, int]:
@@ -181,10 +186,11 @@ def _locate(hist: list[tuple[int, int]], rank: int) -> tuple[int, int]:
     raise IndexError(rank)
 
 
-def _positions(n: int) -> list[tuple[float, int, int]]:
-    """(position, low, high) for the median and the 90th percentile, as types.percentile takes them."""
+def _positions(n: int, name: str) -> list[tuple[float, int, int]]:
+    """(position, low, high) for the median and the 90th percentile (turnaround: the median only),
+    as types.percentile takes them."""
     out = []
-    for q in (0.5, 0.9):
+    for q in QUANTILES[name]:
         position = (n - 1) * q
         out.append((position, math.floor(position), math.ceil(position)))
     return out
@@ -202,7 +208,7 @@ class Builder:
         view = self.counts.view(roles)
         for (name, key), hist in view.hist.items():
             n = sum(c for _, c in hist)
-            self.ranks.want(name, key, hist, [r for _, low, high in _positions(n) for r in (low, high)])
+            self.ranks.want(name, key, hist, [r for _, low, high in _positions(n, name) for r in (low, high)])
         for role in roles:
             own = self.counts.view([role])
             edge = bucket("turnaround", self._limit(role))
@@ -226,8 +232,8 @@ class Builder:
         def at(rank: int) -> float:
             return self.ranks.value(view.roles, name, key, hist, rank) / 10**6 / scale
 
-        median, p90 = (at(low) + (at(high) - at(low)) * (position - low) for position, low, high in _positions(n))
-        return Spread(n, median, p90)
+        found = [at(low) + (at(high) - at(low)) * (position - low) for position, low, high in _positions(n, name)]
+        return Spread(n, found[0], found[1] if len(found) > 1 else None)
 
     def section(self, title: str, role: Role | None, kit: Kit | None, roles: Sequence[int]) -> Section:
         view = self.counts.view(roles)

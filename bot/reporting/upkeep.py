@@ -235,6 +235,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             rounds |= _previous(obj, "interview_id")
         elif isinstance(obj, QuestionRating):
             cards.add(obj.scorecard_id)
+            cards |= _previous(obj, "scorecard_id")
     conn = session.connection()
     if cards:
         rounds |= set(conn.execute(select(S.c.interview_id).where(S.c.id.in_(cards))).scalars())
