@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, bindparam, delete, event, func, inspect, select, tuple_
+from sqlalchemy import Connection, Table, bindparam, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -63,64 +63,98 @@ class Card(NamedTuple):
     submitted_at: datetime
 
 
+class Given(NamedTuple):
+    scorecard_id: int
+    question_key: str
+    rating: str
+    positive_observed: Any
+    negative_observed: Any
+
+
+class Event(NamedTuple):
+    at: datetime
+    action: str
+    from_stage: str | None
+    to_stage: str | None
+    to_status: str | None
+
+
+class Person(NamedTuple):
+    id: int
+    role_id: int
+    status: str
+    stage_key: str
+    created_at: datetime
+
+
 @cache
-def _reads(by_span: bool) -> tuple[Any, Any, Any, Any]:
-    """The four statements that read candidates' counted rows, built once: by a list of ids
-    (`ids`), or by a span of ids (`low`, `high`, for the backfill)."""
+def _reads(by_span: bool) -> tuple[Any, Any]:
+    """The two statements that read candidates' counted rows, built once: by a list of ids (`ids`),
+    or by a span of ids (`low`, `high`, for the backfill). Few statements, as a write runs them
+    twice: the candidates with their events, and their rounds in scope with scorecards and ratings."""
 
     def mine(column: Any) -> Any:
         if by_span:
             return column.between(bindparam("low"), bindparam("high"))
         return column.in_(bindparam("ids", expanding=True))
 
-    candidates = select(C.c.id, C.c.role_id, C.c.status, C.c.stage_key, C.c.created_at).where(mine(C.c.id))
-    events = (
-        select(E.c.candidate_id, E.c.at, E.c.action, E.c.from_stage, E.c.to_stage, E.c.to_status)
-        .where(mine(E.c.candidate_id))
-        .order_by(E.c.candidate_id, E.c.at, E.c.id)
+    candidates = (
+        select(C.c.id, C.c.role_id, C.c.status, C.c.stage_key, C.c.created_at)
+        .add_columns(E.c.id, E.c.at, E.c.action, E.c.from_stage, E.c.to_stage, E.c.to_status)
+        .select_from(C.outerjoin(E, E.c.candidate_id == C.c.id))
+        .where(mine(C.c.id))
+        .order_by(C.c.id, E.c.at, E.c.id)
     )
-    # No order for the rest: they are only counted (and an ORDER BY would have SQLite walk whole tables).
-    counted = (mine(R.c.candidate_id), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
+    # No order for the rest: they are only counted.
     rounds = (
         select(R.c.candidate_id, R.c.id, R.c.ends_at, S.c.id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at)
-        .select_from(R.outerjoin(S, S.c.interview_id == R.c.id))
-        .where(*counted)
+        .add_columns(Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed)
+        .select_from(R.outerjoin(S, S.c.interview_id == R.c.id).outerjoin(Q, Q.c.scorecard_id == S.c.id))
+        .where(mine(R.c.candidate_id), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
     )
-    ratings = (
-        select(
-            Q.c.scorecard_id,
-            Q.c.question_key,
-            Q.c.rating,
-            Q.c.positive_observed,
-            Q.c.negative_observed,
-            R.c.candidate_id,
-        )
-        .select_from(R.join(S, R.c.id == S.c.interview_id).join(Q, S.c.id == Q.c.scorecard_id))
-        .where(*counted)
-    )
-    return candidates, events, rounds, ratings
+    return candidates, rounds
 
 
 def load_rows(conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] | None = None) -> list[Rows]:
     """The counted rows of the candidates `ids`, or of those whose ids are in `span` (both ends in)."""
-    candidates, events, rounds, ratings = _reads(span is not None)
+    candidates, rounds = _reads(span is not None)
     params = {"low": span[0], "high": span[1]} if span else {"ids": list(ids)}
-    found = {c.id: Rows(c) for c in conn.execute(candidates, params)}
+    found: dict[int, Rows] = {}
+    for row in conn.execute(candidates, params):
+        rows = found.get(row[0])
+        if rows is None:
+            rows = found[row[0]] = Rows(Person(*row[:5]))
+        if row[5] is not None:
+            rows.events.append(Event(*row[6:]))
     if not found:
         return []
-    for e in conn.execute(events, params):
-        found[e.candidate_id].events.append(e)
-    seen: set[int] = set()
-    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at in conn.execute(rounds, params):
+    seen_rounds: set[int] = set()
+    seen_cards: set[int] = set()
+    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at, *given in conn.execute(
+        rounds, params
+    ):
         rows = found[candidate_id]
-        if round_id not in seen:
-            seen.add(round_id)
+        if round_id not in seen_rounds:
+            seen_rounds.add(round_id)
             rows.rounds.append(Round(round_id, ends_at))
-        if card_id is not None:
+        if card_id is None:
+            continue
+        if card_id not in seen_cards:
+            seen_cards.add(card_id)
             rows.scorecards.append(Card(card_id, round_id, person, recommendation, submitted_at))
-    for q in conn.execute(ratings, params):
-        found[q.candidate_id].ratings.append(q)
+        if given[0] is not None:
+            rows.ratings.append(Given(card_id, *given))
     return list(found.values())
+
+
+@cache
+def _upsert(dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE adding to the count and sum (both databases have it), built once."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(COUNT)
+    return insert.on_conflict_do_update(
+        index_elements=["role_id", "name", "key", "bucket"],
+        set_={"n": COUNT.c.n + insert.excluded.n, "total": COUNT.c.total + insert.excluded.total},
+    )
 
 
 def apply(conn: Connection, changes: dict[Any, tuple[int, float]]) -> None:
@@ -131,20 +165,8 @@ def apply(conn: Connection, changes: dict[Any, tuple[int, float]]) -> None:
         {"role_id": r, "name": name, "key": key, "bucket": b, "n": n, "total": t}
         for (r, name, key, b), (n, t) in sorted(changes.items())
     ]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(COUNT)
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["role_id", "name", "key", "bucket"],
-            set_={"n": COUNT.c.n + insert.excluded.n, "total": COUNT.c.total + insert.excluded.total},
-        ),
-        rows,
-    )
-    fewer = [k for k, (n, _) in changes.items() if n < 0]
-    if fewer:
-        # A count back to nothing goes, so the table holds only what exists.
-        cell = tuple_(COUNT.c.role_id, COUNT.c.name, COUNT.c.key, COUNT.c.bucket)
-        conn.execute(delete(COUNT).where(cell.in_(fewer), COUNT.c.n == 0))
+    conn.execute(_upsert(conn.dialect.name), rows)
+    # A count back to 0 stays (the keys are few: roles, stages, people, questions, buckets).
 
 
 def count(rows: Sequence[Rows]) -> list[tuple[int, Tally]]:
@@ -173,12 +195,14 @@ def merge(parts: Iterable[Tally], into: Tally | None = None) -> Tally:
     return out
 
 
-def recount(conn: Connection, candidate_ids: Iterable[int], old: Tally) -> None:
-    """`candidate_ids` counted again now; `old` is what they counted for before."""
-    ids = sorted(set(candidate_ids))
-    counted = count(load_rows(conn, ids)) if ids else []
-    apply(conn, difference(merge(t for _, t in counted), old))
-    write_values(conn, ids, counted)
+def recount(conn: Connection, old: dict[int, Tally]) -> None:
+    """The candidates of `old` counted again now; `old` is what each counted for before."""
+    counted = count(load_rows(conn, sorted(old)))
+    apply(conn, difference(merge(t for _, t in counted), merge(old.values())))
+    # Durations are rewritten only for the candidates whose durations changed (not on a hold, say).
+    changed = [(i, t) for i, t in counted if sorted(t.values) != sorted(old[i].values)]
+    gone = [i for i in old if i not in {i for i, _ in counted}]
+    write_values(conn, [*(i for i, _ in changed), *gone], changed)
 
 
 def backfill(conn: Connection) -> None:
@@ -275,7 +299,8 @@ def _before_commit(session: Session) -> None:
         return
     old: dict[int, Tally] = session.info.pop(_OLD, {})
     fresh: list[Candidate] = session.info.pop(_NEW, [])
-    ids = set(old) | {c.id for c in fresh if c.id is not None}
-    if not ids:
-        return
-    recount(session.connection(), ids, merge(old.values()))
+    for candidate in fresh:
+        if candidate.id is not None:
+            old.setdefault(candidate.id, Tally())
+    if old:
+        recount(session.connection(), old)
