@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
-from bot.reporting.tally import RATE_INDEX, REC_INDEX, bucket, indicator_key, now_key
+from bot.reporting.tally import EPOCH, MICROSECOND, RATE_INDEX, REC_INDEX, bucket, indicator_key, now_key
 from bot.reporting.types import (
     Calibration,
     IndicatorSignal,
@@ -30,16 +30,10 @@ from bot.reporting.types import (
 from bot.reporting.upkeep import table
 from models.kit import Kit
 from models.tables import (
-    Candidate,
     CandidateStatus,
-    Interview,
-    InterviewKind,
-    InterviewStatus,
-    PanelMember,
     ReportCount,
     ReportValue,
     Role,
-    Scorecard,
 )
 
 Cell = tuple[str, str, int]  # name, key, bucket
@@ -109,25 +103,22 @@ def overdue_now(
     session: Session, kits: Mapping[int | None, Kit | None], role_ids: Sequence[int], now: datetime
 ) -> dict[int, Counter[str]]:
     """Per role and person, panel seats of rounds still open past their kit's feedback deadline
-    with no scorecard from that person (figures._turnaround's *overdue now*)."""
+    with no scorecard from that person (figures._turnaround's *overdue now*), from the seats still
+    waiting (`report_value` "waiting", by when the round ended): only the rounds still open are read."""
     by_deadline: dict[timedelta, list[int]] = defaultdict(list)
     for role_id in role_ids:
         by_deadline[feedback_deadline(kits.get(role_id))].append(role_id)
-    i, p, c, s = (table(m) for m in (Interview, PanelMember, Candidate, Scorecard))
-    submitted = select(s.c.id).where(s.c.interview_id == i.c.id, s.c.interviewer_id == p.c.interviewer_id).exists()
+    values = table(ReportValue)
     out: dict[int, Counter[str]] = defaultdict(Counter)
     for deadline, ids in by_deadline.items():
         query = (
-            select(c.c.role_id, p.c.interviewer_id, func.count())
-            .select_from(p.join(i, i.c.id == p.c.interview_id).join(c, c.c.id == i.c.candidate_id))
+            select(values.c.role_id, values.c.key, func.count())
             .where(
-                i.c.status == InterviewStatus.scheduled,
-                i.c.kind != InterviewKind.kickoff,
-                c.c.role_id.in_(ids),
-                i.c.ends_at < now - deadline,
-                ~submitted,
+                values.c.name == "waiting",
+                values.c.role_id.in_(ids),
+                values.c.value < (now - deadline - EPOCH) // MICROSECOND,
             )
-            .group_by(c.c.role_id, p.c.interviewer_id)
+            .group_by(values.c.role_id, values.c.key)
         )
         for role_id, person, n in session.connection().execute(query):
             out[role_id][person] += n

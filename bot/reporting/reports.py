@@ -1,8 +1,11 @@
 """The hiring report behind `/hiring report` and `interview-bot report`: funnel, time in stage,
 feedback turnaround, interviewer calibration and question signal, for the roles a person may see.
-Plain Python over the database; no Slack. The rows are read in `bot.reporting.data`, the figures
-computed in `bot.reporting.figures`, their types are in `bot.reporting.types`, and the App
-Home's headline, by the same definitions, is counted in `bot.reporting.home`.
+Plain Python over the database; no Slack. The whole history's figures come from aggregates
+(`bot.reporting.aggregates`), kept current by every write transaction (`bot.reporting.upkeep`,
+counting each candidate as `bot.reporting.tally` does); a `since` cohort is counted from its rows
+(read in `bot.reporting.data`, computed in `bot.reporting.figures`: the reference the aggregates are
+tested against). Their types are in `bot.reporting.types`, and the App Home's headline, by the same
+definitions, is counted in `bot.reporting.home`.
 
 Definitions (the README's "Reports" section states them for users):
 

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,7 @@ from models.tables import CandidateStatus, Rating
 # about as many of each (bench/README.md).
 BUCKET_BITS = {"stage": 5, "decision": 5, "turnaround": 4}
 MICROSECOND = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # (role_id, name, key, bucket) -> [count, sum]
 Key = tuple[int, str, str, int]
@@ -60,13 +61,15 @@ def now_key(stage: str, status: str) -> str:
 @dataclass
 class Rows:
     """One candidate's rows the report counts: the candidate, their stage events in order, their
-    rounds in scope (not cancelled, not a kickoff), those rounds' scorecards and ratings."""
+    rounds in scope (not cancelled, not a kickoff), those rounds' scorecards and ratings, and the
+    panels (round id, person) of the rounds still open."""
 
     candidate: Any
     events: list[Any] = field(default_factory=list)
     rounds: list[Any] = field(default_factory=list)
     scorecards: list[Any] = field(default_factory=list)
     ratings: list[Any] = field(default_factory=list)
+    seats: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -141,6 +144,12 @@ def _candidate(rows: Rows, out: Tally) -> None:
         if last:
             out.duration(role, "decision", "", last[-1] - c.created_at)
     ends = {r.id: r.ends_at for r in rows.rounds}
+    # Seats of open rounds still waiting for a scorecard, by when the round ended: whether one is
+    # overdue depends on the clock, so the report counts them against it (aggregates.overdue_now).
+    submitted = {(card.interview_id, card.interviewer_id) for card in rows.scorecards}
+    for round_id, person in rows.seats:
+        if (round_id, person) not in submitted and round_id in ends:
+            out.values.append((role, "waiting", person, 0, (ends[round_id] - EPOCH) // MICROSECOND))
     for card in rows.scorecards:
         out.duration(
             role, "turnaround", card.interviewer_id, max(card.submitted_at - ends[card.interview_id], timedelta(0))

@@ -25,6 +25,7 @@ from models.tables import (
     Interview,
     InterviewKind,
     InterviewStatus,
+    PanelMember,
     QuestionRating,
     ReportCount,
     ReportValue,
@@ -37,7 +38,7 @@ def table(model: Any) -> Table:
     return model.__table__
 
 
-C, E, R, S, Q = (table(m) for m in (Candidate, StageEvent, Interview, Scorecard, QuestionRating))
+C, E, R, S, Q, P = (table(m) for m in (Candidate, StageEvent, Interview, Scorecard, QuestionRating, PanelMember))
 COUNT, VALUE = table(ReportCount), table(ReportValue)
 # The columns whose change changes a figure; other edits (a purge's erasures, a round's place) do not.
 COUNTED: dict[Any, tuple[str, ...]] = {
@@ -45,6 +46,7 @@ COUNTED: dict[Any, tuple[str, ...]] = {
     Interview: ("candidate_id", "status", "kind", "ends_at"),
     Scorecard: ("interview_id", "interviewer_id", "recommendation", "submitted_at"),
     StageEvent: ("candidate_id", "at", "action", "from_stage", "to_stage", "to_status"),
+    PanelMember: ("interview_id", "interviewer_id"),
     QuestionRating: ("scorecard_id", "question_key", "rating", "positive_observed", "negative_observed"),
 }
 BATCH = 2_000
@@ -88,7 +90,7 @@ class Person(NamedTuple):
 
 
 @cache
-def _reads(by_span: bool) -> tuple[Any, Any]:
+def _reads(by_span: bool) -> tuple[Any, Any, Any]:
     """The two statements that read candidates' counted rows, built once: by a list of ids (`ids`),
     or by a span of ids (`low`, `high`, for the backfill). Few statements, as a write runs them
     twice: the candidates with their events, and their rounds in scope with scorecards and ratings."""
@@ -112,12 +114,17 @@ def _reads(by_span: bool) -> tuple[Any, Any]:
         .select_from(R.outerjoin(S, S.c.interview_id == R.c.id).outerjoin(Q, Q.c.scorecard_id == S.c.id))
         .where(mine(R.c.candidate_id), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
     )
-    return candidates, rounds
+    seats = (
+        select(R.c.candidate_id, P.c.interview_id, P.c.interviewer_id)
+        .select_from(R.join(P, P.c.interview_id == R.c.id))
+        .where(mine(R.c.candidate_id), R.c.status == InterviewStatus.scheduled, R.c.kind != InterviewKind.kickoff)
+    )
+    return candidates, rounds, seats
 
 
 def load_rows(conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] | None = None) -> list[Rows]:
     """The counted rows of the candidates `ids`, or of those whose ids are in `span` (both ends in)."""
-    candidates, rounds = _reads(span is not None)
+    candidates, rounds, seats = _reads(span is not None)
     params = {"low": span[0], "high": span[1]} if span else {"ids": list(ids)}
     found: dict[int, Rows] = {}
     for row in conn.execute(candidates, params):
@@ -144,6 +151,8 @@ def load_rows(conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] |
             rows.scorecards.append(Card(card_id, round_id, person, recommendation, submitted_at))
         if given[0] is not None:
             rows.ratings.append(Given(card_id, *given))
+    for candidate_id, round_id, person in conn.execute(seats, params):
+        found[candidate_id].seats.append((round_id, person))
     return list(found.values())
 
 
@@ -254,7 +263,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             touched.add(obj.candidate_id)
             if isinstance(obj, Interview):
                 touched |= _previous(obj, "candidate_id")
-        elif isinstance(obj, Scorecard):
+        elif isinstance(obj, PanelMember | Scorecard):
             rounds.add(obj.interview_id)
             rounds |= _previous(obj, "interview_id")
         elif isinstance(obj, QuestionRating):
