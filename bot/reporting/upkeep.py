@@ -91,7 +91,7 @@ class Person(NamedTuple):
 
 @cache
 def _reads(by_span: bool) -> tuple[Any, Any, Any]:
-    """The two statements that read candidates' counted rows, built once: by a list of ids (`ids`),
+    """The three statements that read candidates' counted rows, built once: by a list of ids (`ids`),
     or by a span of ids (`low`, `high`, for the backfill). Few statements, as a write runs them
     twice: the candidates with their events, and their rounds in scope with scorecards and ratings."""
 
