@@ -93,7 +93,8 @@ class Person(NamedTuple):
 def _reads(by_span: bool) -> tuple[Any, Any, Any]:
     """The three statements that read candidates' counted rows, built once: by a list of ids (`ids`),
     or by a span of ids (`low`, `high`, for the backfill). Few statements, as a write runs them
-    twice: the candidates with their events, and their rounds in scope with scorecards and ratings."""
+    twice: the candidates with their events, their rounds in scope with scorecards and ratings, and
+    the panels of their rounds still open."""
 
     def mine(column: Any) -> Any:
         if by_span:
