@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from datetime import timedelta
@@ -18,6 +19,7 @@ from scale_data import NOW, RATINGS_IF, RECOMMENDATIONS_IF, RECRUITER, Dataset, 
 from sqlalchemy import Connection, Table, text
 from sqlmodel import SQLModel
 
+from bot.reporting.upkeep import backfill
 from bot.rules.candidates import fold
 from bot.wiring.db import Database
 
@@ -165,6 +167,13 @@ def load(db: Database, data: Dataset, seed: int) -> dict[str, int]:
                 conn.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM \"{name}\"))")
                 )
+        # The rows went in around the app, so the report's aggregates (which the app keeps current
+        # in its write transactions) are built as migration 0015 builds them for an existing database.
+        started = time.perf_counter()
+        backfill(conn)
+        print(f"  report aggregates backfilled in {time.perf_counter() - started:.1f} s", flush=True)
+        for name in ("report_count", "report_value"):
+            counts[name] = conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
     if not db.is_sqlite:
         # What autovacuum would have done by the time a database holds two years of hiring: planner
         # statistics, and the visibility map that lets PostgreSQL answer from an index alone.

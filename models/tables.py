@@ -14,6 +14,9 @@ from sqlalchemy import JSON, ColumnElement, DateTime, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel, col
 
+# The report's aggregates live beside the history they count, on the same metadata.
+from models.report_tables import ReportCount, ReportValue  # noqa: F401
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

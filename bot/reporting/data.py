@@ -1,5 +1,6 @@
 """The rows the hiring report reads from the database for a scope, once, and the same rows narrowed
-to one role."""
+to one role: for a `since` cohort, and as the reference the aggregates are held equal to
+(tests/test_report_aggregates.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The figures of one section of the hiring report, computed from the rows read for its scope:
 totals, funnel and time in stage, feedback turnaround, interviewer calibration (numpy) and question
-signal. `bot.reporting.reports` states what each one counts."""
+signal. `bot.reporting.reports` states what each one counts. For a `since` cohort, and the
+reference for the aggregates (`bot.reporting.tally` counts the same per candidate)."""
 
 from __future__ import annotations
 

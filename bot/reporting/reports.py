@@ -1,8 +1,11 @@
 """The hiring report behind `/hiring report` and `interview-bot report`: funnel, time in stage,
 feedback turnaround, interviewer calibration and question signal, for the roles a person may see.
-Plain Python over the database; no Slack. The rows are read in `bot.reporting.data`, the figures
-computed in `bot.reporting.figures`, their types are in `bot.reporting.types`, and the App
-Home's headline, by the same definitions, is counted in `bot.reporting.home`.
+Plain Python over the database; no Slack. The whole history's figures come from aggregates
+(`bot.reporting.aggregates`), kept current by every write transaction (`bot.reporting.upkeep`,
+counting each candidate as `bot.reporting.tally` does); a `since` cohort is counted from its rows
+(read in `bot.reporting.data`, computed in `bot.reporting.figures`: the reference the aggregates are
+tested against). Their types are in `bot.reporting.types`, and the App Home's headline, by the same
+definitions, is counted in `bot.reporting.home`.
 
 Definitions (the README's "Reports" section states them for users):
 
@@ -42,6 +45,7 @@ from datetime import date, datetime, time
 
 from sqlmodel import Session, col, select
 
+from bot.reporting.aggregates import Builder, read_counts
 from bot.reporting.data import load_data, only_role
 from bot.reporting.figures import build_section
 from bot.reporting.load import pool_loads
@@ -132,18 +136,27 @@ def build_report(
     detail: bool = True,
 ) -> Report:
     """The overall section for `roles` and, with `detail`, a section per role."""
-    start = datetime.combine(since, time(), tzinfo=now.tzinfo) if since else None
-    data = load_data(session, [r.id for r in roles if r.id is not None], start)
+    role_ids = [r.id for r in roles if r.id is not None]
     kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles}
-    loads = pool_loads(session, kits, [r.id for r in roles if r.id is not None], now)
-    overall = replace(build_section("All roles", None, None, data, kit_of, now), pools=tuple(loads))
-    sections = (
-        [
-            replace(build_section(r.title, r, kit_of[r.id], only_role(data, r.id), kit_of, now),
-                    pools=tuple(p for p in loads if p.role_id == r.id))
-            for r in roles
-        ]
-        if detail
-        else []
-    )  # fmt: skip
-    return Report(generated_at=now, since=since, overall=overall, roles=sections)
+    loads = pool_loads(session, kits, role_ids, now)
+    sections = [(r.title, r, kit_of[r.id], [r.id]) for r in roles if r.id is not None] if detail else []
+    if since is None:
+        # From the aggregates: what the history adds up to, kept current by every write.
+        builder = Builder(session, read_counts(session, kit_of, role_ids, now), kit_of)
+        for _title, _role, _kit, ids in [("", None, None, role_ids), *sections]:
+            builder.plan(ids)
+        builder.fetch(role_ids)
+        overall = builder.section("All roles", None, None, role_ids)
+        built = [builder.section(title, role, kit, ids) for title, role, kit, ids in sections]
+    else:
+        # A cohort is counted from its rows (bot.reporting.data and figures: the reference).
+        start = datetime.combine(since, time(), tzinfo=now.tzinfo)
+        data = load_data(session, role_ids, start)
+        overall = build_section("All roles", None, None, data, kit_of, now)
+        built = [build_section(t, r, k, only_role(data, r.id), kit_of, now) for t, r, k, _ in sections]
+    return Report(
+        generated_at=now,
+        since=since,
+        overall=replace(overall, pools=tuple(loads)),
+        roles=[replace(s, pools=tuple(p for p in loads if p.role_id == s.role.id)) for s in built if s.role],
+    )

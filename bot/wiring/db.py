@@ -13,7 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 import models.offers
-import models.tables  # noqa: F401
+import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.reporting import upkeep
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -47,6 +48,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error."""
         with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+            upkeep.watch(session)
             yield session
 
     @contextmanager

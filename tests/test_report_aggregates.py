@@ -1,0 +1,282 @@
+"""The report from its aggregates equals the report from the raw rows (bot.reporting.data and
+figures, the reference), figure by figure, on a generated history (holds, reopenings, cancelled
+rounds, kickoffs, scorecards early and late, open rounds past their deadline) and after what
+changes it through the app's own rules: stage changes, scorecards submitted and edited, purges, a
+round moved and one cancelled. And the migration's backfill builds the same aggregates the writes
+kept."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from bot.reporting.data import load_data, only_role
+from bot.reporting.figures import build_section
+from bot.reporting.reports import build_report
+from bot.reporting.types import Report, Section
+from bot.reporting.upkeep import backfill
+from bot.rules.errors import UserError
+from bot.rules.kits import KitCatalog, load_kits
+from bot.rules.pipeline import change_stage
+from bot.rules.purge import purge_candidate
+from bot.rules.scorecards import Answer, submit_scorecard
+from bot.wiring.db import Database
+from models.tables import Candidate, Interview, PanelMember, QuestionRating, Role, Scorecard, StageEvent
+from tests.conftest import HIRING_CHANNEL, RECRUITER
+from tests.test_reports import KIT
+
+T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+PEOPLE = [f"U0PANEL{i}" for i in range(6)]
+STAGES = ["screen", "tech", "final"]
+QUESTIONS = {"screen": [], "tech": ["design", "code"], "final": ["design"]}
+INDICATORS = {
+    "design": (["Names trade-offs", "Asks about scale"], ["Ignores failure"]),
+    "code": (["Tests first"], ["No tests"]),
+}
+
+
+@pytest.fixture
+def kits(tmp_path: Path) -> KitCatalog:
+    (tmp_path / "report-kit.yaml").write_text(KIT, encoding="utf-8")
+    return load_kits([tmp_path])
+
+
+def answers(rng: random.Random, stage: str) -> dict[str, Answer]:
+    out = {}
+    for key in QUESTIONS[stage]:
+        positive, negative = INDICATORS[key]
+        out[key] = Answer(
+            rng.choice(["below", "meets", "exceeds", "not_assessed"]),
+            [t for t in positive if rng.random() < 0.4],
+            [t for t in negative if rng.random() < 0.3],
+        )
+    return out
+
+
+def generate(db: Database, rng: random.Random, candidates: int) -> None:
+    """Candidates walking the kit (advance, hold, reopen, reject, hire) with rounds and scorecards."""
+    with db.transaction() as session:
+        roles = [
+            Role(title=title, kit_key="report-kit", channel_id=HIRING_CHANNEL, recruiter_ids=[RECRUITER], created_at=T0)
+            for title in ("Backend", "Platform")
+        ]
+        session.add_all(roles)
+        session.flush()
+        for n in range(candidates):
+            added = T0 + timedelta(days=rng.uniform(0, 40), seconds=rng.random())
+            candidate = Candidate(
+                role_id=rng.choice(roles).id, name=f"C {n}", name_key=f"c {n}", email=f"c{n}@example.org",
+                stage_key="screen", status="active", stage_entered_at=added, created_at=added,
+            )  # fmt: skip
+            session.add(candidate)
+            session.flush()
+            at, stage, status = added, 0, "active"
+            session.add(
+                StageEvent(candidate_id=candidate.id, at=at, action="created", to_stage="screen", to_status="active")
+            )
+            for _ in range(rng.randint(0, 6)):
+                at += timedelta(days=rng.uniform(0.2, 6), microseconds=rng.randint(0, 999_999))
+                action = rng.choice(["advance", "advance", "hold", "reject", "reopen"])
+                to_stage, to_status = stage, status
+                if action == "advance" and status == "active":
+                    to_stage, to_status = (stage + 1, status) if stage < 2 else (stage, "hired")
+                elif action == "hold" and status == "active":
+                    to_status = "on_hold"
+                elif action == "reject" and status in ("active", "on_hold"):
+                    to_status = "rejected"
+                elif action == "reopen" and status in ("on_hold", "rejected"):
+                    to_status = "active"
+                else:
+                    continue
+                session.add(
+                    StageEvent(candidate_id=candidate.id, at=at, action="hire" if to_status == "hired" else action,
+                               from_stage=STAGES[stage], to_stage=STAGES[to_stage], from_status=status,
+                               to_status=to_status)
+                )  # fmt: skip
+                if STAGES[stage] != "screen" or rng.random() < 0.5:
+                    add_round(session, rng, candidate.id, STAGES[stage], at - timedelta(hours=rng.uniform(2, 30)))
+                stage, status = to_stage, to_status
+            candidate.stage_key, candidate.status = STAGES[stage], status
+            if status == "active" and rng.random() < 0.6:
+                # Still open: scheduled, some of the panel done, maybe past its deadline already.
+                add_round(
+                    session, rng, candidate.id, STAGES[stage], NOW - timedelta(hours=rng.uniform(1, 120)), "scheduled"
+                )
+
+
+def add_round(
+    session: Any, rng: random.Random, candidate_id: int, stage: str, ends: datetime, status: str = ""
+) -> None:
+    kind = "kickoff" if rng.random() < 0.08 else "round"
+    status = status or rng.choice(["debriefed"] * 4 + ["cancelled"])
+    interview = Interview(
+        candidate_id=candidate_id, stage_key=stage, starts_at=ends - timedelta(hours=1), ends_at=ends,
+        status=status, kind=kind, created_at=ends - timedelta(days=2),
+    )  # fmt: skip
+    session.add(interview)
+    session.flush()
+    panel = rng.sample(PEOPLE, rng.randint(2, 4))
+    if rng.random() < 0.3:
+        # A trainee shadowing: on the panel, owing no scorecard (and refused one by change()).
+        session.add(PanelMember(interview_id=interview.id, interviewer_id=panel.pop(), training="shadow"))
+    for person in panel:
+        session.add(PanelMember(interview_id=interview.id, interviewer_id=person))
+        if status == "scheduled" and rng.random() < 0.5:
+            continue
+        submitted = ends + timedelta(hours=rng.uniform(-2, 90))
+        card = Scorecard(
+            interview_id=interview.id, interviewer_id=person, notes="Notes.", submitted_at=submitted,
+            updated_at=submitted, recommendation=rng.choice(["strong_no", "no", "yes", "strong_yes"]),
+        )  # fmt: skip
+        session.add(card)
+        session.flush()
+        for key, answer in answers(rng, stage).items():
+            session.add(
+                QuestionRating(scorecard_id=card.id, question_key=key, rating=answer.rating,
+                               positive_observed=answer.positive, negative_observed=answer.negative)
+            )  # fmt: skip
+
+
+def change(db: Database, kits: KitCatalog, rng: random.Random) -> None:
+    """What people do to the history: through the app's rules, one transaction each."""
+    with db.read() as session:
+        candidates = list(session.exec(select(Candidate.id).order_by(col(Candidate.id))))
+        open_rounds = list(
+            session.exec(select(Interview).where(Interview.status == "scheduled", Interview.kind == "round"))
+        )
+    for candidate_id in rng.sample(candidates, 12):
+        try:
+            with db.transaction() as session:
+                action = rng.choice(["advance", "advance", "hold", "reject", "reopen"])
+                change_stage(session, kits, candidate_id, action, RECRUITER, NOW, reason="Because")
+        except UserError:
+            pass
+    for interview in open_rounds[::2]:
+        with db.read() as session:
+            panel = list(
+                session.exec(select(PanelMember.interviewer_id).where(PanelMember.interview_id == interview.id))
+            )
+        for person in panel:
+            # An edit when they submitted already, a first submission when not (the last one ends the round).
+            try:
+                with db.transaction() as session:
+                    submit_scorecard(
+                        session, kits, interview.id or 0, person, answers(rng, interview.stage_key),
+                        rng.choice(["no", "yes", "strong_yes"]), "Edited notes.", NOW,
+                    )  # fmt: skip
+            except UserError:
+                pass
+            if rng.random() < 0.3:
+                break
+    for candidate_id in rng.sample(candidates, 3):
+        with db.transaction() as session:
+            purge_candidate(session, kits, candidate_id, actor=RECRUITER, now=NOW)
+    with db.transaction() as session:
+        rounds = list(
+            session.exec(select(Interview).where(Interview.status != "cancelled").order_by(col(Interview.id)))
+        )
+        rounds[0].ends_at += timedelta(days=3, seconds=17)
+        rounds[-1].status = "cancelled"
+
+
+def reference(db: Database, kits: KitCatalog) -> Report:
+    """The report as it was computed before the aggregates: every row of the scope, in Python."""
+    with db.read() as session:
+        roles = list(session.exec(select(Role).order_by(col(Role.id))))
+        data = load_data(session, [r.id for r in roles if r.id], None)
+        kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles}
+        overall = build_section("All roles", None, None, data, kit_of, NOW)
+        sections = [build_section(r.title, r, kit_of[r.id], only_role(data, r.id), kit_of, NOW) for r in roles]
+    return Report(generated_at=NOW, since=None, overall=overall, roles=sections)
+
+
+def fast(db: Database, kits: KitCatalog) -> Report:
+    with db.read() as session:
+        roles = list(session.exec(select(Role).order_by(col(Role.id))))
+        report = build_report(session, kits, roles, NOW)
+    return replace(
+        report, overall=replace(report.overall, pools=()), roles=[replace(s, pools=()) for s in report.roles]
+    )
+
+
+def comparable(section: Section) -> Section:
+    """The section with calibration gaps to 9 places: they are sums of per-candidate floats, added in
+    another order by the aggregates (and sorted by person, as their order follows those floats)."""
+    calibration = sorted(
+        (
+            replace(c, recommendation_gap=_round(c.recommendation_gap), rating_gap=_round(c.rating_gap))
+            for c in section.calibration
+        ),
+        key=lambda c: c.interviewer_id,
+    )
+    return replace(section, calibration=calibration)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 9)
+
+
+def assert_same(db: Database, kits: KitCatalog) -> None:
+    expected, got = reference(db, kits), fast(db, kits)
+    assert [s.title for s in got.roles] == [s.title for s in expected.roles]
+    for mine, theirs in [(got.overall, expected.overall), *zip(got.roles, expected.roles, strict=True)]:
+        a, b = comparable(mine), comparable(theirs)
+        for figure in ("totals", "stages", "turnaround", "calibration", "questions"):
+            assert getattr(a, figure) == getattr(b, figure), f"{mine.title}: {figure}"
+        assert a == b
+
+
+def aggregates(db: Database) -> tuple[list[Any], list[Any]]:
+    with db.engine.connect() as conn:
+        counts = [
+            (*r[:5], round(r[5], 9))
+            for r in conn.execute(text("SELECT role_id, name, key, bucket, n, total FROM report_count WHERE n <> 0"))
+        ]
+        values = list(conn.execute(text("SELECT candidate_id, role_id, name, key, bucket, value FROM report_value")))
+    return sorted(counts), sorted(values)
+
+
+def test_every_figure_from_the_aggregates_equals_the_figure_from_the_rows(db: Database, kits: KitCatalog) -> None:
+    rng = random.Random(21)
+    generate(db, rng, 45)
+    assert_same(db, kits)
+    change(db, kits, rng)
+    assert_same(db, kits)
+    # Some of everything was exercised: purged candidates, edited scorecards, overdue ones.
+    report = reference(db, kits)
+    with db.read() as session:
+        assert len(list(session.exec(select(Candidate).where(col(Candidate.purged_at).is_not(None))))) == 3
+        edited = session.exec(select(Scorecard).where(col(Scorecard.notes) == "Edited notes.")).all()
+        assert any(card.submitted_at < NOW for card in edited)
+    assert sum(t.overdue_now for t in report.overall.turnaround) > 0
+    assert report.overall.totals.hired and report.overall.totals.rejected
+    assert all(s.stages[1].time_in_stage.n > 3 for s in report.roles)
+
+    # The migration's backfill counts the same history to the same aggregates.
+    kept = aggregates(db)
+    with db.engine.begin() as conn:
+        backfill(conn)
+    assert aggregates(db) == kept
+
+
+def test_a_database_from_before_the_aggregates_gets_them_by_its_migration(
+    tmp_path: Path, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    db.upgrade("0013")
+    # Written by the app as it was: nothing kept the aggregates (they did not exist).
+    monkeypatch.setattr("bot.wiring.db.upkeep.watch", lambda session: None)
+    generate(db, random.Random(7), 15)
+    monkeypatch.undo()
+    db.upgrade()
+    assert aggregates(db)[0]
+    assert_same(db, kits)
+    db.dispose()
