@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from bot.delivery.renderers import calendar, holds, line, load_digest, offers, rounds, thread
 from bot.delivery.renderers.dead_letter import dead_letter
 from bot.delivery.renderers.debrief import debrief
+from bot.delivery.renderers.digest import digest
 from bot.delivery.renderers.promise import promise
 from bot.delivery.renderers.purge import purge_cleanup
 from bot.delivery.renderers.report import report
@@ -60,4 +61,5 @@ RENDERERS = _one_each(
     (Kind.offer_answer, offers.offer_answer),
     (Kind.calendar_hold, holds.calendar_hold),
     (Kind.load_digest, load_digest.load_digest),
+    (Kind.digest, digest),
 )

@@ -30,7 +30,7 @@ from bot.rules.clock import ManualClock
 from bot.rules.roles import add_role
 from bot.wiring.services import Services
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
-from models.tables import Interview
+from models.tables import Interview, OutboxMessage, OutboxState
 
 CHANNEL = "C0HIRING"
 
@@ -337,13 +337,25 @@ class Loop:
         self.score(INES, "exceeds" if not late else "meets", "yes", "Clear reasoning; asked good questions.")
         if late:
             self.say(f"{second.name.split()[0]} is late: a reminder after 24 h, an escalation at the deadline")
-            self.clock.set(interview.ends_at + timedelta(hours=24, minutes=5))
-            self.dispatch()
-            self.clock.set(interview.ends_at + timedelta(hours=self.kit.feedback_due_hours, minutes=5))
-            self.dispatch()
+            # Each goes out at its time in working days, or at the reader's next working-hours start.
+            self.until_sent(interview, "scorecard_reminder", second.id)
+            self.until_sent(interview, "escalation")
         self.score(second, "meets", "yes", "Solid fundamentals; would like more depth on trade-offs.")
         self.dispatch()  # the debrief
         self.say(f"Debrief for '{stage_name}' posted")
+
+    def until_sent(self, interview: Interview, kind: str, target: str | None = None) -> None:
+        """Move the clock to when the round's pending `kind` row goes out (held ones included), and send it."""
+        for _ in range(4):
+            pending = [OutboxMessage.state == OutboxState.pending, OutboxMessage.kind == kind]
+            with self.services.db.read() as session:
+                query = select(OutboxMessage).where(OutboxMessage.interview_id == interview.id, *pending)
+                query = query.where(OutboxMessage.target == target) if target is not None else query
+                row = session.exec(query.order_by(col(OutboxMessage.due_at))).first()
+            if row is None:
+                return
+            self.clock.set(max(self.clock.now(), row.due_at + timedelta(minutes=5)))
+            self.dispatch()
 
     @staticmethod
     def first_variant(view: dict[str, Any], stage_key: str) -> tuple[str, str] | None:

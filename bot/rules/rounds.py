@@ -9,7 +9,8 @@ bot/rules/message_plan.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,19 @@ class RoundContext:
     kit: Kit
     stage: Stage
     panel: list[str]
+    # Each interviewer's stored feedback deadline (panel_member.due_at), where one is kept.
+    dues: dict[str, datetime] = field(default_factory=dict)
+
+    def due_for(self, user_id: str) -> datetime:
+        """When `user_id`'s scorecard is due: the stored working-day deadline, else (a round planned
+        before deadlines were kept) the kit's hours after the round's end."""
+        stored = self.dues.get(user_id)
+        return stored if stored is not None else self.interview.ends_at + timedelta(hours=self.kit.feedback_due_hours)
+
+    @property
+    def feedback_due(self) -> datetime:
+        """When the last of the panel's scorecards is due: when feedback is overdue for the recruiter."""
+        return max((self.due_for(u) for u in self.panel), default=self.due_for(""))
 
     @property
     def title(self) -> str:
@@ -82,14 +96,13 @@ def load_round(
     assert role is not None
     kit = kit_for(kits, role)
     stage = _stage(kit, interview.stage_key)
-    panel = list(
-        session.exec(
-            select(PanelMember.interviewer_id)
-            .where(PanelMember.interview_id == interview_id)
-            .order_by(col(PanelMember.interviewer_id))
-        )
-    )
-    return RoundContext(interview, candidate, role, kit, stage, panel)
+    members = session.exec(
+        select(PanelMember.interviewer_id, PanelMember.due_at)
+        .where(PanelMember.interview_id == interview_id)
+        .order_by(col(PanelMember.interviewer_id))
+    ).all()
+    dues = {user_id: due for user_id, due in members if due is not None}
+    return RoundContext(interview, candidate, role, kit, stage, [user_id for user_id, _ in members], dues)
 
 
 def load_rounds(session: Session, kits: KitCatalog, interviews: Sequence[Interview]) -> list[RoundContext]:

@@ -29,9 +29,23 @@ from blocks.offers import OFFER_MOVE, OFFER_NONE, OFFER_PICK
 from blocks.pools import FROM_POOL, POOL_PICKED, POOLS_EDIT
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL, PANEL_PICKED, WHO_PICKS
-from blocks.scorecard import SUBMIT
+from blocks.scorecard import SNOOZE, SUBMIT
 from blocks.times import SUGGESTED
-from handlers.actions import calendar, checklist, hours, line, moves, offers, pools, purge, report, rounds, stage, times
+from handlers.actions import (
+    calendar,
+    checklist,
+    hours,
+    line,
+    moves,
+    offers,
+    pools,
+    purge,
+    report,
+    rounds,
+    snooze,
+    stage,
+    times,
+)
 from handlers.respond import open_view_later, tell_later
 
 
@@ -48,6 +62,7 @@ def register(app: App) -> None:
     for action_id in (PANEL_PICKED, SUGGESTED, OFFER_REFRESH, WHO_PICKS, FROM_POOL):
         app.action(action_id)(ack=times.ack_only, lazy=[times.update_form])
     app.action(SUBMIT)(ack=rounds.open_scorecard, lazy=[open_view_later])
+    app.action(SNOOZE)(ack=snooze.snooze_reminder, lazy=[snooze.snoozed])
     app.action(PURGE)(ack=purge.purge, lazy=[purge.purged])
     app.action(CHECKLIST)(ack=checklist.tick_checklist, lazy=[tell_later])
     app.action(REPORT_SEND)(ack=report.ask_for_report, lazy=[report.deliver_report])
