@@ -275,17 +275,14 @@ class Dispatcher:
     def _prepare(
         self, rows: list[OutboxMessage], result: PassResult, next_pass: set[int], until: datetime | None = None
     ) -> list[Job]:
-        """Render claimed rows; rows that no longer apply are closed here and never queued, rows
-        outside their reader's window are held for it, reminders due together are digested
-        (`until`: the pass's, see Windows.check)."""
+        """Render claimed rows; rows that no longer apply are closed here and never queued; of the
+        others, those outside their reader's window are held for it (and rendered again then), and
+        reminders due together are digested (`until`: the pass's, see Windows.check)."""
         lease_until = wall_clock() + self.lease
         rendering = Rendering(self.services)
         rendering.load({r.interview_id for r in rows if r.interview_id is not None})
-        checked = self.windows.check(rows, rendering, until)
-        result.held += checked.held
-        result.digested += checked.digested
-        jobs: list[Job] = []
-        for row in checked.send:
+        ready: list[tuple[OutboxMessage, Rendered]] = []
+        for row in rows:
             try:
                 rendered = self.render(row, rendering)
             except UserError as exc:
@@ -300,8 +297,12 @@ class Dispatcher:
                 recording.finish(self.services.db, row, OutboxState.cancelled)
                 result.skipped += 1
                 continue
-            jobs.append(Job(row, rendered, lease_until))
-        return jobs
+            ready.append((row, rendered))
+        checked = self.windows.check([row for row, _ in ready], rendering, until)
+        result.held += checked.held
+        result.digested += checked.digested
+        going = {id(row) for row in checked.send}
+        return [Job(row, rendered, lease_until) for row, rendered in ready if id(row) in going]
 
     def _record(self, outcomes: list[Outcome], result: PassResult, next_pass: set[int]) -> None:
         sent = [o for o in outcomes if o.kind == "sent"]

@@ -82,6 +82,10 @@ class Windows:
             if reader is not None and to_candidate:
                 reader = Reader(CANDIDATE_HOURS, reader.zone, True, reader.known_zone)
             now = live if until is None else row.due_at
+            if (row.payload or {}).get("why") == "purged":
+                # A purge's notice goes at once: the erasure of the person's Slack user waits for it.
+                result.send.append(row)
+                continue
             at = deliver_at(
                 row.kind, row.due_at, reader, to_candidate=to_candidate, starts_at=_starts(rendering, row), now=now
             )

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from blocks.candidate import CHECKLIST, OFFER_TIMES
 from bot.delivery.dispatcher import Dispatcher
+from bot.devtools.demo_time import first_held, skip_to_held, until_sent
 from bot.devtools.form_actions import offer_panel, pick_suggestion, pick_time, proposed_times, time_buttons
 from bot.devtools.slack_requests import (
     SignedSlackClient,
@@ -30,7 +31,7 @@ from bot.rules.clock import ManualClock
 from bot.rules.roles import add_role
 from bot.wiring.services import Services
 from models.kit import TIMED_STAGE_KINDS, Kit, StageKind
-from models.tables import Interview, OutboxMessage, OutboxState
+from models.tables import Interview
 
 CHANNEL = "C0HIRING"
 
@@ -75,10 +76,15 @@ class Loop:
         slack.while_waiting = self.dispatch
 
     def wait(self, condition: Callable[[], bool], what: str) -> None:
-        try:
-            self.slack.wait_for(condition, timeout=10)
-        except AssertionError:
-            raise RuntimeError(f"the demo stalled waiting for {what}") from None
+        """Until `condition` holds; what waits for its reader's working hours, the clock moves on to."""
+        for _ in range(6):
+            try:
+                self.slack.wait_for(condition, timeout=2 if first_held(self.services) else 10)
+                return
+            except AssertionError:
+                if not skip_to_held(self.services, self.clock, self.dispatch):
+                    break
+        raise RuntimeError(f"the demo stalled waiting for {what}")
 
     def dispatch(self) -> None:
         self.dispatcher.run_once(self.clock.now())
@@ -338,24 +344,11 @@ class Loop:
         if late:
             self.say(f"{second.name.split()[0]} is late: a reminder after 24 h, an escalation at the deadline")
             # Each goes out at its time in working days, or at the reader's next working-hours start.
-            self.until_sent(interview, "scorecard_reminder", second.id)
-            self.until_sent(interview, "escalation")
+            until_sent(self.services, self.clock, self.dispatch, interview, "scorecard_reminder", second.id)
+            until_sent(self.services, self.clock, self.dispatch, interview, "escalation")
         self.score(second, "meets", "yes", "Solid fundamentals; would like more depth on trade-offs.")
         self.dispatch()  # the debrief
         self.say(f"Debrief for '{stage_name}' posted")
-
-    def until_sent(self, interview: Interview, kind: str, target: str | None = None) -> None:
-        """Move the clock to when the round's pending `kind` row goes out (held ones included), and send it."""
-        for _ in range(4):
-            pending = [OutboxMessage.state == OutboxState.pending, OutboxMessage.kind == kind]
-            with self.services.db.read() as session:
-                query = select(OutboxMessage).where(OutboxMessage.interview_id == interview.id, *pending)
-                query = query.where(OutboxMessage.target == target) if target is not None else query
-                row = session.exec(query.order_by(col(OutboxMessage.due_at))).first()
-            if row is None:
-                return
-            self.clock.set(max(self.clock.now(), row.due_at + timedelta(minutes=5)))
-            self.dispatch()
 
     @staticmethod
     def first_variant(view: dict[str, Any], stage_key: str) -> tuple[str, str] | None:

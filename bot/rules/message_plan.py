@@ -64,7 +64,11 @@ def due_time(ctx: RoundContext, kind: str, reader: Reader | None = None) -> date
         Kind.escalation_thread: ctx.feedback_due,
         Kind.promise: promise_reminder_at(ctx),
         # An assignment "ends" at its due date.
-        Kind.take_home_reminder: interview.ends_at - REMIND_BEFORE,
+        Kind.take_home_reminder: (
+            reader.evening_before(interview.ends_at - REMIND_BEFORE)
+            if reader is not None
+            else interview.ends_at - REMIND_BEFORE
+        ),
         Kind.take_home_missing: interview.ends_at + MISSING_AFTER,
     }
     return due[kind]
@@ -128,14 +132,16 @@ def round_messages(
     return plan.rows
 
 
-def take_home_messages(ctx: RoundContext, actor: str, now: datetime) -> list[OutboxMessage]:
+def take_home_messages(
+    ctx: RoundContext, actor: str, now: datetime, people: dict[str, Reader] | None = None
+) -> list[OutboxMessage]:
     """What sending an assignment implies: the brief to the candidate at once, a reminder before it
-    is due, and `actor` (who sent it) told if nothing arrived."""
+    is due (the evening before rather than at night), and `actor` (who sent it) told if nothing arrived."""
     candidate = ctx.candidate
-    plan = _Plan(ctx, now)
+    plan = _Plan(ctx, now, people or {})
     if candidate.slack_user_id:
         plan.add(Kind.take_home_brief, candidate.slack_user_id, at_once=True)
-        if due_time(ctx, Kind.take_home_reminder) > now + REMINDER_LEAD:
+        if due_time(ctx, Kind.take_home_reminder, plan.people.get(candidate.slack_user_id)) > now + REMINDER_LEAD:
             plan.add(Kind.take_home_reminder, candidate.slack_user_id)
     plan.add(Kind.take_home_missing, actor)
     return plan.rows
@@ -169,7 +175,7 @@ def on_round_event(session: Session, event: RoundEvent) -> None:
     rows: list[OutboxMessage] = []
     if event.what == "scheduled":
         if ctx.interview.kind == InterviewKind.assignment:
-            rows = take_home_messages(ctx, event.actor, now)
+            rows = take_home_messages(ctx, event.actor, now, _people(session, ctx, [event.actor]))
         else:
             people = _people(session, ctx, event.recruiters)
             _set_dues(session, ctx, people)
