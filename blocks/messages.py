@@ -262,6 +262,9 @@ def debrief_blocks(debrief: Debrief, *, with_actions: bool) -> list[Block]:
         for card, _ in debrief.scorecards
     )
     blocks.append(section(f"*Recommendations* ({summary})\n{per_person}"))
+    if debrief.snoozes:
+        put_off = ", ".join(f"{user(u)} {n}×" for u, n in sorted(debrief.snoozes.items()))
+        blocks.append(context(f"Reminders put off (Remind me tomorrow): {put_off}."))
     for question in debrief.questions[: MAX_MESSAGE_BLOCKS - 8]:
         lines = [f"*{escape(question.title)}*"]
         for card, answers in debrief.scorecards:
