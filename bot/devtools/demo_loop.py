@@ -79,7 +79,7 @@ class Loop:
         """Until `condition` holds; what waits for its reader's working hours, the clock moves on to."""
         for _ in range(6):
             try:
-                self.slack.wait_for(condition, timeout=2 if first_held(self.services) else 10)
+                self.slack.wait_for(condition, timeout=0.5 if first_held(self.services) else 10)
                 return
             except AssertionError:
                 if not skip_to_held(self.services, self.clock, self.dispatch):
@@ -362,6 +362,8 @@ class Loop:
 
     def score(self, person: Person, rating: str, recommendation: str, notes: str) -> None:
         self.say(f"{person.name.split()[0]} submits the scorecard")
+        # Their request, once it is out (it waits for their working hours).
+        until_sent(self.services, self.clock, self.dispatch, None, "scorecard_request", person.id)
         button = None
         for message in reversed(self.slack.dm_messages(person.id)):
             for block in message.get("blocks", []):

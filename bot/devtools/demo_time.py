@@ -36,15 +36,18 @@ def until_sent(
     services: Services,
     clock: ManualClock,
     dispatch: Callable[[], None],
-    interview: Interview,
+    interview: Interview | None,
     kind: str,
     target: str | None = None,
 ) -> None:
-    """Move the clock to when the round's pending `kind` row goes out (held ones included), and send it."""
+    """Move the clock to when the round's (None: any round's) pending `kind` row goes out (held ones
+    included), and send it."""
     for _ in range(4):
         pending = [OutboxMessage.state == OutboxState.pending, OutboxMessage.kind == kind]
+        if interview is not None:
+            pending.append(OutboxMessage.interview_id == interview.id)
         with services.db.read() as session:
-            query = select(OutboxMessage).where(OutboxMessage.interview_id == interview.id, *pending)
+            query = select(OutboxMessage).where(*pending)
             query = query.where(OutboxMessage.target == target) if target is not None else query
             row = session.exec(query.order_by(col(OutboxMessage.due_at))).first()
         if row is None:
