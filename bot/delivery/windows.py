@@ -47,7 +47,7 @@ class Windows:
         self._asked: set[str] = set()
 
     def readers_of(self, rows: list[OutboxMessage]) -> dict[str, Reader]:
-        people = sorted({r.target for r in rows if is_person(r.target)})
+        people = sorted({r.target for r in rows if is_person(r.target) and not _calendar(r)})
         if not people:
             return {}
         with self.services.db.read() as session:
@@ -120,6 +120,12 @@ class Windows:
         if digest is not None:
             log.info("outbox %s and others to %s gathered into one digest", row.id, row.target)
         return digest is not None
+
+
+def _calendar(row: OutboxMessage) -> bool:
+    """A calendar write: it reaches nobody's Slack, so it has no window."""
+    kind = BY_KEY.get(row.kind)
+    return kind is not None and kind.calendar
 
 
 def _to_candidate(rendering: Rendering, row: OutboxMessage) -> bool:
