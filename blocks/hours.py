@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -16,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from blocks.common import context, escape, section
+from blocks.common import context, escape, section, slack_date
 
 HOURS_EDIT = "hours_edit"
 HOURS_VIEW = "hours_edit"  # the modal's callback id (a view, not a button: Bolt matches them apart)
@@ -25,15 +26,27 @@ DAY_IDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAY, MAX_WEEK = "max_per_day", "max_per_week"
 
 
-def hours_section(*, spec: str, own: bool, tz: str, max_per_day: int, max_per_week: int) -> list[Block]:
-    """`spec`: the canonical working-hours spec (bot/rules/working_hours.py)."""
+def hours_section(
+    *,
+    spec: str,
+    own: bool,
+    tz: str,
+    max_per_day: int,
+    max_per_week: int,
+    coming: Sequence[tuple[str, datetime]] = (),
+) -> list[Block]:
+    """`spec`: the canonical working-hours spec (bot/rules/working_hours.py); `coming`: what the bot
+    will send the person next (as reports name it) and when."""
     said = escape(spec) if own else f"{escape(spec)} (the default)"
+    next_lines = "\n".join(f"• {slack_date(at)}: {escape(what)}" for what, at in coming)
     return [
         section("*Your working hours*"),
         section(
             f"Interviews are only offered in these hours, {escape(tz)} time: `{said}`.\n"
-            f"At most {max_per_day} interviews a day and {max_per_week} a week."
+            f"At most {max_per_day} interviews a day and {max_per_week} a week.\n"
+            "Reminders and requests reach you only in these hours; briefings and urgent changes come when due."
         ),
+        section(f"*What I will send you next*\n{next_lines}") if coming else context("Nothing is queued for you."),
         ActionsBlock(
             block_id="hours",
             elements=[ButtonElement(text="Edit working hours", action_id=HOURS_EDIT, value="edit")],

@@ -6,14 +6,14 @@ Candidate-facing messages use only the kit's candidate-facing fields (`models.ki
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from blocks.candidate import ADVANCE, HOLD, REJECT, button_value
 from blocks.common import clip, context, divider, escape, header, section, slack_date, user, users
 from blocks.rounds import panel_text, round_line
-from blocks.scorecard import SUBMIT
+from blocks.scorecard import SNOOZE, SUBMIT
 from bot.rules.candidates import thread_link
 from bot.rules.rounds import RoundContext, round_variant
 from bot.rules.scorecards import RATING_LABELS, RECOMMENDATION_LABELS, Debrief
@@ -115,11 +115,14 @@ SHADOW_NOTE = (
 )
 
 
-def scorecard_button(interview_id: int, text: str = "Submit scorecard") -> ActionsBlock:
-    return ActionsBlock(
-        block_id="scorecard",
-        elements=[ButtonElement(text=text, action_id=SUBMIT, value=str(interview_id), style="primary")],
-    )
+def scorecard_button(
+    interview_id: int, text: str = "Submit scorecard", *, snooze: int | None = None, block_id: str = "scorecard"
+) -> ActionsBlock:
+    """The *Submit* button, and with `snooze` (a reminder's outbox row) *Remind me tomorrow*."""
+    elements = [ButtonElement(text=text, action_id=SUBMIT, value=str(interview_id), style="primary")]
+    if snooze is not None:
+        elements.append(ButtonElement(text="Remind me tomorrow", action_id=SNOOZE, value=str(snooze)))
+    return ActionsBlock(block_id=block_id, elements=elements)
 
 
 def _briefing_opening(ctx: RoundContext) -> list[Block]:
@@ -175,8 +178,14 @@ def kickoff_briefing(ctx: RoundContext) -> list[Block]:
     return blocks[:MAX_MESSAGE_BLOCKS]
 
 
-def scorecard_request(ctx: RoundContext, *, reminder: bool) -> list[Block]:
-    due_text = slack_date(ctx.interview.ends_at + timedelta(hours=ctx.kit.feedback_due_hours))
+def scorecard_request(ctx: RoundContext, *, reminder: bool, due: datetime, snooze: int | None = None) -> list[Block]:
+    """`due`: the reader's deadline (shown in their own zone); `snooze`: the reminder's row, for its
+    *Remind me tomorrow* button."""
+    due_text = slack_date(due)
+
+    def buttons(text: str) -> ActionsBlock:
+        return scorecard_button(ctx.interview.id or 0, text, snooze=snooze)
+
     who, round_name = escape(ctx.candidate.name), escape(ctx.stage.name)
     if ctx.stage.kind is StageKind.review:
         asked = f" {user(ctx.interview.scheduled_by)} asked you to" if ctx.interview.scheduled_by else " Please"
@@ -190,7 +199,7 @@ def scorecard_request(ctx: RoundContext, *, reminder: bool) -> list[Block]:
         return [
             section(text),
             context(f"Due by {due_text}. Other reviews stay hidden from you until yours is in."),
-            scorecard_button(ctx.interview.id or 0, "Submit review"),
+            buttons("Submit review"),
         ]
     text = (
         f":alarm_clock: Reminder: your scorecard for *{who}* ({round_name}) is still open."
@@ -200,15 +209,17 @@ def scorecard_request(ctx: RoundContext, *, reminder: bool) -> list[Block]:
     return [
         section(text),
         context(f"Feedback is due by {due_text}. Others' feedback stays hidden from you until yours is in."),
-        scorecard_button(ctx.interview.id or 0),
+        buttons("Submit scorecard"),
     ]
 
 
-def escalation_message(ctx: RoundContext, missing: Sequence[str]) -> list[Block]:
+def escalation_message(ctx: RoundContext, missing: Sequence[str], due: datetime) -> list[Block]:
+    """`due`: when the last of the panel's scorecards was due (their working days)."""
     return [
         section(
-            f":rotating_light: Feedback for *{escape(ctx.candidate.name)}* ({escape(ctx.stage.name)}) is past the "
-            f"{ctx.kit.feedback_due_hours} h deadline. Still waiting on {users(missing)}."
+            f":rotating_light: Feedback for *{escape(ctx.candidate.name)}* ({escape(ctx.stage.name)}), due by "
+            f"{slack_date(due)}, is past the {ctx.kit.feedback_due_hours} h deadline. "
+            f"Still waiting on {users(missing)}."
         )
     ]
 
@@ -261,6 +272,9 @@ def debrief_blocks(debrief: Debrief, *, with_actions: bool) -> list[Block]:
         for card, _ in debrief.scorecards
     )
     blocks.append(section(f"*Recommendations* ({summary})\n{per_person}"))
+    if debrief.snoozes:
+        put_off = ", ".join(f"{user(u)} {n}×" for u, n in sorted(debrief.snoozes.items()))
+        blocks.append(context(f"Reminders put off (Remind me tomorrow): {put_off}."))
     for question in debrief.questions[: MAX_MESSAGE_BLOCKS - 8]:
         lines = [f"*{escape(question.title)}*"]
         for card, answers in debrief.scorecards:

@@ -28,6 +28,7 @@ from models.kit import Question
 
 CALLBACK = "scorecard_submit"
 SUBMIT = "scorecard_open"  # the "Submit scorecard" button, wherever it appears
+SNOOZE = "reminder_snooze"  # "Remind me tomorrow" on a scorecard reminder or digest
 MODAL_BLOCKS = 100
 OPTIONS_PER_GROUP = 10
 CLOSING_BLOCKS = 3  # the page note, recommendation and notes

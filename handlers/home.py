@@ -17,6 +17,8 @@ from bot.calendars.connections import connection_info
 from bot.calendars.feeds import feed_link
 from bot.reporting.home import Summary, home_summary
 from bot.reporting.reports import reportable_roles
+from bot.rules.availability import zone
+from bot.rules.delivery_windows import Reader, coming_to
 from bot.rules.errors import Forbidden
 from bot.rules.people import schedule_of
 from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
@@ -42,9 +44,11 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
     tz = services.zone_of(user_id)
     with services.db.read() as session:
         schedule = schedule_of(session, user_id)
+        reader = Reader(schedule.hours, zone(tz), schedule.own_hours, True)
         hours = hours_section(
             spec=schedule.hours.spec(), own=schedule.own_hours, tz=tz,
             max_per_day=schedule.max_per_day, max_per_week=schedule.max_per_week,
+            coming=coming_to(session, user_id, reader, now),
         )  # fmt: skip
         upcoming = upcoming_for(session, services.kits, user_id, now)
         pending = pending_for(session, services.kits, user_id, now)

@@ -207,6 +207,12 @@ class PanelMember(SQLModel, table=True):
     interviewer_id: str = Field(max_length=32, primary_key=True)
     # A trainee's part on the round (TrainingPart); None: an interviewer.
     training: str | None = Field(default=None, max_length=16)
+    # When their scorecard is due, counted in their working days (bot/rules/delivery_windows.py): set
+    # when the round is planned, moved or its work received; the request, reminder, escalation and the
+    # report's on-time figure all read it. None on rounds planned before it was kept.
+    due_at: datetime | None = time_field(default=None, nullable=True)
+    # How often they put off its reminder ("Remind me tomorrow"): at most twice.
+    snoozes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 def scoring(seat: Any = None) -> ColumnElement[bool]:

@@ -254,7 +254,7 @@ def app(db: Database, slack: SlackStandIn) -> Iterator[RunningApp]:
 @contextmanager
 def running_app(db: Database, slack: SlackStandIn, **settings_overrides: object) -> Iterator[RunningApp]:
     """The real app on a free port, against the stand-in, with a clock the test moves."""
-    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
     reports = ListenerPool(max_workers=1, thread_name_prefix="report")
     services = services_for(make_settings(db.url, slack, **settings_overrides), clock=clock, reports=reports)
     listeners = ListenerPool()

@@ -24,7 +24,7 @@ from bot.devtools.slack_requests import (
 from bot.devtools.slack_standin import check_view
 from bot.rules.roles import add_role
 from bot.wiring.services import Services
-from models.tables import Candidate, Role
+from models.tables import Candidate, OutboxMessage, OutboxState, Role
 from tests.conftest import HIRING_CHANNEL, HIRING_MANAGER, RECRUITER, RunningApp
 
 
@@ -265,6 +265,23 @@ def unpaced_dispatcher(
 def dispatch(app: RunningApp, until: datetime | None = None) -> str:
     """One dispatcher pass over what is due by `until` (default: the app's clock), as its summary."""
     return str(unpaced_dispatcher(app.services).run_once(until or app.clock.now()))
+
+
+def dispatch_held(app: RunningApp, user: str) -> str:
+    """A dispatcher pass (what is due goes out, or is held), then the app's clock moved on to when the
+    messages held for `user`'s working hours (or a candidate's morning) go out, and a pass then."""
+    dispatch(app)
+    with app.services.db.read() as session:
+        held = [
+            r.due_at
+            for r in session.exec(
+                select(OutboxMessage).where(OutboxMessage.target == user, OutboxMessage.state == OutboxState.pending)
+            )
+            if "held_from" in (r.payload or {})
+        ]
+    assert held, f"nothing is held for {user}"
+    app.clock.set(max(app.clock.now(), min(held)))
+    return dispatch(app)
 
 
 def dms(app: RunningApp, user: str) -> list[str]:

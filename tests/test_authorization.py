@@ -268,7 +268,8 @@ class World:
         subject = self.witness_submitted()
         assert subject.interview is not None
         self.score(subject.interview, INTERVIEWER_1, f"{subject.marker}: vague on retries.")
-        unpaced_dispatcher(self.app.services).run_once(self.app.clock.now())
+        # What is due by the next working-hours start: the debrief DMs wait for the hiring team's hours.
+        unpaced_dispatcher(self.app.services).run_once(self.app.clock.now() + timedelta(hours=20))
         return subject
 
     # ------------------------------------------------------------------ reading the database

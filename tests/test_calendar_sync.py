@@ -39,6 +39,7 @@ from tests.conftest import (
 )
 from tests.flows import (
     command_for_view,
+    dispatch_held,
     dm_files,
     dms,
     schedule_values,
@@ -159,7 +160,7 @@ def test_daylight_saving_a_round_at_ten_in_berlin_the_monday_after_the_change(
     slack.add_user(INTERVIEWER_1, "ines", real_name="Ines Interviewer", tz="Europe/Berlin", tz_offset=3600)
     slack.add_user(INTERVIEWER_2, "ivan", real_name="Ivan Interviewer", tz="Europe/Berlin", tz_offset=3600)
     with running_app(db, slack, secret_key=SECRET, calendar_timezone="Europe/Berlin") as app:
-        app.clock.set(datetime(2026, 10, 20, 9, 0, tzinfo=UTC))
+        app.clock.set(datetime(2026, 10, 20, 13, 0, tzinfo=UTC))  # 09:00 in New York: the candidate's day
         url = connect(app, radicale, INTERVIEWER_1)
         # 05:00 in New York (still on summer time) is 09:00 UTC: 10:00 in Berlin, back on winter time.
         schedule(app, date="2026-10-26", time="05:00")
@@ -356,6 +357,7 @@ def test_who_leaves_the_panel_gets_a_cancellation_and_their_event_goes(
     app.wait_idle()
     send_all(app)
     assert stored(radicale, url, INTERVIEWER_1.lower()) == []  # off the panel: out of their calendar
+    dispatch_held(app, INTERVIEWER_1)  # not two days before: the notice waits for their working hours
     assert "is cancelled" in dms(app, INTERVIEWER_1)[-1] and "is cancelled" in dms(app, INTERVIEWER_2)[-1]
     # The round goes on, but not for them: their invite is cancelled; the new member's is the new version.
     for user, method in ((INTERVIEWER_2, "CANCEL"), (HIRING_MANAGER, "REQUEST")):

@@ -307,7 +307,11 @@ def test_the_weekly_load_digest_goes_once_a_week_to_roles_that_asked(app: Runnin
     digests = [text for text in dms(app, RECRUITER) if "Interviewer load for Backend Developer" in text]
     assert len(digests) == 1
     assert "spread 1" in digests[0] and f"<@{THIRD}> 1" in digests[0] and f"<@{INTERVIEWER_1}> 0" in digests[0]
-    app.clock.set(NOW + timedelta(days=7, hours=1))  # the next Monday, 10:00
+    # The next Monday's digest is queued at 09:00 UTC and waits for the recruiter's hours in New York.
+    app.clock.set(NOW + timedelta(days=7, hours=1))
+    sweep(app.services)
+    dispatch(app)
+    app.clock.set(NOW + timedelta(days=7, hours=5))  # the next Monday, 09:00 in New York
     sweep(app.services)
     dispatch(app)
     assert len([text for text in dms(app, RECRUITER) if "Interviewer load for" in text]) == 2

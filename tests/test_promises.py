@@ -17,6 +17,7 @@ from tests.flows import (
     card,
     click_card,
     dispatch,
+    dispatch_held,
     dms,
     make_role,
     reload,
@@ -56,6 +57,9 @@ def test_the_recruiter_is_reminded_before_a_promise_is_broken(app: RunningApp) -
     assert not [m for m in dms(app, RECRUITER) if "was promised an answer" in m]
     app.clock.set(interview.ends_at + timedelta(hours=36, minutes=1))
     dispatch(app)
+    # 36 hours after a 15:00 round is the recruiter's night: the warning waits for their morning.
+    assert not [m for m in dms(app, RECRUITER) if "was promised an answer" in m]
+    dispatch_held(app, RECRUITER)
     (warning,) = [m for m in dms(app, RECRUITER) if "was promised an answer" in m]
     assert "*Casey Candidate* was promised an answer within 2 days of their *Technical interview 1" in warning
     assert "No decision yet." in warning and "candidate_advance" in warning

@@ -148,7 +148,10 @@ def seed_messages(db: Database, slack: SlackStandIn, count: int, users: int = 50
             row.due_at = FAR
             session.add(row)
         for i in range(count):
-            session.add(outbox_row(Kind.prep, people[i % users], candidate.id, ctx.interview.id, now, now, f"load{i}"))
+            # An urgent kind: sent whatever the hour, so processes on the wall clock send them at once.
+            session.add(
+                outbox_row(Kind.line_notice, people[i % users], candidate.id, ctx.interview.id, now, now, f"load{i}")
+            )
     with db.read() as session:
         return list(session.exec(select(OutboxMessage.id).where(OutboxMessage.due_at < FAR)))
 

@@ -128,7 +128,9 @@ def add_round(
         # A trainee shadowing: on the panel, owing no scorecard (and refused one by change()).
         session.add(PanelMember(interview_id=interview.id, interviewer_id=panel.pop(), training="shadow"))
     for person in panel:
-        session.add(PanelMember(interview_id=interview.id, interviewer_id=person))
+        # Some with a deadline in their working days (kept since messages keep hours), some from before.
+        due = ends + timedelta(hours=rng.uniform(6, 80)) if rng.random() < 0.5 else None
+        session.add(PanelMember(interview_id=interview.id, interviewer_id=person, due_at=due))
         if status == "scheduled" and rng.random() < 0.5:
             continue
         submitted = ends + timedelta(hours=rng.uniform(-2, 90))
@@ -271,7 +273,7 @@ def test_a_database_from_before_the_aggregates_gets_them_by_its_migration(
     tmp_path: Path, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    db.upgrade("0013")
+    db.upgrade("0014")
     # Written by the app as it was: nothing kept the aggregates (they did not exist).
     monkeypatch.setattr("bot.wiring.db.upkeep.watch", lambda session: None)
     generate(db, random.Random(7), 15)

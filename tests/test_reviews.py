@@ -51,6 +51,8 @@ def test_review_stage_from_request_to_tally_and_decision(app: RunningApp) -> Non
     with app.services.db.read() as session:
         assert session.exec(select(Interview)).all() == []
 
+    # Asked at 09:00 in Los Angeles, inside both reviewers' working hours: the requests go at once.
+    app.clock.set(app.clock.now() + timedelta(hours=3))
     response = app.client.view_submission(
         RECRUITER, view, {"interviewers": users_value([INTERVIEWER_1, INTERVIEWER_2])}
     )

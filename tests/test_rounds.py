@@ -33,6 +33,7 @@ from tests.flows import (
     click_card,
     command_for_view,
     dispatch,
+    dispatch_held,
     dm_button,
     dm_files,
     dms,
@@ -301,7 +302,10 @@ def test_reschedule_moves_and_cancel_cancels_pending_messages(app: RunningApp) -
     assert due[("scorecard_request", INTERVIEWER_2)] == moved + timedelta(hours=1)
     assert due[("prep_reminder", CANDIDATE)] == moved - timedelta(hours=24)
     dispatch(app, app.clock.now())
-    assert "has moved" in dms(app, CANDIDATE)[-1] and "has moved" in dms(app, INTERVIEWER_1)[-1]
+    # Days ahead, the move is not urgent: at 06:00 in Los Angeles, Ines hears at her working start.
+    assert "has moved" in dms(app, CANDIDATE)[-1] and "has moved" not in dms(app, INTERVIEWER_1)[-1]
+    dispatch_held(app, INTERVIEWER_1)
+    assert "has moved" in dms(app, INTERVIEWER_1)[-1]
 
     confirm = app.client.command(RECRUITER, "/interview", "cancel casey")
     button = confirm.json()["blocks"][-1]["elements"][0]

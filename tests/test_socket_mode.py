@@ -30,6 +30,7 @@ from bot.devtools.slack_standin import SlackStandIn
 from bot.devtools.slack_standin.socket_mode import SocketModeStandIn
 from bot.rules.roles import add_role
 from bot.wiring.db import Database
+from models.tables import PersonRecord
 from tests.conftest import BOT_TOKEN, HIRING_CHANNEL, HIRING_MANAGER, INTERVIEWER_1, RECRUITER, shipped_kits
 from tests.flows import all_text, new_candidate_values
 
@@ -61,6 +62,9 @@ def socket_process(tmp_path: Path, slack: SlackStandIn) -> Iterator[subprocess.P
             hiring_manager_ids=[HIRING_MANAGER],
             recruiter_ids=[RECRUITER],
         )
+        # The process runs on the real clock: the reviewer works around it, so their request is
+        # never held for their working hours whatever the hour the test runs at.
+        session.add(PersonRecord(user_id=INTERVIEWER_1, hours="mon-sun 00:00-24:00"))
     db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "KITS_DIR"}
     env.update(

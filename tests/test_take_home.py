@@ -23,6 +23,7 @@ from tests.flows import (
     click_card,
     click_for_view,
     dispatch,
+    dispatch_held,
     dm_button,
     dms,
     make_role,
@@ -101,7 +102,11 @@ def test_take_home_from_brief_to_scores(app: RunningApp) -> None:
     app.clock.set(due - timedelta(hours=23))
     dispatch(app)
     assert "a reminder: your *Take-home project (paid)*" in dms(app, CANDIDATE)[-1]
+    # An hour after it was due is the recruiter's night: the notice waits for their working hours.
     app.clock.set(due + timedelta(hours=2))
+    dispatch(app)
+    assert not [m for m in dms(app, RECRUITER) if "Nothing has arrived" in m]
+    app.clock.set(due + timedelta(hours=9, minutes=1))
     dispatch(app)
     assert "Nothing has arrived from *Casey Candidate* for the *Take-home project (paid)*" in dms(app, RECRUITER)[-1]
 
@@ -119,7 +124,7 @@ def test_take_home_from_brief_to_scores(app: RunningApp) -> None:
     assert "marked *Casey Candidate*'s take-home received" in reply
     with app.services.db.read() as session:
         assert session.exec(select(StageEvent).where(col(StageEvent.action) == "received")).one()
-    dispatch(app)
+    dispatch_held(app, INTERVIEWER_1)  # the request waits for the reviewer's working hours (Los Angeles)
     assert dm_button(app, INTERVIEWER_1, SUBMIT)
     submit_scorecard_via_dm(app, INTERVIEWER_1, rating="exceeds", notes="Asked great questions all week.")
     app.slack.wait_for(lambda: "1 of 1 in" in all_text(replies(app, casey)[-1]))
@@ -196,5 +201,5 @@ def test_kickoff_meeting_is_briefed_not_scored_and_the_assignment_follows(app: R
     app.slack.wait_for(lambda: "Mark take-home received" in all_text(card(app, reload(app, casey))))
     click_card(app, RECRUITER, casey, TAKE_HOME_RECEIVED)
     app.slack.wait_for(lambda: "Mark take-home received" not in all_text(card(app, casey)))
-    dispatch(app)
+    dispatch_held(app, INTERVIEWER_1)  # the request waits for the reviewer's working hours
     assert dm_button(app, INTERVIEWER_1, SUBMIT)["value"] != str(kickoff.id)

@@ -28,6 +28,7 @@ from tests.flows import (
     click_card,
     click_for_view,
     dispatch,
+    dispatch_held,
     dm_button,
     dms,
     make_role,
@@ -118,7 +119,7 @@ def test_a_trainee_is_added_from_the_pool_briefed_signed_off_and_added_in_slack(
                                  location=None, actor=RECRUITER, now=now, trainee=TRAINEE_ID, anyway=True)  # fmt: skip
     assert reverse.reverse_shadow == TRAINEE_ID and TRAINEE_ID in reverse.panel
     app.clock.set(reverse.interview.ends_at + timedelta(minutes=1))
-    dispatch(app)
+    dispatch_held(app, POOL[1])  # the sign-off request waits for their working hours
     assert any("led" in m and "in reverse shadow" in m for m in dms(app, POOL[1]))
     button = dm_button(app, POOL[1], SIGNOFF_READY)
     before = views_opened(app, POOL[1])
@@ -128,7 +129,9 @@ def test_a_trainee_is_added_from_the_pool_briefed_signed_off_and_added_in_slack(
     answer = app.client.view_submission(POOL[1], modal, {"comment": text_value("Clear, kind, on time.")})
     assert answer.text == ""
     app.wait_idle()
-    dispatch(app)
+    # The trainee and the recruiters hear at their next working hours.
+    dispatch_held(app, TRAINEE_ID)
+    dispatch(app, app.clock.now() + timedelta(days=1))
     assert any("Ready from" in m and "Clear, kind, on time." in m for m in dms(app, TRAINEE_ID))
     assert any("You have finished training" in m for m in dms(app, TRAINEE_ID))
     assert "training, 2 of 2 shadows, 1 of 1 reverse shadows" in all_text(home(app, TRAINEE_ID))
@@ -150,5 +153,5 @@ def test_a_trainee_is_added_from_the_pool_briefed_signed_off_and_added_in_slack(
         assert TRAINEE_ID in pool_of(session, shipped_kits(), 1, STAGE).qualified
     updated = next(m for m in app.slack.dm_messages(RECRUITER) if m["ts"] == asked["ts"])
     assert "is now in the pool" in all_text(updated) and ADD_TO_POOL not in all_text(updated)
-    dispatch(app)
+    dispatch(app, app.clock.now() + timedelta(days=1))
     assert any("added you to the pool" in m for m in dms(app, TRAINEE_ID))

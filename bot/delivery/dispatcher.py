@@ -30,6 +30,7 @@ from bot.delivery import recording
 from bot.delivery.kinds import RENDERERS
 from bot.delivery.posting import Job, Outcome, Pacing, Poster, retry_after, status, wall_clock
 from bot.delivery.rendering import Rendered, Rendering
+from bot.delivery.windows import Windows
 from bot.rules.errors import UserError
 from bot.rules.message_kinds import CALENDAR_KINDS, SLACK_KINDS, Kind
 from bot.wiring.services import Services
@@ -62,15 +63,23 @@ class PassResult:
     retried: int = 0
     dead: int = 0
     skipped: int = 0
+    # Held for the reader's working hours (bot/delivery/windows.py), and gathered into a digest.
+    held: int = 0
+    digested: int = 0
 
     def __str__(self) -> str:
-        return f"sent {self.sent}, retried {self.retried}, gave up {self.dead}, skipped {self.skipped}"
+        text = f"sent {self.sent}, retried {self.retried}, gave up {self.dead}, skipped {self.skipped}"
+        return text + "".join(
+            f", {name} {count}" for name, count in (("held", self.held), ("digested", self.digested)) if count
+        )
 
     def add(self, other: PassResult) -> None:
         self.sent += other.sent
         self.retried += other.retried
         self.dead += other.dead
         self.skipped += other.skipped
+        self.held += other.held
+        self.digested += other.digested
 
 
 class Dispatcher:
@@ -95,6 +104,7 @@ class Dispatcher:
         self.pacing = Pacing(channel_interval)
         self._stop = threading.Event()
         self.poster = Poster(client, self.pacing, self.lease, self._stop)
+        self.windows = Windows(services)
 
     def tick(self) -> None:
         """What the scheduler runs; never raises, so it keeps ticking."""
@@ -161,9 +171,10 @@ class Dispatcher:
                 if in_flight and time.monotonic() < next_claim:
                     continue  # the last claim found too few free channels: let some come free first
                 wanted = self.batch - in_flight
-                rows = self.claim(until or self.services.clock.now(), wanted, next_pass)
+                moment = until or self.services.clock.now()
+                rows = self.claim(moment, wanted, next_pass)
                 next_claim = time.monotonic() + (RECORD_EVERY if len(rows) < wanted else 0)
-                for job in self._prepare(rows, result, next_pass):
+                for job in self._prepare(rows, result, next_pass, until):
                     todo.put(job)
                     in_flight += 1
                 if rows:
@@ -261,12 +272,16 @@ class Dispatcher:
             progress[:] = [left, now]
         return POLL if now - progress[1] < PROGRESS_GRACE else None
 
-    def _prepare(self, rows: list[OutboxMessage], result: PassResult, next_pass: set[int]) -> list[Job]:
-        """Render claimed rows; rows that no longer apply are closed here and never queued."""
+    def _prepare(
+        self, rows: list[OutboxMessage], result: PassResult, next_pass: set[int], until: datetime | None = None
+    ) -> list[Job]:
+        """Render claimed rows; rows that no longer apply are closed here and never queued; of the
+        others, those outside their reader's window are held for it (and rendered again then), and
+        reminders due together are digested (`until`: the pass's, see Windows.check)."""
         lease_until = wall_clock() + self.lease
         rendering = Rendering(self.services)
         rendering.load({r.interview_id for r in rows if r.interview_id is not None})
-        jobs: list[Job] = []
+        ready: list[tuple[OutboxMessage, Rendered]] = []
         for row in rows:
             try:
                 rendered = self.render(row, rendering)
@@ -282,8 +297,12 @@ class Dispatcher:
                 recording.finish(self.services.db, row, OutboxState.cancelled)
                 result.skipped += 1
                 continue
-            jobs.append(Job(row, rendered, lease_until))
-        return jobs
+            ready.append((row, rendered))
+        checked = self.windows.check([row for row, _ in ready], rendering, until)
+        result.held += checked.held
+        result.digested += checked.digested
+        going = {id(row) for row in checked.send}
+        return [Job(row, rendered, lease_until) for row, rendered in ready if id(row) in going]
 
     def _record(self, outcomes: list[Outcome], result: PassResult, next_pass: set[int]) -> None:
         sent = [o for o in outcomes if o.kind == "sent"]

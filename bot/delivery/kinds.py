@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from bot.delivery.renderers import calendar, holds, line, load_digest, offers, rounds, thread, training
 from bot.delivery.renderers.dead_letter import dead_letter
 from bot.delivery.renderers.debrief import debrief
+from bot.delivery.renderers.digest import digest
 from bot.delivery.renderers.promise import promise
 from bot.delivery.renderers.purge import purge_cleanup
 from bot.delivery.renderers.report import report
@@ -65,4 +66,5 @@ RENDERERS = _one_each(
     (Kind.shadow_learned, training.shadow_learned),
     (Kind.training_update, training.training_update),
     (Kind.training_done, training.training_done),
+    (Kind.digest, digest),
 )

@@ -129,11 +129,15 @@ class Rendering:
         """The round `row` is about (read now unless the claim read it), or None for a row about none."""
         if row.interview_id is None:
             return None
-        state = self._rounds.get(row.interview_id)
+        return self.round_of(row.interview_id)
+
+    def round_of(self, interview_id: int) -> _Round:
+        """A round by id (a digest's), read now unless the claim read it; raises UserError when gone."""
+        state = self._rounds.get(interview_id)
         if state is None:
             with self.services.db.read() as session:
-                ctx = load_round(session, self.services.kits, row.interview_id, purged=True)
-                state = self._rounds[row.interview_id] = _Round(ctx, submitted_by(session, row.interview_id))
+                ctx = load_round(session, self.services.kits, interview_id, purged=True)
+                state = self._rounds[interview_id] = _Round(ctx, submitted_by(session, interview_id))
         return state
 
     def debrief(self, state: _Round) -> Debrief:

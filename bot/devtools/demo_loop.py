@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from blocks.candidate import CHECKLIST, OFFER_TIMES
 from bot.delivery.dispatcher import Dispatcher
+from bot.devtools.demo_time import until_sent, wait_for
 from bot.devtools.form_actions import offer_panel, pick_suggestion, pick_time, proposed_times, time_buttons
 from bot.devtools.slack_requests import (
     SignedSlackClient,
@@ -78,10 +79,7 @@ class Loop:
         slack.while_waiting = self.dispatch
 
     def wait(self, condition: Callable[[], bool], what: str) -> None:
-        try:
-            self.slack.wait_for(condition, timeout=10)
-        except AssertionError:
-            raise RuntimeError(f"the demo stalled waiting for {what}") from None
+        wait_for(self.slack.wait_for, condition, what, self.services, self.clock, self.dispatch)
 
     def dispatch(self) -> None:
         self.dispatcher.run_once(self.clock.now())
@@ -351,10 +349,9 @@ class Loop:
         self.score(INES, "exceeds" if not late else "meets", "yes", "Clear reasoning; asked good questions.")
         if late:
             self.say(f"{second.name.split()[0]} is late: a reminder after 24 h, an escalation at the deadline")
-            self.clock.set(interview.ends_at + timedelta(hours=24, minutes=5))
-            self.dispatch()
-            self.clock.set(interview.ends_at + timedelta(hours=self.kit.feedback_due_hours, minutes=5))
-            self.dispatch()
+            # Each goes out at its time in working days, or at the reader's next working-hours start.
+            until_sent(self.services, self.clock, self.dispatch, interview, "scorecard_reminder", second.id)
+            until_sent(self.services, self.clock, self.dispatch, interview, "escalation")
         self.score(second, "meets", "yes", "Solid fundamentals; would like more depth on trade-offs.")
         self.dispatch()  # the debrief
         self.say(f"Debrief for '{stage_name}' posted")
@@ -371,6 +368,8 @@ class Loop:
 
     def score(self, person: Person, rating: str, recommendation: str, notes: str) -> None:
         self.say(f"{person.name.split()[0]} submits the scorecard")
+        # Their request, once it is out (it waits for their working hours).
+        until_sent(self.services, self.clock, self.dispatch, None, "scorecard_request", person.id)
         button = None
         for message in reversed(self.slack.dm_messages(person.id)):
             for block in message.get("blocks", []):

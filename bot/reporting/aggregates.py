@@ -38,7 +38,13 @@ from models.tables import (
 
 Cell = tuple[str, str, int]  # name, key, bucket
 SCALE = {"stage": 86400, "decision": 86400, "turnaround": 3600}  # seconds in the figure's unit
-QUANTILES = {"stage": (0.5, 0.9), "decision": (0.5, 0.9), "turnaround": (0.5,)}
+# turnaround_kit: the scorecards with no stored deadline, for the on-time count alone (no quantile).
+QUANTILES: dict[str, tuple[float, ...]] = {
+    "stage": (0.5, 0.9),
+    "decision": (0.5, 0.9),
+    "turnaround": (0.5,),
+    "turnaround_kit": (),
+}
 
 
 class View:
@@ -104,7 +110,8 @@ def overdue_now(
 ) -> dict[int, Counter[str]]:
     """Per role and person, panel seats of rounds still open past their kit's feedback deadline
     with no scorecard from that person (figures._turnaround's *overdue now*), from the seats still
-    waiting (`report_value` "waiting", by when the round ended): only the rounds still open are read."""
+    waiting (`report_value` "waiting" by when the round ended, "waiting_due" by the stored deadline):
+    only the rounds still open are read."""
     by_deadline: dict[timedelta, list[int]] = defaultdict(list)
     for role_id in role_ids:
         by_deadline[feedback_deadline(kits.get(role_id))].append(role_id)
@@ -122,6 +129,18 @@ def overdue_now(
         )
         for role_id, person, n in session.connection().execute(query):
             out[role_id][person] += n
+    # Seats with a stored deadline: overdue once it has passed, whatever the kit.
+    query = (
+        select(values.c.role_id, values.c.key, func.count())
+        .where(
+            values.c.name == "waiting_due",
+            values.c.role_id.in_(role_ids),
+            values.c.value < (now - EPOCH) // MICROSECOND,
+        )
+        .group_by(values.c.role_id, values.c.key)
+    )
+    for role_id, person, n in session.connection().execute(query):
+        out[role_id][person] += n
     return out
 
 
@@ -202,10 +221,10 @@ class Builder:
             self.ranks.want(name, key, hist, [r for _, low, high in _positions(n, name) for r in (low, high)])
         for role in roles:
             own = self.counts.view([role])
-            edge = bucket("turnaround", self._limit(role))
-            for key in own.keys("turnaround"):
-                if any(b == edge for b, _ in own.hist[("turnaround", key)]):
-                    self.ranks.wanted.add(("turnaround", key, edge))
+            edge = bucket("turnaround_kit", self._limit(role))
+            for key in own.keys("turnaround_kit"):
+                if any(b == edge for b, _ in own.hist[("turnaround_kit", key)]):
+                    self.ranks.wanted.add(("turnaround_kit", key, edge))
 
     def _limit(self, role: int) -> int:
         return feedback_deadline(self.kit_of.get(role)) // timedelta(microseconds=1)
@@ -279,14 +298,17 @@ class Builder:
             overdue.update(self.counts.overdue.get(role, Counter()))
             own = self.counts.view([role])
             limit = self._limit(role)
-            edge = bucket("turnaround", limit)
-            for person in own.keys("turnaround"):
-                for at, n in own.hist[("turnaround", person)]:
+            edge = bucket("turnaround_kit", limit)
+            for person in own.keys("turnaround_kit"):
+                for at, n in own.hist[("turnaround_kit", person)]:
                     if at < edge:
                         within[person] += n
                     elif at == edge:
-                        values = self.counts.values.get(("turnaround", person, at), [])
+                        values = self.counts.values.get(("turnaround_kit", person, at), [])
                         within[person] += sum(1 for r, v in values if r == role and v <= limit)
+            for (name, person, met), (n, _) in own.cells.items():
+                if name == "on_time" and met:
+                    within[person] += n
         medians = {p: self.spread(view, "turnaround", p) for p in view.keys("turnaround")}
         people = sorted(set(medians) | {p for p, n in overdue.items() if n})
         empty = Spread(0, None, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +57,8 @@ class ReportData:
     # (interviewer, candidate) -> rating (below, meets, exceeds) -> how many they gave that candidate
     rating_counts: dict[tuple[str, int], dict[str, int]]
     answers: list[Answers]
+    # (round, interviewer) -> their stored feedback deadline (working days), where one is kept.
+    dues: dict[tuple[int, str], datetime] = field(default_factory=dict)
 
 
 # The columns the figures use, read as plain rows (attribute access by name): the report reads
@@ -158,7 +160,15 @@ def load_data(session: Session, role_ids: list[int], start: datetime | None) -> 
             rated(*by_answer).join(Candidate, col(Candidate.id) == col(Interview.candidate_id))
         )
     ]
-    return ReportData(cohort, everyone, events, rounds, panels, scorecards, rating_counts, answers)
+    dues = {
+        (interview_id, interviewer_id): due
+        for interview_id, interviewer_id, due in session.exec(
+            sa_select(PanelMember.interview_id, PanelMember.interviewer_id, PanelMember.due_at).where(  # type: ignore[call-overload]
+                col(PanelMember.interview_id).in_(in_scope), col(PanelMember.due_at).is_not(None)
+            )
+        )
+    }
+    return ReportData(cohort, everyone, events, rounds, panels, scorecards, rating_counts, answers, dues)
 
 
 def only_role(data: ReportData, role_id: int | None) -> ReportData:
@@ -175,4 +185,5 @@ def only_role(data: ReportData, role_id: int | None) -> ReportData:
         scorecards,
         {pair: counts for pair, counts in data.rating_counts.items() if pair[1] in mine},
         [a for a in data.answers if a.role_id == role_id],
+        {pair: due for pair, due in data.dues.items() if pair[0] in round_ids},
     )

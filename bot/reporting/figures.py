@@ -135,17 +135,23 @@ def _turnaround(data: ReportData, deadline: dict[int | None, timedelta], now: da
     hours: dict[str, list[float]] = defaultdict(list)
     within: Counter[str] = Counter()
     submitted: set[tuple[int, str]] = set()
+
+    # On time: by the interviewer's stored deadline (their working days), else the kit's hours after
+    # the round's end. The turnaround itself counts from the round's end either way.
+    def due(interview_id: int, person: str) -> datetime:
+        return data.dues.get((interview_id, person)) or ends[interview_id] + deadline[interview_id]
+
     for card in data.scorecards:
         waited = max(card.submitted_at - ends[card.interview_id], timedelta(0))
         hours[card.interviewer_id].append(waited.total_seconds() / 3600)
-        within[card.interviewer_id] += waited <= deadline[card.interview_id]
+        within[card.interviewer_id] += card.submitted_at <= due(card.interview_id, card.interviewer_id)
         submitted.add((card.interview_id, card.interviewer_id))
     overdue: Counter[str] = Counter()
     for interview in data.rounds:
-        if interview.status != InterviewStatus.scheduled or interview.ends_at + deadline[interview.id] >= now:
+        if interview.status != InterviewStatus.scheduled:
             continue
         for person in data.panels.get(interview.id or 0, []):
-            overdue[person] += (interview.id, person) not in submitted
+            overdue[person] += (interview.id, person) not in submitted and due(interview.id or 0, person) < now
     people = sorted(set(hours) | {p for p, n in overdue.items() if n})
     return [
         Turnaround(p, len(hours[p]), percentile(hours[p], 0.5), within[p], overdue[p])

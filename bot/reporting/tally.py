@@ -23,7 +23,7 @@ from models.tables import CandidateStatus, Rating
 # (3% wide for stays and decisions, 6% for turnaround, which has a histogram per person). Finer
 # buckets mean more counts to read, coarser ones more exact values: at 50,000 candidates these read
 # about as many of each (bench/README.md).
-BUCKET_BITS = {"stage": 5, "decision": 5, "turnaround": 4}
+BUCKET_BITS = {"stage": 5, "decision": 5, "turnaround": 4, "turnaround_kit": 4}
 MICROSECOND = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -69,7 +69,7 @@ class Rows:
     rounds: list[Any] = field(default_factory=list)
     scorecards: list[Any] = field(default_factory=list)
     ratings: list[Any] = field(default_factory=list)
-    seats: list[tuple[int, str]] = field(default_factory=list)
+    seats: list[tuple[int, str, datetime | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -144,16 +144,22 @@ def _candidate(rows: Rows, out: Tally) -> None:
         if last:
             out.duration(role, "decision", "", last[-1] - c.created_at)
     ends = {r.id: r.ends_at for r in rows.rounds}
-    # Seats of open rounds still waiting for a scorecard, by when the round ended: whether one is
-    # overdue depends on the clock, so the report counts them against it (aggregates.overdue_now).
+    # Seats of open rounds still waiting for a scorecard, by their stored deadline ("waiting_due")
+    # or else when the round ended ("waiting", against the kit's hours): whether one is overdue
+    # depends on the clock, so the report counts them against it (aggregates.overdue_now).
     submitted = {(card.interview_id, card.interviewer_id) for card in rows.scorecards}
-    for round_id, person in rows.seats:
+    for round_id, person, due in rows.seats:
         if (round_id, person) not in submitted and round_id in ends:
-            out.values.append((role, "waiting", person, 0, (ends[round_id] - EPOCH) // MICROSECOND))
+            name, at = ("waiting", ends[round_id]) if due is None else ("waiting_due", due)
+            out.values.append((role, name, person, 0, (at - EPOCH) // MICROSECOND))
     for card in rows.scorecards:
-        out.duration(
-            role, "turnaround", card.interviewer_id, max(card.submitted_at - ends[card.interview_id], timedelta(0))
-        )
+        waited = max(card.submitted_at - ends[card.interview_id], timedelta(0))
+        out.duration(role, "turnaround", card.interviewer_id, waited)
+        # On time: by a stored deadline, known now; else against the kit's hours, when the report reads.
+        if card.due_at is not None:
+            out.add(role, "on_time", card.interviewer_id, at=int(card.submitted_at <= card.due_at))
+        else:
+            out.duration(role, "turnaround_kit", card.interviewer_id, waited)
     _calibration(rows, out)
     _questions(rows, out)
 

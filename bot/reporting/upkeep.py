@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, bindparam, delete, event, func, inspect, select
+from sqlalchemy import Connection, Table, and_, bindparam, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -41,13 +41,15 @@ def table(model: Any) -> Table:
 
 C, E, R, S, Q, P = (table(m) for m in (Candidate, StageEvent, Interview, Scorecard, QuestionRating, PanelMember))
 COUNT, VALUE = table(ReportCount), table(ReportValue)
+# A scorecard's own panel seat, for its stored deadline.
+SEAT = P.alias("seat")
 # The columns whose change changes a figure; other edits (a purge's erasures, a round's place) do not.
 COUNTED: dict[Any, tuple[str, ...]] = {
     Candidate: ("role_id", "status", "stage_key", "created_at"),
     Interview: ("candidate_id", "status", "kind", "ends_at"),
     Scorecard: ("interview_id", "interviewer_id", "recommendation", "submitted_at"),
     StageEvent: ("candidate_id", "at", "action", "from_stage", "to_stage", "to_status"),
-    PanelMember: ("interview_id", "interviewer_id"),
+    PanelMember: ("interview_id", "interviewer_id", "training", "due_at"),
     QuestionRating: ("scorecard_id", "question_key", "rating", "positive_observed", "negative_observed"),
 }
 BATCH = 2_000
@@ -64,6 +66,8 @@ class Card(NamedTuple):
     interviewer_id: str
     recommendation: str
     submitted_at: datetime
+    # The interviewer's stored feedback deadline (panel_member.due_at), if one is kept.
+    due_at: datetime | None
 
 
 class Given(NamedTuple):
@@ -112,12 +116,16 @@ def _reads(by_span: bool) -> tuple[Any, Any, Any]:
     # No order for the rest: they are only counted.
     rounds = (
         select(R.c.candidate_id, R.c.id, R.c.ends_at, S.c.id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at)
-        .add_columns(Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed)
-        .select_from(R.outerjoin(S, S.c.interview_id == R.c.id).outerjoin(Q, Q.c.scorecard_id == S.c.id))
+        .add_columns(SEAT.c.due_at, Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed)
+        .select_from(
+            R.outerjoin(S, S.c.interview_id == R.c.id)
+            .outerjoin(SEAT, and_(SEAT.c.interview_id == S.c.interview_id, SEAT.c.interviewer_id == S.c.interviewer_id))
+            .outerjoin(Q, Q.c.scorecard_id == S.c.id)
+        )
         .where(mine(R.c.candidate_id), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
     )
     seats = (
-        select(R.c.candidate_id, P.c.interview_id, P.c.interviewer_id)
+        select(R.c.candidate_id, P.c.interview_id, P.c.interviewer_id, P.c.due_at)
         .select_from(R.join(P, P.c.interview_id == R.c.id))
         .where(
             mine(R.c.candidate_id),
@@ -144,7 +152,7 @@ def load_rows(conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] |
         return []
     seen_rounds: set[int] = set()
     seen_cards: set[int] = set()
-    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at, *given in conn.execute(
+    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at, due, *given in conn.execute(
         rounds, params
     ):
         rows = found[candidate_id]
@@ -155,11 +163,11 @@ def load_rows(conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] |
             continue
         if card_id not in seen_cards:
             seen_cards.add(card_id)
-            rows.scorecards.append(Card(card_id, round_id, person, recommendation, submitted_at))
+            rows.scorecards.append(Card(card_id, round_id, person, recommendation, submitted_at, due))
         if given[0] is not None:
             rows.ratings.append(Given(card_id, *given))
-    for candidate_id, round_id, person in conn.execute(seats, params):
-        found[candidate_id].seats.append((round_id, person))
+    for candidate_id, round_id, person, due in conn.execute(seats, params):
+        found[candidate_id].seats.append((round_id, person, due))
     return list(found.values())
 
 

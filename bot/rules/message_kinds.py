@@ -2,7 +2,8 @@
 
 Each kind is the key its rows store, with what the rest of the code needs to know about it: how
 reports name it, whether it is posted in the candidate's thread, whether its due time follows the
-round when the round moves, and whether it is on the line between a candidate and the hiring team.
+round when the round moves, whether it is on the line between a candidate and the hiring team, and
+whether it is urgent (sent whatever the reader's hour) or waits for their working hours.
 The dispatcher renders each kind with the renderer bot/delivery/kinds.py registers for its key.
 """
 
@@ -31,6 +32,11 @@ class Fact(Enum):
     # A write to a calendar, not to Slack: sent by its own dispatcher lane, so a calendar that is
     # down never holds up Slack messages (nor Slack's rate limits the calendars).
     calendar = "calendar"
+    # Goes out when due whatever the hour (bot/rules/delivery_windows.py): to the team only; every
+    # other message to a person waits for their working hours, and a candidate's for 08:00-21:00.
+    urgent = "urgent"
+    # Urgent when its round starts soon (within 24 hours for the team, 12 for the candidate).
+    urgent_if_soon = "urgent_if_soon"
 
 
 @unique
@@ -45,6 +51,8 @@ class Kind(StrEnum):
     in_process: bool
     transient: bool
     calendar: bool
+    urgent: bool
+    urgent_if_soon: bool
 
     def __new__(cls, key: str, report_name: str, *facts: Fact) -> Kind:
         kind = str.__new__(cls, key)
@@ -56,21 +64,23 @@ class Kind(StrEnum):
         kind.in_process = Fact.in_process in facts
         kind.transient = Fact.transient in facts
         kind.calendar = Fact.calendar in facts
+        kind.urgent = Fact.urgent in facts
+        kind.urgent_if_soon = Fact.urgent_if_soon in facts
         return kind
 
     prep = "prep", "prep guide", Fact.in_process
     prep_reminder = "prep_reminder", "prep reminder", Fact.timed, Fact.in_process
-    briefing = "briefing", "briefing", Fact.timed, Fact.in_process
+    briefing = "briefing", "briefing", Fact.timed, Fact.in_process, Fact.urgent
     scorecard_request = "scorecard_request", "scorecard request", Fact.timed, Fact.in_process
     scorecard_reminder = "scorecard_reminder", "scorecard reminder", Fact.timed, Fact.in_process
     escalation = "escalation", "feedback escalation", Fact.timed, Fact.in_process
     escalation_thread = "escalation_thread", "feedback escalation", Fact.thread, Fact.timed, Fact.in_process
-    cancelled = "round_cancelled", "cancellation notice"
-    rescheduled = "round_rescheduled", "reschedule notice", Fact.in_process
+    cancelled = "round_cancelled", "cancellation notice", Fact.urgent_if_soon
+    rescheduled = "round_rescheduled", "reschedule notice", Fact.in_process, Fact.urgent_if_soon
     debrief_thread = "debrief_thread", "debrief", Fact.thread, Fact.in_process
     debrief = "debrief", "debrief", Fact.in_process
     # To the role's recruiters when another row gives up; retried until Slack takes it, never given up.
-    dead_letter = "dead_letter", "delivery failure notice"
+    dead_letter = "dead_letter", "delivery failure notice", Fact.urgent
     # To the recruiters, before a response-time promise to the candidate runs out.
     promise = "promise_reminder", "response promise reminder", Fact.timed, Fact.in_process
     # Take-home stages (bot/rules/take_home.py).
@@ -78,33 +88,39 @@ class Kind(StrEnum):
     take_home_reminder = "take_home_reminder", "take-home reminder", Fact.in_process
     take_home_missing = "take_home_missing", "missing take-home notice", Fact.in_process
     # The line between a candidate and the hiring team (bot/rules/line.py).
-    line_relay = "line_relay", "message from the candidate", Fact.thread, Fact.line
+    line_relay = "line_relay", "message from the candidate", Fact.thread, Fact.line, Fact.urgent
     line_reply = "line_reply", "message to the candidate", Fact.line
-    line_reply_thread = "line_reply_thread", "message to the candidate (thread copy)", Fact.thread, Fact.line
+    line_reply_thread = (
+        "line_reply_thread",
+        "message to the candidate (thread copy)",
+        Fact.thread,
+        Fact.line,
+        Fact.urgent,
+    )
     # To someone who wrote to the bot without being a candidate: what this conversation is for (once).
-    line_notice = "line_notice", "notice to a non-candidate"
+    line_notice = "line_notice", "notice to a non-candidate", Fact.urgent
     # The candidate's thread (bot/rules/thread_notes.py): the card that heads it, kept to the latest
     # state (one pending row per card), and the notes replied under it, in order.
-    card = "card", "candidate card"
-    thread_note = "thread_note", "thread note", Fact.thread
+    card = "card", "candidate card", Fact.urgent
+    thread_note = "thread_note", "thread note", Fact.thread, Fact.urgent
     # To the candidate when they move on: what the next stage is, with its prep guide.
     next_step = "next_step", "next step", Fact.in_process
     # A hiring report to the person who asked (bot/delivery/report_dm.py), built before it is queued.
-    report = "report", "hiring report", Fact.transient
+    report = "report", "hiring report", Fact.transient, Fact.urgent
     # The Slack clean-up after a purge (bot/delivery/purge_cleanup.py): the ids it needs until it is done.
-    purge_cleanup = "purge_cleanup", "purge clean-up", Fact.transient
+    purge_cleanup = "purge_cleanup", "purge clean-up", Fact.transient, Fact.urgent
     # To each interviewer when a round is scheduled: what, when, with whom, and the invite (.ics) when
     # they have no connected calendar.
-    panel_invite = "panel_invite", "panel invite", Fact.in_process
+    panel_invite = "panel_invite", "panel invite", Fact.in_process, Fact.urgent
     # A round's event in one connected calendar (bot/rules/calendar_plan.py), written as the round is
     # when the row is sent: created, moved or deleted. Sent by the calendar lane, apart from Slack.
-    calendar_event = "calendar_event", "calendar event", Fact.calendar
+    calendar_event = "calendar_event", "calendar event", Fact.calendar, Fact.urgent
     # An open offer's held times in one person's connected calendar (bot/rules/holds.py): put, or removed.
-    calendar_hold = "calendar_hold", "held times", Fact.calendar
+    calendar_hold = "calendar_hold", "held times", Fact.calendar, Fact.urgent
     # To the candidate: times to pick from for a stage (bot/rules/offers.py), one button each.
     offer = "offer", "times offered", Fact.in_process
     # To each recruiter of the role: the candidate said none of the offered times work, or let them expire.
-    offer_answer = "offer_answer", "answer to offered times"
+    offer_answer = "offer_answer", "answer to offered times", Fact.urgent
     # To each recruiter of a role that opted in: its pools' interviewer load, weekly (bot/rules/load_digest.py).
     load_digest = "load_digest", "interviewer load digest"
     # Training new interviewers (bot/rules/training.py): after a reverse shadow, each qualified
@@ -117,7 +133,10 @@ class Kind(StrEnum):
     training_update = "training_update", "training update"
     training_done = "training_done", "trainee ready for the pool"
     # To the owner of a connected calendar that kept failing: how to reconnect it (once per pause).
-    calendar_paused = "calendar_paused", "calendar paused notice"
+    calendar_paused = "calendar_paused", "calendar paused notice", Fact.urgent
+    # To an interviewer, several scorecard reminders (or to a recruiter, several escalations) due at the
+    # same working-hours start, as one message (bot/rules/digests.py): the rounds in its payload.
+    digest = "digest", "reminder digest"
 
 
 BY_KEY: dict[str, Kind] = {kind.value: kind for kind in Kind}

@@ -9,7 +9,8 @@ bot/rules/message_plan.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -37,6 +38,8 @@ class RoundContext:
     shadows: tuple[str, ...] = ()
     # The trainee leading the round (in `panel`): the rest of the panel signs off on them.
     reverse_shadow: str | None = None
+    # Each interviewer's stored feedback deadline (panel_member.due_at), where one is kept.
+    dues: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def attendees(self) -> list[str]:
@@ -47,6 +50,17 @@ class RoundContext:
     def evaluators(self) -> list[str]:
         """Who signs off on the reverse shadow: the panel's qualified interviewers."""
         return [u for u in self.panel if u != self.reverse_shadow] if self.reverse_shadow else []
+
+    def due_for(self, user_id: str) -> datetime:
+        """When `user_id`'s scorecard is due: the stored working-day deadline, else (a round planned
+        before deadlines were kept) the kit's hours after the round's end."""
+        stored = self.dues.get(user_id)
+        return stored if stored is not None else self.interview.ends_at + timedelta(hours=self.kit.feedback_due_hours)
+
+    @property
+    def feedback_due(self) -> datetime:
+        """When the last of the panel's scorecards is due: when feedback is overdue for the recruiter."""
+        return max((self.due_for(u) for u in self.panel), default=self.due_for(""))
 
     @property
     def title(self) -> str:
@@ -100,11 +114,11 @@ def load_round(
     kit = kit_for(kits, role)
     stage = _stage(kit, interview.stage_key)
     members = session.exec(
-        select(PanelMember.interviewer_id, PanelMember.training)
+        select(PanelMember.interviewer_id, PanelMember.training, PanelMember.due_at)
         .where(PanelMember.interview_id == interview_id)
         .order_by(col(PanelMember.interviewer_id))
     ).all()
-    return _context(interview, candidate, role, kit, stage, [(u, t) for u, t in members])
+    return _context(interview, candidate, role, kit, stage, [(u, t, d) for u, t, d in members])
 
 
 def _context(
@@ -113,13 +127,15 @@ def _context(
     role: Role,
     kit: Kit,
     stage: Stage,
-    members: list[tuple[str, str | None]],
+    members: list[tuple[str, str | None, datetime | None]],
 ) -> RoundContext:
-    """The round with its panel (`members`: each person and their part, see PanelMember.training)."""
-    panel = [u for u, training in members if training != SHADOW]
-    shadows = tuple(u for u, training in members if training == SHADOW)
-    reverse = next((u for u, training in members if training == REVERSE_SHADOW), None)
-    return RoundContext(interview, candidate, role, kit, stage, panel, shadows, reverse)
+    """The round with its panel (`members`: each person, their part (PanelMember.training) and
+    their feedback deadline where one is kept)."""
+    panel = [u for u, training, _ in members if training != SHADOW]
+    shadows = tuple(u for u, training, _ in members if training == SHADOW)
+    reverse = next((u for u, training, _ in members if training == REVERSE_SHADOW), None)
+    dues = {u: due for u, training, due in members if due is not None and training != SHADOW}
+    return RoundContext(interview, candidate, role, kit, stage, panel, shadows, reverse, dues)
 
 
 def load_rounds(session: Session, kits: KitCatalog, interviews: Sequence[Interview]) -> list[RoundContext]:
@@ -138,13 +154,13 @@ def load_rounds(session: Session, kits: KitCatalog, interviews: Sequence[Intervi
     }
     role_ids = {c.role_id for c in candidates.values()}
     roles = {r.id: r for r in session.exec(select(Role).where(col(Role.id).in_(role_ids)))}
-    panels: dict[int, list[tuple[str, str | None]]] = {}
-    for interview_id, interviewer_id, training in session.exec(
-        select(PanelMember.interview_id, PanelMember.interviewer_id, PanelMember.training)
+    panels: dict[int, list[tuple[str, str | None, datetime | None]]] = {}
+    for interview_id, interviewer_id, training, due in session.exec(
+        select(PanelMember.interview_id, PanelMember.interviewer_id, PanelMember.training, PanelMember.due_at)
         .where(col(PanelMember.interview_id).in_(ids))
         .order_by(col(PanelMember.interviewer_id))
     ):
-        panels.setdefault(interview_id, []).append((interviewer_id, training))
+        panels.setdefault(interview_id, []).append((interviewer_id, training, due))
     found: list[RoundContext] = []
     for interview in interviews:
         candidate = candidates.get(interview.candidate_id)

@@ -278,6 +278,8 @@ class Debrief:
     round: RoundContext
     scorecards: list[tuple[Scorecard, dict[str, Answer]]]
     questions: list[Question]
+    # How often each interviewer put off their reminder (timing only: turnaround counts from the end).
+    snoozes: dict[str, int] = field(default_factory=dict)
 
     def recommendations(self) -> Counter[str]:
         return Counter(s.recommendation for s, _ in self.scorecards)
@@ -298,10 +300,16 @@ def debrief_for(session: Session, kits: KitCatalog, interview_id: int) -> Debrie
     cards = session.exec(
         select(Scorecard).where(Scorecard.interview_id == interview_id).order_by(col(Scorecard.interviewer_id))
     ).all()
+    snoozes = session.exec(
+        select(PanelMember.interviewer_id, PanelMember.snoozes).where(
+            PanelMember.interview_id == interview_id, PanelMember.snoozes > 0
+        )
+    ).all()
     return Debrief(
         ctx,
         [(card, existing_answers(session, interview_id, card.interviewer_id)[1]) for card in cards],
         round_questions(ctx),
+        dict(snoozes),
     )
 
 

@@ -29,7 +29,7 @@ from blocks.offers import OFFER_MOVE, OFFER_NONE, OFFER_PICK
 from blocks.pools import FROM_POOL, POOL_PICKED, POOLS_EDIT
 from blocks.reports import REPORT_SEND
 from blocks.rounds import CANCEL, PANEL_PICKED, WHO_PICKS
-from blocks.scorecard import SUBMIT
+from blocks.scorecard import SNOOZE, SUBMIT
 from blocks.times import SUGGESTED
 from blocks.training import ADD_TO_POOL, NOT_YET, SHADOW_NOTE, SIGNOFF_MORE, SIGNOFF_READY
 from handlers.actions import (
@@ -43,6 +43,7 @@ from handlers.actions import (
     purge,
     report,
     rounds,
+    snooze,
     stage,
     times,
     training,
@@ -63,6 +64,7 @@ def register(app: App) -> None:
     for action_id in (PANEL_PICKED, SUGGESTED, OFFER_REFRESH, WHO_PICKS, FROM_POOL):
         app.action(action_id)(ack=times.ack_only, lazy=[times.update_form])
     app.action(SUBMIT)(ack=rounds.open_scorecard, lazy=[open_view_later])
+    app.action(SNOOZE)(ack=snooze.snooze_reminder, lazy=[snooze.snoozed])
     app.action(PURGE)(ack=purge.purge, lazy=[purge.purged])
     app.action(CHECKLIST)(ack=checklist.tick_checklist, lazy=[tell_later])
     app.action(REPORT_SEND)(ack=report.ask_for_report, lazy=[report.deliver_report])

@@ -89,9 +89,9 @@ def scorecard(r: Rendering, row: OutboxMessage) -> Rendered | None:
         return None
     ctx = state.ctx
     reminder = row.kind == Kind.scorecard_reminder
-    return r.message(
-        row, state, f"Scorecard for {ctx.candidate.name}", lambda: scorecard_request(ctx, reminder=reminder)
-    )
+    # Each reader's own due time, and on a reminder the button to put it off: built per row.
+    blocks = scorecard_request(ctx, reminder=reminder, due=ctx.due_for(row.target), snooze=row.id if reminder else None)
+    return Rendered(row.target, f"Scorecard for {ctx.candidate.name}", to_dicts(blocks))
 
 
 def escalation(r: Rendering, row: OutboxMessage) -> Rendered | None:
@@ -103,4 +103,9 @@ def escalation(r: Rendering, row: OutboxMessage) -> Rendered | None:
     missing = [u for u in ctx.panel if u not in state.done]
     if not state.scheduled or not missing:
         return None
-    return r.message(row, state, f"Feedback overdue for {ctx.candidate.name}", lambda: escalation_message(ctx, missing))
+    return r.message(
+        row,
+        state,
+        f"Feedback overdue for {ctx.candidate.name}",
+        lambda: escalation_message(ctx, missing, ctx.feedback_due),
+    )
