@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from bot.reporting.data import load_data, only_role
 from bot.reporting.figures import build_section
+from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report
 from bot.reporting.types import Report, Section
 from bot.reporting.upkeep import backfill
@@ -259,6 +260,10 @@ def test_every_figure_from_the_aggregates_equals_the_figure_from_the_rows(db: Da
         edited = session.exec(select(Scorecard).where(col(Scorecard.notes) == "Edited notes.")).all()
         assert any(card.submitted_at < NOW for card in edited)
     assert sum(t.overdue_now for t in report.overall.turnaround) > 0
+    # The App Home counts the same overdue seats (stored deadlines, kit hours, no shadows).
+    with db.read() as session:
+        summary = home_summary(session, kits, list(session.exec(select(Role))), NOW)
+    assert summary.overdue_now == sum(t.overdue_now for t in report.overall.turnaround)
     assert report.overall.totals.hired and report.overall.totals.rejected
     assert all(s.stages[1].time_in_stage.n > 3 for s in report.roles)
 

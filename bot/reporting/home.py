@@ -56,7 +56,9 @@ class Summary:
 
 
 def overdue_seats(by_deadline: dict[timedelta, list[int]], now: datetime) -> SelectOfScalar[int]:
-    """Panel seats of scheduled rounds past their role's feedback deadline with no scorecard.
+    """Panel seats of scheduled rounds past their feedback deadline with no scorecard: the seat's
+    stored deadline (panel_member.due_at, in the interviewer's working days), else the role's kit's
+    hours after the round's end, as figures._turnaround counts them. Shadows owe nothing.
 
     Per open round (from `ix_interview_open` alone), its role and its seats without a scorecard are
     scalar subqueries, which both databases run per row through the primary keys and the scorecards'
@@ -67,15 +69,32 @@ def overdue_seats(by_deadline: dict[timedelta, list[int]], now: datetime) -> Sel
         .where(col(Scorecard.interview_id) == seat.interview_id, col(Scorecard.interviewer_id) == seat.interviewer_id)
         .exists()
     )
-    open_seats = (
-        select(func.count()).select_from(seat).where(seat.interview_id == col(Interview.id), scoring(seat), ~submitted)
+    # Correlated to the outer round explicitly: nested in the seats' subquery, it would not be by itself.
+    role = (
+        select(Candidate.role_id)
+        .where(col(Candidate.id) == col(Interview.candidate_id))
+        .correlate(Interview)
+        .scalar_subquery()
     )
-    role = select(Candidate.role_id).where(col(Candidate.id) == col(Interview.candidate_id)).scalar_subquery()
+    past_kit = or_(
+        *(and_(role.in_(ids), col(Interview.ends_at) < now - deadline) for deadline, ids in by_deadline.items())
+    )
+    due = col(seat.due_at)
+    open_seats = (
+        select(func.count())
+        .select_from(seat)
+        .where(
+            seat.interview_id == col(Interview.id),
+            scoring(seat),
+            ~submitted,
+            or_(and_(due.is_not(None), due < now), and_(due.is_(None), past_kit)),
+        )
+    )
     return select(func.coalesce(func.sum(open_seats.scalar_subquery()), 0)).where(
         col(Interview.status) == InterviewStatus.scheduled,
         col(Interview.kind) != InterviewKind.kickoff,
-        col(Interview.ends_at) < now - min(by_deadline),
-        or_(*(and_(role.in_(ids), col(Interview.ends_at) < now - deadline) for deadline, ids in by_deadline.items())),
+        col(Interview.ends_at) < now,  # no seat is due before its round ends
+        role.in_([i for ids in by_deadline.values() for i in ids]),
     )
 
 
