@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from blocks.scorecard import SNOOZE, SUBMIT
 from bot.reporting.data import load_data
 from bot.reporting.figures import build_section
+from bot.reporting.reports import build_report
 from bot.rules.candidates import CandidateForm, create_candidate
 from bot.rules.delivery_windows import Reader, readers
 from bot.rules.errors import UserError
@@ -185,6 +186,11 @@ def test_friday_round_due_tuesday_in_request_reminder_and_report(app: RunningApp
     (turnaround,) = section.turnaround
     assert (turnaround.interviewer_id, turnaround.submitted, turnaround.within_deadline) == (NORA, 1, 1)
     assert turnaround.median_hours == 73  # the turnaround counts from the round's end regardless
+    # The report people get (from the kept aggregates) says the same.
+    with app.services.db.read() as session:
+        report = build_report(session, app.services.kits, [ctx.role], app.clock.now())
+    (kept,) = report.overall.turnaround
+    assert (kept.submitted, kept.within_deadline, kept.median_hours) == (1, 1, 73)
 
 
 def test_briefing_at_seven_and_a_candidate_never_messaged_at_night(app: RunningApp) -> None:
@@ -264,3 +270,25 @@ def test_two_reminders_become_one_digest_its_submit_opens_the_scorecard_and_snoo
     dispatch(app)
     (debrief,) = [m for m in dms(app, RECRUITER) if "Debrief: Casey 1" in m]
     assert f"Reminders put off (Remind me tomorrow): <@{NORA}> 2×" in debrief
+
+
+def test_a_recruiters_escalations_due_together_become_one_digest(app: RunningApp) -> None:
+    people(app)
+    app.clock.set(utc(2026, 11, 30, 10))
+    # Two Tuesday-evening rounds in New York, Nora on both: each due at the end of Thursday, 17:00
+    # New York, which is 03:30 on Friday for Ravi in Kolkata: both escalations wait for his 09:00.
+    first, second = rounds(app, [NORA], [utc(2026, 12, 1, 16, 30), utc(2026, 12, 1, 18)], recruiters=[RAVI])
+    assert first.feedback_due == second.feedback_due == utc(2026, 12, 3, 17)
+    overdue = lambda: [m for m in dms(app, RAVI) if "overdue" in m or "past the" in m]  # noqa: E731
+    at(app, utc(2026, 12, 3, 17))
+    assert overdue() == []  # held: 03:30 in Kolkata
+    at(app, utc(2026, 12, 4, 8, 59, tz=IST))
+    assert overdue() == []
+    assert "digested 1" in at(app, utc(2026, 12, 4, 9, tz=IST))
+    (digest,) = overdue()
+    assert "Feedback is overdue for 2 rounds" in digest
+    assert "Casey 0" in digest and "Casey 1" in digest and digest.count(f"<@{NORA}>") == 2
+    assert stamp(utc(2026, 12, 3, 17)) in digest
+    # Once sent, nothing else comes for them: each round's escalation was replaced by the digest.
+    at(app, utc(2026, 12, 4, 12, tz=IST))
+    assert len(overdue()) == 1
