@@ -286,6 +286,8 @@ def test_the_weekly_load_digest_goes_once_a_week_to_roles_that_asked(app: Runnin
 
     make_role(app)
     pooled(app.services.db)
+    # A workspace member, so their round's messages go out rather than retrying behind each other.
+    app.slack.add_user(THIRD, "thea")
     candidate = add_candidate(app)
     with app.services.db.transaction() as session:
         schedule_round(session, app.services.kits, candidate_id=candidate.id or 0, stage_key=STAGE,
