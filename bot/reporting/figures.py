@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from bot.reporting.data import ReportData
+from bot.reporting.tally import stays
 from bot.reporting.types import (
     DECIDED,
     RATING_SCORE,
@@ -83,22 +84,9 @@ def _days(delta: timedelta) -> float:
 
 
 def _stints(events: Iterable[StageEvent]) -> list[tuple[str, float]]:
-    """(stage, days) for each closed stay in a stage, from one candidate's events in order."""
-    stints: list[tuple[str, float]] = []
-    current: tuple[str, datetime] | None = None
-    for event in events:
-        if event.to_stage is None:
-            continue
-        if current is None:
-            # Added, or reopened after a decision: a new stay starts.
-            if event.action in ("created", "reopen") or event.from_stage != event.to_stage:
-                current = (event.to_stage, event.at)
-            continue
-        stage, entered = current
-        if event.to_stage != stage or event.to_status in DECIDED:
-            stints.append((stage, _days(event.at - entered)))
-            current = None if event.to_status in DECIDED else (event.to_stage, event.at)
-    return stints
+    """(stage, days) for each closed stay in a stage, from one candidate's events in order (the
+    aggregates count the same stays: `tally.stays`)."""
+    return [(stage, _days(delta)) for stage, delta in stays(events)]
 
 
 def _stages(kit: Kit, data: ReportData) -> list[StageFunnel]:

@@ -111,6 +111,7 @@ def stays(events: Iterable[Any]) -> list[tuple[str, timedelta]]:
         if event.to_stage is None:
             continue
         if current is None:
+            # Added, or reopened after a decision: a new stay starts.
             if event.action in ("created", "reopen") or event.from_stage != event.to_stage:
                 current = (event.to_stage, event.at)
             continue
