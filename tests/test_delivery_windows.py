@@ -19,7 +19,7 @@ from bot.rules.delivery_windows import Reader, readers
 from bot.rules.errors import UserError
 from bot.rules.roles import add_role
 from bot.rules.rounds import RoundContext
-from bot.rules.scheduling import schedule_round
+from bot.rules.scheduling import reschedule_round, schedule_round
 from bot.rules.scorecards import Answer, round_questions, submit_scorecard
 from bot.rules.snooze import snooze
 from bot.rules.working_hours import WorkingHours
@@ -292,3 +292,38 @@ def test_a_recruiters_escalations_due_together_become_one_digest(app: RunningApp
     # Once sent, nothing else comes for them: each round's escalation was replaced by the digest.
     at(app, utc(2026, 12, 4, 12, tz=IST))
     assert len(overdue()) == 1
+
+
+def test_a_round_moved_after_a_snooze_replans_its_reminder_and_keeps_the_count(app: RunningApp) -> None:
+    people(app)
+    app.clock.set(utc(2026, 11, 30, 10))
+    (ctx,) = rounds(app, [NORA], [utc(2026, 11, 30, 11)])
+    at(app, utc(2026, 11, 30, 12))  # the request
+    at(app, utc(2026, 12, 1, 12, 5))  # the reminder, a working day on
+    with app.services.db.read() as session:
+        sent = session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == "scorecard_reminder", OutboxMessage.state == "sent")
+        ).one()
+    with app.services.db.transaction() as session:
+        snooze(session, sent.id or 0, NORA, Reader.default("America/New_York"), app.clock.now())
+    # The round did not happen after all: moved to Thursday, 11:00-12:00 in New York.
+    new_start = utc(2026, 12, 3, 11)
+    with app.services.db.transaction() as session:
+        moved = reschedule_round(
+            session, app.services.kits, ctx.interview.id or 0, starts_at=new_start, duration_minutes=60,
+            location=None, interviewer_ids=None, actor=RECRUITER, now=app.clock.now(),
+        )  # fmt: skip
+    with app.services.db.read() as session:
+        pending = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "scorecard_reminder", OutboxMessage.state == "pending",
+                OutboxMessage.target == NORA,
+            )
+        ).all()  # fmt: skip
+        member = session.exec(select(PanelMember).where(PanelMember.interviewer_id == NORA)).one()
+    # One reminder left, planned from the new end in Nora's working days, not the snooze's morning.
+    new_end = moved.interview.ends_at
+    timings = moved.kit.timings_for(moved.stage)
+    assert [r.due_at for r in pending] == [OFFICE.working_due(new_end, timings.reminder_after_hours)]
+    assert member.due_at == OFFICE.working_due(new_end, moved.kit.feedback_due_hours)
+    assert member.snoozes == 1  # one put-off spent: one left for the new time
