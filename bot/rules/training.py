@@ -134,6 +134,13 @@ def progress_of(
     return found
 
 
+def trainee_progress(
+    session: Session, kits: KitCatalog, role_id: int, stage_key: str, trainee: str, now: datetime
+) -> Progress:
+    """One trainee's progress (`progress_of` for one)."""
+    return progress_of(session, kits, role_id, stage_key, [trainee], now)[trainee]
+
+
 def closest_first(progress: dict[str, Progress]) -> list[Progress]:
     """The trainees with a round to book, the one closest to finishing first."""
     ready = [p for p in progress.values() if p.next_part() is not None]
@@ -148,6 +155,11 @@ def signoffs_by_round(session: Session, interview_ids: Collection[int]) -> dict[
         ):
             found[row.interview_id][row.evaluator_id] = row
     return found
+
+
+def signoffs_of(session: Session, interview_id: int) -> list[TrainingSignoff]:
+    """The sign-offs given on one round."""
+    return list(signoffs_by_round(session, [interview_id])[interview_id].values())
 
 
 def _evaluators(session: Session, interview_ids: Collection[int]) -> dict[int, list[str]]:
@@ -178,7 +190,7 @@ def part_for(
         )
     if trainee in panel:
         raise UserError(f"<@{trainee}> is the trainee: take them off the interviewers.", field="trainee")
-    progress = progress_of(session, kits, role_id, stage_key, [trainee], now)[trainee]
+    progress = trainee_progress(session, kits, role_id, stage_key, trainee, now)
     part = progress.next_part()
     if part is None:
         said = "is done: the recruiters are asked to add them to the pool" if progress.done else "is booked"
@@ -234,7 +246,7 @@ def sign_off(
         return Signed(ctx, False, False)
     _once(session, outbox_row(Kind.training_update, trainee, ctx.candidate.id, interview_id, now, now, "round",
                               {"what": "round"}))  # fmt: skip
-    progress = progress_of(session, kits, ctx.role.id or 0, ctx.stage.key, [trainee], now)[trainee]
+    progress = trainee_progress(session, kits, ctx.role.id or 0, ctx.stage.key, trainee, now)
     if not progress.done or progress.proposed:
         return Signed(ctx, True, False)
     member = session.get(PoolMember, (ctx.role.id, ctx.stage.key, trainee))
@@ -266,7 +278,7 @@ def decide(
     if not member.trainee:
         return f"<@{trainee}> is already qualified for {where}."
     if member.proposed_at is None:
-        progress = progress_of(session, kits, role_id, stage_key, [trainee], now)[trainee]
+        progress = trainee_progress(session, kits, role_id, stage_key, trainee, now)
         return f"<@{trainee}> is still training for {where} ({progress.text()}): nothing to decide yet."
     member.proposed_at = None
     payload = {"role": role_id, "stage": stage_key, "trainee": trainee, "actor": actor}

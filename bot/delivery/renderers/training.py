@@ -15,7 +15,7 @@ from blocks.training import (
 from bot.delivery.rendering import Rendered, Rendering
 from bot.rules.errors import UserError
 from bot.rules.roles import kit_for
-from bot.rules.training import progress_of, signoffs_by_round
+from bot.rules.training import signoffs_of, trainee_progress
 from models.tables import OutboxMessage, PoolMember, Role, TrainingSignoff
 
 
@@ -64,9 +64,10 @@ def training_update(r: Rendering, row: OutboxMessage) -> Rendered | None:
             return None
         ctx = state.ctx
         with services.db.read() as session:
-            signoffs = list(signoffs_by_round(session, [ctx.interview.id or 0])[ctx.interview.id or 0].values())
-            progress = progress_of(session, services.kits, ctx.role.id or 0, ctx.stage.key, [trainee],
-                                   services.clock.now())[trainee]  # fmt: skip
+            signoffs = signoffs_of(session, ctx.interview.id or 0)
+            progress = trainee_progress(
+                session, services.kits, ctx.role.id or 0, ctx.stage.key, trainee, services.clock.now()
+            )
         blocks = round_signed_message(ctx.stage.name, slack_date(ctx.interview.starts_at), signoffs, progress)
         return Rendered(row.target, f"Your reverse shadow of {ctx.stage.name}", to_dicts(blocks))
     found = _pool_member(r, payload)
@@ -74,8 +75,9 @@ def training_update(r: Rendering, row: OutboxMessage) -> Rendered | None:
         return None
     role, stage_name, _ = found
     with services.db.read() as session:
-        progress = progress_of(session, services.kits, role.id or 0, str(payload["stage"]), [row.target],
-                               services.clock.now())[row.target]  # fmt: skip
+        progress = trainee_progress(
+            session, services.kits, role.id or 0, str(payload["stage"]), row.target, services.clock.now()
+        )
     where = f"{role.title} · {stage_name}"
     actor = str(payload.get("actor") or "") or None
     return Rendered(row.target, f"Your training for {where}", to_dicts(training_news_message(what, where, progress,
@@ -93,9 +95,10 @@ def training_done(r: Rendering, row: OutboxMessage) -> Rendered | None:
         return None  # answered already
     trainee = member.member_id
     with r.services.db.read() as session:
-        progress = progress_of(session, r.services.kits, role.id or 0, member.stage_key, [trainee],
-                               r.services.clock.now())[trainee]  # fmt: skip
-        signoffs = list(signoffs_by_round(session, [row.interview_id or 0])[row.interview_id or 0].values())
+        progress = trainee_progress(
+            session, r.services.kits, role.id or 0, member.stage_key, trainee, r.services.clock.now()
+        )
+        signoffs = signoffs_of(session, row.interview_id or 0)
     value = f"{role.id}:{member.stage_key}:{trainee}"
     blocks = training_done_message(trainee, f"{role.title} · {stage_name}", progress, signoffs, value)
     return Rendered(row.target, "A trainee is ready for the pool", to_dicts(blocks))
