@@ -84,6 +84,12 @@ class Tally:
         cell = (role, name, key, at)
         self.counts[cell] = self.counts.get(cell, 0) + n
 
+    def add_each(self, role: int, name: str, key: str, counts: Sequence[int]) -> None:
+        """Each non-zero count of `counts` in the bucket of its index (a distribution)."""
+        for at, n in enumerate(counts):
+            if n:
+                self.add(role, name, key, n, at=at)
+
     def add_sum(self, role: int, name: str, key: str, total: float) -> None:
         cell = (role, name, key, 0)
         self.counts[cell] = self.counts.get(cell, 0) + 1
@@ -183,21 +189,13 @@ def _calibration(rows: Rows, out: Tally) -> None:
         own_rates = rates[person] if person in rates else [0] * len(RATE_INDEX)
         other_recs = [a - b for a, b in zip(all_recs, own_recs, strict=True)]
         other_rates = [a - b for a, b in zip(all_rates, own_rates, strict=True)]
-        for i, n in enumerate(own_recs):
-            if n:
-                out.add(role, "cal.recs", person, n, at=i)
-        for i, n in enumerate(own_rates):
-            if n:
-                out.add(role, "cal.rates", person, n, at=i)
+        out.add_each(role, "cal.recs", person, own_recs)
+        out.add_each(role, "cal.rates", person, own_rates)
         if not sum(other_recs):
             continue
         out.add_sum(role, "cal.compared", person, _average(own_recs, REC_WEIGHTS) - _average(other_recs, REC_WEIGHTS))
-        for i, n in enumerate(other_recs):
-            if n:
-                out.add(role, "cal.panel_recs", person, n, at=i)
-        for i, n in enumerate(other_rates):
-            if n:
-                out.add(role, "cal.panel_rates", person, n, at=i)
+        out.add_each(role, "cal.panel_recs", person, other_recs)
+        out.add_each(role, "cal.panel_rates", person, other_rates)
         if sum(own_rates) and sum(other_rates):
             gap = _average(own_rates, RATE_WEIGHTS) - _average(other_rates, RATE_WEIGHTS)
             out.add_sum(role, "cal.rated", person, gap)
