@@ -25,38 +25,21 @@ from scale import DEFAULT_PG, Backend, pg_reachable
 from scale_data import NOW, generate
 from scale_load import load
 from sqlalchemy import and_, func, or_, update
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.reporting.home import overdue_seats
+from bot.reporting.home import overdue_seats, seat_parts
 from bot.reporting.types import feedback_deadline
 from bot.rules.kits import KitCatalog, load_kits
 from bot.wiring.db import Database
 from bot.wiring.settings import SHIPPED_KITS
-from models.tables import Candidate, Interview, InterviewKind, InterviewStatus, PanelMember, Role, Scorecard, scoring
+from models.tables import Interview, InterviewKind, InterviewStatus, PanelMember, Role, scoring
 
 Statement = Callable[[dict[timedelta, list[int]], datetime], Any]
 
 
-def _parts() -> tuple[Any, Any, Any]:
-    seat = aliased(PanelMember)
-    submitted = (
-        select(Scorecard.id)
-        .where(col(Scorecard.interview_id) == seat.interview_id, col(Scorecard.interviewer_id) == seat.interviewer_id)
-        .exists()
-    )
-    role = (
-        select(Candidate.role_id)
-        .where(col(Candidate.id) == col(Interview.candidate_id))
-        .correlate(Interview)
-        .scalar_subquery()
-    )
-    return seat, submitted, role
-
-
 def kit_hours_only(by_deadline: dict[timedelta, list[int]], now: datetime) -> Any:
     """Before stored deadlines: a seat is overdue once its role's kit's hours after the round have passed."""
-    seat, submitted, role = _parts()
+    seat, submitted, role = seat_parts()
     seats = (
         select(func.count()).select_from(seat).where(seat.interview_id == col(Interview.id), scoring(seat), ~submitted)
     )
@@ -70,7 +53,7 @@ def kit_hours_only(by_deadline: dict[timedelta, list[int]], now: datetime) -> An
 
 def per_seat(by_deadline: dict[timedelta, list[int]], now: datetime) -> Any:
     """The shipped answer, with the kit's hours asked for every seat."""
-    seat, submitted, role = _parts()
+    seat, submitted, role = seat_parts()
     past_kit = or_(*(and_(role.in_(ids), col(Interview.ends_at) < now - d) for d, ids in by_deadline.items()))
     due = col(seat.due_at)
     seats = (

@@ -56,14 +56,9 @@ class Summary:
     load: tuple[tuple[str, int], tuple[str, int]] | None = None
 
 
-def overdue_seats(by_deadline: dict[timedelta, list[int]], now: datetime) -> SelectOfScalar[int]:
-    """Panel seats of scheduled rounds past their feedback deadline with no scorecard: the seat's
-    stored deadline (panel_member.due_at, in the interviewer's working days), else the role's kit's
-    hours after the round's end, as figures._turnaround counts them. Shadows owe nothing.
-
-    Per open round (from `ix_interview_open` alone), its role and its seats without a scorecard are
-    scalar subqueries, which both databases run per row through the primary keys and the scorecards'
-    unique index. As a join, PostgreSQL's default costs chose hashing every scorecard (bench/README.md)."""
+def seat_parts() -> tuple[Any, Any, Any]:
+    """What counting a round's seats needs: a panel seat (an alias, correlated per seat), whether
+    its scorecard is in, and the round's role (correlated to the outer round)."""
     seat = aliased(PanelMember)
     submitted = (
         select(Scorecard.id)
@@ -76,6 +71,18 @@ def overdue_seats(by_deadline: dict[timedelta, list[int]], now: datetime) -> Sel
         .correlate(Interview)
         .scalar_subquery()
     )
+    return seat, submitted, role
+
+
+def overdue_seats(by_deadline: dict[timedelta, list[int]], now: datetime) -> SelectOfScalar[int]:
+    """Panel seats of scheduled rounds past their feedback deadline with no scorecard: the seat's
+    stored deadline (panel_member.due_at, in the interviewer's working days), else the role's kit's
+    hours after the round's end, as figures._turnaround counts them. Shadows owe nothing.
+
+    Per open round (from `ix_interview_open` alone), its role and its seats without a scorecard are
+    scalar subqueries, which both databases run per row through the primary keys and the scorecards'
+    unique index. As a join, PostgreSQL's default costs chose hashing every scorecard (bench/README.md)."""
+    seat, submitted, role = seat_parts()
     past_kit = or_(*(and_(role.in_(ids), col(Interview.ends_at) < now - d) for d, ids in by_deadline.items()))
     due = col(seat.due_at)
 
