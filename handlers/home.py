@@ -25,7 +25,7 @@ from bot.rules.pipeline import pipeline_boards, waiting_on_recruiters
 from bot.rules.pools import mine
 from bot.rules.pools import pools as all_pools
 from bot.rules.scorecards import pending_for, upcoming_for
-from bot.rules.training import progress_of
+from bot.rules.training import trainee_progress
 from bot.wiring.services import Services
 
 
@@ -58,8 +58,8 @@ def publish(client: WebClient, services: Services, user_id: str) -> None:
         every = all_pools(session, services.kits)
         own = mine(every, user_id)
         training = {
-            (p.role.id or 0, p.stage_key): progress_of(session, services.kits, p.role.id or 0, p.stage_key,
-                                                       [user_id], now)[user_id]
+            (p.role.id or 0, p.stage_key): trainee_progress(session, services.kits, p.role.id or 0, p.stage_key,
+                                                            user_id, now)
             for p, trainee in own
             if trainee
         }  # fmt: skip
