@@ -29,7 +29,7 @@ def signoff_request(r: Rendering, row: OutboxMessage) -> Rendered | None:
     with r.services.db.read() as session:
         if session.get(TrainingSignoff, (ctx.interview.id, row.target)) is not None:
             return None
-    return Rendered(row.target, f"Sign off on {ctx.reverse_shadow}'s reverse shadow", to_dicts(
+    return Rendered(row.target, f"Sign off on <@{ctx.reverse_shadow}>'s reverse shadow", to_dicts(
         signoff_request_message(ctx)))  # fmt: skip
 
 
