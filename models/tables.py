@@ -157,19 +157,6 @@ class StageEvent(SQLModel, table=True):
 class Interview(SQLModel, table=True):
     """One round: a stage of the kit held at a time with a panel (see `InterviewKind`)."""
 
-    # Open rounds by end, with what the App Home's "scorecards overdue now" reads of them, from the
-    # index alone (bot/reporting/home.py `overdue_seats`); it holds only the rounds still scheduled.
-    __table_args__ = (
-        Index(
-            "ix_interview_open",
-            "ends_at",
-            "id",
-            "candidate_id",
-            postgresql_where=text("status = 'scheduled' AND kind <> 'kickoff'"),
-            sqlite_where=text("status = 'scheduled' AND kind <> 'kickoff'"),
-        ),
-    )
-
     id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     stage_key: str = Field(max_length=64)

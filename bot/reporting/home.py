@@ -5,28 +5,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session, col, func, select
 
+from bot.reporting.aggregates import overdue_now
 from bot.reporting.load import extremes, pool_loads
-from bot.reporting.types import feedback_deadline, ratio
+from bot.reporting.types import ratio
 from bot.rules.kits import KitCatalog
-from models.tables import (
-    Candidate,
-    CandidateStatus,
-    Interview,
-    InterviewKind,
-    InterviewStatus,
-    PanelMember,
-    Role,
-    Scorecard,
-    scoring,
-)
+from models.tables import Candidate, CandidateStatus, Role
 
 
 @dataclass(frozen=True)
@@ -56,56 +43,6 @@ class Summary:
     load: tuple[tuple[str, int], tuple[str, int]] | None = None
 
 
-def seat_parts() -> tuple[Any, Any, Any]:
-    """What counting a round's seats needs: a panel seat (an alias, correlated per seat), whether
-    its scorecard is in, and the round's role (correlated to the outer round)."""
-    seat = aliased(PanelMember)
-    submitted = (
-        select(Scorecard.id)
-        .where(col(Scorecard.interview_id) == seat.interview_id, col(Scorecard.interviewer_id) == seat.interviewer_id)
-        .exists()
-    )
-    role = (
-        select(Candidate.role_id)
-        .where(col(Candidate.id) == col(Interview.candidate_id))
-        .correlate(Interview)
-        .scalar_subquery()
-    )
-    return seat, submitted, role
-
-
-def overdue_seats(by_deadline: dict[timedelta, list[int]], now: datetime) -> SelectOfScalar[int]:
-    """Panel seats of scheduled rounds past their feedback deadline with no scorecard: the seat's
-    stored deadline (panel_member.due_at, in the interviewer's working days), else the role's kit's
-    hours after the round's end, as figures._turnaround counts them. Shadows owe nothing.
-
-    Per open round (from `ix_interview_open` alone), its role and its seats without a scorecard are
-    scalar subqueries, which both databases run per row through the primary keys and the scorecards'
-    unique index. As a join, PostgreSQL's default costs chose hashing every scorecard (bench/README.md)."""
-    seat, submitted, role = seat_parts()
-    past_kit = or_(*(and_(role.in_(ids), col(Interview.ends_at) < now - d) for d, ids in by_deadline.items()))
-    due = col(seat.due_at)
-
-    def seats(*overdue: ColumnElement[bool]) -> Any:
-        return (
-            select(func.count())
-            .select_from(seat)
-            .where(seat.interview_id == col(Interview.id), scoring(seat), ~submitted, *overdue)
-            .correlate(Interview)
-            .scalar_subquery()
-        )
-
-    # Whether the kit's hours have passed is asked once a round, not once a seat (the role lookup
-    # per seat cost a fifth more on PostgreSQL, bench/README.md); then one count of its seats.
-    per_round = case((past_kit, seats(or_(due.is_(None), due < now))), else_=seats(due < now))
-    return select(func.coalesce(func.sum(per_round), 0)).where(
-        col(Interview.status) == InterviewStatus.scheduled,
-        col(Interview.kind) != InterviewKind.kickoff,
-        col(Interview.ends_at) < now,  # no seat is due before its round ends
-        role.in_([i for ids in by_deadline.values() for i in ids]),
-    )
-
-
 def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now: datetime) -> Summary:
     """The headline of `bot.reporting.reports.build_report` for `roles` (no `since`), by the same definitions."""
     ids = [r.id for r in roles if r.id is not None]
@@ -117,12 +54,10 @@ def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now:
         .group_by(col(Candidate.role_id), col(Candidate.stage_key), col(Candidate.status))
     ):
         status[role_id][state] += count
-    # Roles grouped by their kit's feedback deadline, so one statement covers every deadline.
-    by_deadline: dict[timedelta, list[int]] = defaultdict(list)
-    for role in roles:
-        if role.id is not None:
-            by_deadline[feedback_deadline(kits.kits.get(role.kit_key))].append(role.id)
-    overdue = session.exec(overdue_seats(by_deadline, now)).one() if by_deadline else 0
+    # The seats still waiting are kept current with the aggregates (bot/reporting/upkeep.py): the
+    # report's own count, which reads only the waiting seats, not every open round's panel.
+    kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles if r.id is not None}
+    overdue = sum(sum(people.values()) for people in overdue_now(session, kit_of, ids, now).values()) if ids else 0
 
     def headline(title: str, role_ids: Sequence[int]) -> Headline:
         counts = Counter[str]()
