@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.rules.assignments import take_home_state
@@ -23,7 +23,7 @@ from bot.rules.promises import Promise, open_promise
 from bot.rules.roles import kit_for
 from bot.rules.thread_notes import stage_note
 from models.kit import Kit, Stage
-from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, Role, StageEvent
+from models.tables import Candidate, CandidateStatus, Interview, InterviewStatus, Role, StageEvent, UTCDateTime
 
 REASON_MAX = 1000
 
@@ -55,7 +55,6 @@ class CandidateView:
     stage_count: int
     days_in_stage: int
     next_interview: Interview | None
-    last_event: StageEvent | None = None
     # The current stage's checklist (references, offer), ticked or not.
     checklist: list[ChecklistItem] = field(default_factory=list)
     # An answer promised to the candidate after their last round, not yet given.
@@ -180,6 +179,20 @@ def days_between(start: datetime, now: datetime) -> int:
     return max(0, (now - start).days)
 
 
+# Built once: a card or summary is asked for on every answer and refresh (bench/ack.py).
+_NEXT_ROUND = (
+    select(Interview)
+    .where(
+        Interview.candidate_id == bindparam("candidate"),
+        Interview.status == InterviewStatus.scheduled,
+        Interview.starts_at >= bindparam("now", type_=UTCDateTime),
+    )
+    .order_by(col(Interview.starts_at))
+    .limit(1)
+)
+_EVENTS = select(StageEvent).where(StageEvent.candidate_id == bindparam("candidate")).order_by(col(StageEvent.id))
+
+
 def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> CandidateView:
     role = session.get(Role, candidate.role_id)
     assert role is not None
@@ -190,18 +203,7 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
         number = stage_index(kit, candidate.stage_key) + 1
         count = len(kit.stages)
         stage = kit.stages[number - 1]
-    next_interview = session.exec(
-        select(Interview)
-        .where(
-            Interview.candidate_id == candidate.id,
-            Interview.status == InterviewStatus.scheduled,
-            Interview.starts_at >= now,
-        )
-        .order_by(col(Interview.starts_at))
-    ).first()
-    last_event = session.exec(
-        select(StageEvent).where(StageEvent.candidate_id == candidate.id).order_by(col(StageEvent.id).desc())
-    ).first()
+    next_interview = session.exec(_NEXT_ROUND, params={"candidate": candidate.id, "now": now}).first()
     promise = open_promise(session, kit, candidate)
     take_home = take_home_state(session, candidate, stage) if stage is not None else None
     return CandidateView(
@@ -213,7 +215,6 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
         stage_count=count,
         days_in_stage=days_between(candidate.stage_entered_at, now),
         next_interview=next_interview,
-        last_event=last_event,
         checklist=checklist_state(session, candidate.id, stage) if stage is not None and candidate.id else [],
         promise=promise,
         promise_overdue=promise is not None and promise.overdue(now),
@@ -292,9 +293,7 @@ def longest_waiting(session: Session, role_ids: list[int | None]) -> list[Candid
 
 
 def stage_events(session: Session, candidate_id: int) -> list[StageEvent]:
-    return list(
-        session.exec(select(StageEvent).where(StageEvent.candidate_id == candidate_id).order_by(col(StageEvent.id)))
-    )
+    return list(session.exec(_EVENTS, params={"candidate": candidate_id}))
 
 
 STALE_DAYS = 7

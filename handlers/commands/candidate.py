@@ -22,7 +22,6 @@ from bot.rules.roles import open_roles
 from handlers.commands.lookup import candidate_for, require_member, subcommand, with_roles
 from handlers.context import services_of
 from handlers.respond import guarded, open_view_later
-from models.tables import Role
 
 
 @guarded
@@ -87,10 +86,9 @@ def candidate(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
             if isinstance(matches, list):
                 ack(text="Several candidates match", blocks=choices_blocks(text, with_roles(session, matches)))
                 return
-            role = session.get(Role, matches.role_id)
             view = candidate_view(session, services.kits, matches, services.clock.now())
             events = stage_events(session, matches.id or 0)
-            internal = internal or bool(role and user_id in role.recruiter_ids + role.hiring_manager_ids)
+            internal = internal or user_id in view.role.recruiter_ids + view.role.hiring_manager_ids
         ack(text=matches.name, blocks=summary_blocks(view, events, internal=internal))
 
 
