@@ -150,7 +150,8 @@ def scorecard_view(
         )
     pages = f" · page {page.number} of {page.count}" if page.count > 1 else ""
     blocks.insert(0, context(f"*{escape(candidate_name)}* · {escape(stage_name)}{pages}"))
-    metadata = {"i": interview_id, "p": page.number, "a": carried or {}}
+    # "l": the last page, so its submission loads the round once, inside the transaction that stores it.
+    metadata = {"i": interview_id, "p": page.number, "a": carried or {}, **({"l": 1} if page.last else {})}
     return View(
         type="modal",
         callback_id=CALLBACK,

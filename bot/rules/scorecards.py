@@ -68,10 +68,13 @@ def submit_scorecard(
     notes: str,
     now: datetime,
     recruiters: Collection[str] = (),
+    ctx: RoundContext | None = None,
 ) -> Submitted:
-    """`recruiters`: the RECRUITERS list, who get the debrief when the role names no recruiters."""
+    """`recruiters`: the RECRUITERS list, who get the debrief when the role names no recruiters.
+    `ctx`: the round, if the caller loaded it in this transaction with `lock=True`."""
     # The round row is locked so the last two submissions cannot both miss the debrief.
-    ctx = load_round(session, kits, interview_id, lock=True)
+    if ctx is None:
+        ctx = load_round(session, kits, interview_id, lock=True)
     check_can_score(ctx, interviewer_id, now)
     questions = round_questions(ctx)
     clean = validate_answers(questions, answers)

@@ -6,56 +6,98 @@ import json
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
+from sqlmodel import Session
 
 from blocks.scorecard import decode_answers, encode_answers, paginate, parse_page, scorecard_view
 from bot.rules.errors import UserError
 from bot.rules.idempotency import AlreadyDone
-from bot.rules.rounds import load_round
+from bot.rules.rounds import RoundContext, load_round
 from bot.rules.scorecards import RATING_LABELS, check_can_score, round_questions, submit_scorecard
+from bot.wiring.services import Services
 from handlers.context import services_of
 from handlers.views.forms import OUT_OF_DATE, error_field, form_values, submitted_once
 
 
+class Answered(Exception):
+    """The page was answered with an error or a next page: nothing to store (the transaction rolls back)."""
+
+
 def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    user_id = body["user"]["id"]
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
         interview_id, page_number, carried = int(meta["i"]), int(meta["p"]), dict(meta.get("a") or {})
-        with services.db.read() as session:
-            ctx = load_round(session, services.kits, interview_id)
-        questions = round_questions(ctx)
-        pages = paginate(questions)
+    except (KeyError, ValueError, TypeError, OverflowError):
+        ack(response_action="errors", errors={error_field(view, "notes", "notes"): OUT_OF_DATE})
+        return
+    try:
+        if meta.get("l"):
+            # The last page: the round is loaded once, locked, in the transaction that stores it.
+            with services.db.transaction() as session:
+                # Slack's retry of a stored submission is answered as the first was, before any check.
+                submitted_once(session, view, services.clock.now())
+                ctx = _load(session, services, interview_id, ack, view)
+                _answer(ack, body, view, services, ctx, page_number, carried, session)
+        else:
+            with services.db.read() as session:
+                ctx = _load(session, services, interview_id, ack, view)
+            _answer(ack, body, view, services, ctx, page_number, carried, None)
+    except Answered:
+        return
+    except AlreadyDone:
+        ack(response_action="clear")
+    except UserError as exc:
+        ack(response_action="errors", errors={error_field(view, exc.field, "notes"): exc.message})
+
+
+def _load(session: Session, services: Services, interview_id: int, ack: Ack, view: dict[str, Any]) -> RoundContext:
+    try:
+        return load_round(session, services.kits, interview_id, lock=session.in_transaction())
+    except (UserError, OverflowError):
+        ack(response_action="errors", errors={error_field(view, "notes", "notes"): OUT_OF_DATE})
+        raise Answered from None
+
+
+def _answer(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    services: Services,
+    ctx: RoundContext,
+    page_number: int,
+    carried: dict[str, Any],
+    session: Session | None,
+) -> None:
+    """Check the page, then push the next one or store the scorecard (in `session` if given)."""
+    user_id = body["user"]["id"]
+    questions = round_questions(ctx)
+    pages = paginate(questions)
+    try:
         if not 1 <= page_number <= len(pages):
             raise IndexError(page_number)
-        page = pages[page_number - 1]
         merged = decode_answers(carried, questions)
-    except (KeyError, ValueError, TypeError, IndexError, OverflowError, UserError):
-        message = OUT_OF_DATE
-        ack(response_action="errors", errors={error_field(view, "notes", "notes"): message})
-        return
+    except (KeyError, ValueError, TypeError, IndexError, OverflowError):
+        ack(response_action="errors", errors={error_field(view, "notes", "notes"): OUT_OF_DATE})
+        raise Answered from None
+    page = pages[page_number - 1]
     try:
         # Every page, not only the last: the next page shows interviewer-only questions.
         check_can_score(ctx, user_id, services.clock.now())
     except UserError as exc:
         ack(response_action="errors", errors={error_field(view, "notes", "notes"): exc.message})
-        return
+        raise Answered from None
     answers, recommendation, notes = parse_page(form_values(view), page)
     missing = [i for i, q in page.questions if answers[q.key].rating not in RATING_LABELS]
     if missing:
-        ack(
-            response_action="errors",
-            errors={
-                error_field(view, f"rating:{i}", "notes"): "Rate this question, or pick Not assessed." for i in missing
-            },
-        )
-        return
+        problem = "Rate this question, or pick Not assessed."
+        ack(response_action="errors", errors={error_field(view, f"rating:{i}", "notes"): problem for i in missing})
+        raise Answered
     merged.update(answers)
     if not page.last:
         # The next page carries this one's answers; nothing is stored until the last page.
         next_view = scorecard_view(
             pages[page_number],
-            interview_id=interview_id,
+            interview_id=ctx.interview.id or 0,
             candidate_name=ctx.candidate.name,
             stage_name=ctx.stage.name,
             answers=merged,
@@ -64,25 +106,27 @@ def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
             carried=encode_answers(merged, questions),
         )
         ack(response_action="push", view=next_view)
-        return
-    try:
-        with services.db.transaction() as session:
-            submitted_once(session, view, services.clock.now())
-            submit_scorecard(
-                session,
-                services.kits,
-                interview_id,
-                user_id,
-                merged,
-                recommendation or "",
-                notes or "",
-                services.clock.now(),
-                services.permissions.recruiter_ids,
-            )
-    except AlreadyDone:
-        ack(response_action="clear")
-        return
-    except UserError as exc:
-        ack(response_action="errors", errors={error_field(view, exc.field, "notes"): exc.message})
-        return
+        raise Answered
+
+    def store(session: Session, loaded: RoundContext | None) -> None:
+        submit_scorecard(
+            session,
+            services.kits,
+            ctx.interview.id or 0,
+            user_id,
+            merged,
+            recommendation or "",
+            notes or "",
+            services.clock.now(),
+            services.permissions.recruiter_ids,
+            ctx=loaded,
+        )
+
+    if session is not None:
+        store(session, ctx)
+    else:
+        # A last page without the mark (a form opened before it was added): the round again, locked.
+        with services.db.transaction() as fresh:
+            submitted_once(fresh, view, services.clock.now())
+            store(fresh, None)
     ack(response_action="clear")
