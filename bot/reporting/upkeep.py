@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, and_, bindparam, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from bot.reporting.tally import Rows, Tally, difference, tally
@@ -285,10 +286,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             cards.add(obj.scorecard_id)
             cards |= _previous(obj, "scorecard_id")
     conn = session.connection()
-    if cards:
-        rounds |= set(conn.execute(select(S.c.interview_id).where(S.c.id.in_(cards))).scalars())
-    if rounds:
-        touched |= set(conn.execute(select(R.c.candidate_id).where(R.c.id.in_(rounds))).scalars())
+    # Parents already in the session (a scorecard's round, loaded to check it) need no statement.
+    rounds |= _parents(session, Scorecard, cards, S.c.id, S.c.interview_id)
+    touched |= _parents(session, Interview, rounds, R.c.id, R.c.candidate_id)
     old: dict[int, Tally] = session.info.setdefault(_OLD, {})
     # Added in this transaction (flushed already): they counted for nothing before it.
     for candidate in session.info.get(_NEW, []):
@@ -304,6 +304,23 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     counted = {r.candidate.id: r for r in load_rows(conn, first)}
     for candidate_id in first:
         old[candidate_id] = tally([counted[candidate_id]]) if candidate_id in counted else Tally()
+
+
+def _parents(session: Session, model: Any, ids: set[int], key: Any, parent: Any) -> set[int]:
+    """The `parent` ids of the `model` rows `ids`: from the session where it holds the row with
+    that column loaded and unchanged, else read by `key`."""
+    found: set[int] = set()
+    unknown = []
+    for row_id in ids:
+        obj = session.identity_map.get(identity_key(model, row_id))
+        known = inspect(obj).attrs[parent.name].history.unchanged if obj is not None else ()
+        if known:
+            found.update(known)
+        else:
+            unknown.append(row_id)
+    if unknown:
+        found |= set(session.connection().execute(select(parent).where(key.in_(unknown))).scalars())
+    return found
 
 
 def _changed(obj: Any, names: Sequence[str]) -> bool:
