@@ -7,11 +7,13 @@ Signed slash commands (`/candidate <name>`, a read) and scorecard submissions (a
 - a bare Bolt app with process_before_response=True.
 Everything runs in this process on loopback; ratios compare runs made side by side.
 
-    .venv/bin/python bench/ack.py [--requests 400] [--workers N]
+    .venv/bin/python bench/ack.py [--requests 400] [--workers N] [--database-url postgresql://…]
 
 With `--workers N` each target runs in its own processes on gunicorn's pre-fork server instead: the
 app as `interview-bot serve --workers N --no-dispatcher`, the bare Bolt apps on the same gunicorn
 setup (gthread, 8 threads a worker), with the clients and the Slack stand-in in this process.
+With `--database-url` the app's database is a scratch PostgreSQL database on that server (dropped
+after the run) instead of a SQLite file.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,8 @@ import httpx
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 from waitress import create_server
 
@@ -48,7 +53,7 @@ from bot.rules.roles import add_role
 from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import round_questions
 from bot.wiring.app import build_app
-from bot.wiring.db import Database
+from bot.wiring.db import Database, normalize_url
 from bot.wiring.server import HttpServer, WebApp
 from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS, Settings
@@ -83,14 +88,14 @@ def bare_bolt(process_before_response: bool, api_url: str) -> App:
     return app
 
 
-def our_app(tmp: Path, slack: SlackStandIn, rounds: int) -> tuple[HttpServer, dict[str, Any]]:
-    services, scorecard = our_data(tmp, slack, rounds)
+def our_app(tmp: Path, slack: SlackStandIn, rounds: int, url: str) -> tuple[HttpServer, dict[str, Any]]:
+    services, scorecard = our_data(tmp, slack, rounds, url)
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0, threads=8)
     server.start()
     return server, scorecard
 
 
-def our_data(tmp: Path, slack: SlackStandIn, rounds: int = 1) -> tuple[Services, dict[str, Any]]:
+def our_data(tmp: Path, slack: SlackStandIn, rounds: int = 1, url: str = "") -> tuple[Services, dict[str, Any]]:
     """The app's database with a role and `rounds` rounds of the largest panel (each with its own
     candidate), and each round's scorecard to submit: every seat takes one real submission."""
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -99,7 +104,7 @@ def our_data(tmp: Path, slack: SlackStandIn, rounds: int = 1) -> tuple[Services,
         slack_bot_token="xoxb-bench",
         slack_signing_secret=SECRET,
         slack_api_url=slack.url,
-        database_url=f"sqlite:///{tmp / 'bench.db'}",
+        database_url=url or f"sqlite:///{tmp / 'bench.db'}",
         kits_dir=SHIPPED_KITS,
         recruiters="U0RECRUIT",
     )
@@ -213,10 +218,10 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def prefork_targets(
-    tmp: Path, slack: SlackStandIn, workers: int, rounds: int
+    tmp: Path, slack: SlackStandIn, workers: int, rounds: int, url: str
 ) -> tuple[dict[str, int], list[Any], dict]:
     """The app under `interview-bot serve --workers N` and the bare Bolt apps under the same gunicorn setup."""
-    services, scorecard = our_data(tmp, slack, rounds)
+    services, scorecard = our_data(tmp, slack, rounds, url)
     services.close()
     env = {**os.environ, "DATABASE_URL": services.settings.database_url, "SLACK_BOT_TOKEN": "xoxb-bench",
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url, "KITS_DIR": str(SHIPPED_KITS),
@@ -237,10 +242,30 @@ def prefork_targets(
     return ports, procs, scorecard
 
 
+@contextmanager
+def scratch(server_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on `server_url` for the run ("" for none), dropped after it."""
+    if not server_url:
+        yield ""
+        return
+    name = f"bench_ack_{os.getpid()}"
+    admin = create_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalize_url(server_url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400, help="requests per run (default 400)")
     parser.add_argument("--workers", type=int, default=0, help="serve on gunicorn, N workers (0: waitress)")
+    parser.add_argument("--database-url", default="", help="a PostgreSQL server for the app (default: SQLite)")
     parser.add_argument("--serve-bolt", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--pbr", action="store_true", help=argparse.SUPPRESS)
@@ -251,13 +276,14 @@ def main() -> None:
     # Each of the app's submissions (two runs and their warm-ups) is a seat's first: never a refusal.
     rounds = (2 * (args.requests + 10)) // len(PANEL) + 1
     seats: dict[str, Iterator[int]] = {}
-    with tempfile.TemporaryDirectory() as tmp, SlackStandIn() as slack:
+    with tempfile.TemporaryDirectory() as tmp, SlackStandIn() as slack, scratch(args.database_url) as pg:
+        url = pg or f"sqlite:///{Path(tmp) / 'bench.db'}"
         closing: list[Callable[[], object]] = []
         if args.workers:
-            targets, procs, scorecard = prefork_targets(Path(tmp), slack, args.workers, rounds)
+            targets, procs, scorecard = prefork_targets(Path(tmp), slack, args.workers, rounds, url)
             closing += [p.terminate for p in procs] + [p.wait for p in procs]
         else:
-            ours, scorecard = our_app(Path(tmp), slack, rounds)
+            ours, scorecard = our_app(Path(tmp), slack, rounds, url)
             default_server, default_port = serve_wsgi(SlackRequestHandler(bare_bolt(False, slack.url)))
             pbr_server, pbr_port = serve_wsgi(SlackRequestHandler(bare_bolt(True, slack.url)))
             targets = {"app": ours.port, "bolt default": default_port, "bolt pbr": pbr_port}
@@ -281,12 +307,15 @@ def main() -> None:
         finally:
             for close in closing:
                 close()
-        with Database(f"sqlite:///{Path(tmp) / 'bench.db'}").read() as session:
+        database = Database(url)
+        with database.read() as session:
             stored = session.exec(select(func.count()).select_from(Scorecard)).one()
+        database.dispose()
     served = (
         f"gunicorn, {args.workers} workers of 8 threads" if args.workers else "waitress, 8 threads, in this process"
     )
-    print(f"served by {served}; scorecards the app stored: {stored}")
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"served by {served}, the app on {backend}; scorecards the app stored: {stored}")
     print(f"{'workload':<28}{'target':<14}{'p50 ms':>8}{'p95 ms':>8}{'req/s':>9}{'errors':>8}")
     for key, by_target in results.items():
         for target, r in by_target.items():
