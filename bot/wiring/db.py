@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 import models.offers
@@ -36,13 +39,20 @@ class Database:
             # A file has no server to drop a connection: no ping before each checkout (a statement each).
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            kwargs.update(pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.write_engine: Engine = self.engine
+        self.read_engine: Engine = self.engine
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
             self.write_engine = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        else:
+            event.listen(self.engine, "checkout", _ping_if_idle)
+            event.listen(self.engine, "checkin", _idle_since)
+            # READ COMMITTED gives each statement its own snapshot inside a transaction as well, so a
+            # read loses nothing without one and saves its BEGIN and ROLLBACK round trips.
+            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -53,7 +63,8 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            event.listen(session, "before_flush", _refuse_writes)
             yield session
 
     def ping(self) -> bool:
@@ -88,6 +99,34 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
+    # A read session may be in autocommit: a change flushed there would be kept, not rolled back.
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        raise RuntimeError("a read session does not write: change rows in db.transaction()")
+
+
+# A pooled connection unused this long is pinged before it is handed out (the server may have
+# closed it); one in steady use is not, which spares a round trip per request.
+IDLE_PING_SECONDS = 10.0
+
+
+def _idle_since(_dbapi_connection: object, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: object) -> None:
+    idle = record.info.get("idle_since")
+    if idle is None or time.monotonic() - idle < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as exc:
+        # The pool drops this connection and hands out a fresh one instead.
+        raise DisconnectionError() from exc
 
 
 def _sqlite_begin(conn: Connection) -> None:
