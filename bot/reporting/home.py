@@ -13,6 +13,7 @@ from bot.reporting.aggregates import overdue_now
 from bot.reporting.load import extremes, pool_loads
 from bot.reporting.types import ratio
 from bot.rules.kits import KitCatalog
+from models.kit import Kit
 from models.tables import Candidate, CandidateStatus, Role
 
 
@@ -56,8 +57,8 @@ def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now:
         status[role_id][state] += count
     # The seats still waiting are kept current with the aggregates (bot/reporting/upkeep.py): the
     # report's own count, which reads only the waiting seats, not every open round's panel.
-    kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles if r.id is not None}
-    overdue = sum(sum(people.values()) for people in overdue_now(session, kit_of, ids, now).values()) if ids else 0
+    kit_of: dict[int | None, Kit | None] = {r.id: kits.kits.get(r.kit_key) for r in roles}
+    overdue = sum(people.total() for people in overdue_now(session, kit_of, ids, now).values()) if ids else 0
 
     def headline(title: str, role_ids: Sequence[int]) -> Headline:
         counts = Counter[str]()
