@@ -42,7 +42,6 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.write_engine: Engine = self.engine
-        self.read_engine: Engine = self.engine
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -50,9 +49,6 @@ class Database:
         else:
             event.listen(self.engine, "checkout", _ping_if_idle)
             event.listen(self.engine, "checkin", _idle_since)
-            # READ COMMITTED gives each statement its own snapshot inside a transaction as well, so a
-            # read loses nothing without one and saves its BEGIN and ROLLBACK round trips.
-            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -63,7 +59,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.read_engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             event.listen(session, "before_flush", _refuse_writes)
             yield session
 
@@ -102,7 +98,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
-    # A read session may be in autocommit: a change flushed there would be kept, not rolled back.
+    # A change made in a read session would be dropped at its close: refused, so the mistake shows.
     if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
         raise RuntimeError("a read session does not write: change rows in db.transaction()")
 
