@@ -14,7 +14,7 @@ from blocks.candidate import ADVANCE
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from bot.cli import main
-from models.tables import Interview, OutboxMessage, QuestionRating, Scorecard
+from models.tables import Interview, OutboxMessage, ProcessedEvent, QuestionRating, Scorecard
 from tests.conftest import (
     BOT_TOKEN,
     CANDIDATE,
@@ -206,6 +206,38 @@ def test_dispatch_until_sends_each_message_exactly_once(
     # The first card row posted the card; later ones edit it in place (chat.update).
     first_card = min(r.id for r in rows if r.kind == "card")
     assert sorted(ids) == sorted(r.id for r in rows if r.kind != "card" or r.id == first_card)
+
+
+def test_a_scorecard_form_opened_before_the_last_page_mark_still_stores_once(app: RunningApp) -> None:
+    """The last page is marked in private_metadata (so it loads its round once, in the transaction
+    that stores it); a form opened before that mark existed takes the old path and stores the same."""
+    from tests.flows import new_view, scorecard_values, views_opened
+
+    scheduled(app)
+    app.clock.set(ENDS + timedelta(minutes=10))
+    dispatch(app, app.clock.now())
+    button = dm_button(app, INTERVIEWER_1, SUBMIT)
+    before = views_opened(app, INTERVIEWER_1)
+    app.client.block_action(
+        INTERVIEWER_1, SUBMIT, button["value"], block_id="scorecard", channel_id=f"D{INTERVIEWER_1}"
+    )
+    view = new_view(app, INTERVIEWER_1, before)
+    meta = json.loads(view["private_metadata"])
+    assert meta.pop("l") == 1  # one page: it is the last
+    old = {**view, "private_metadata": json.dumps(meta)}
+    values = scorecard_values(old, rating="exceeds", notes="Clear on retries.")
+    for _ in range(2):  # Slack's retry of the same submission, a minute on, changes nothing more
+        assert app.client.view_submission(INTERVIEWER_1, old, values).json() == {"response_action": "clear"}
+        app.clock.set(app.clock.now() + timedelta(minutes=1))
+    with app.services.db.read() as session:
+        cards = session.exec(select(Scorecard)).all()
+        ratings = session.exec(select(QuestionRating)).all()
+        claimed = session.get(ProcessedEvent, f"view:{view['id']}")
+    assert [(c.interviewer_id, c.notes, c.updated_at) for c in cards] == [
+        (INTERVIEWER_1, "Clear on retries.", cards[0].submitted_at)  # the retry was no edit
+    ]
+    assert {r.rating for r in ratings} == {"exceeds"}
+    assert claimed is not None
 
 
 def test_scorecards_debrief_and_lock(app: RunningApp) -> None:
