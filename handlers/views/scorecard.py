@@ -36,11 +36,11 @@ def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
             with services.db.transaction() as session:
                 # Slack's retry of a stored submission is answered as the first was, before any check.
                 submitted_once(session, view, services.clock.now())
-                ctx = _load(session, services, interview_id, ack, view)
+                ctx = _load(session, services, interview_id, ack, view, lock=True)
                 _answer(ack, body, view, services, ctx, page_number, carried, session)
         else:
             with services.db.read() as session:
-                ctx = _load(session, services, interview_id, ack, view)
+                ctx = _load(session, services, interview_id, ack, view, lock=False)
             _answer(ack, body, view, services, ctx, page_number, carried, None)
     except Answered:
         return
@@ -50,9 +50,11 @@ def scorecard(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
         ack(response_action="errors", errors={error_field(view, exc.field, "notes"): exc.message})
 
 
-def _load(session: Session, services: Services, interview_id: int, ack: Ack, view: dict[str, Any]) -> RoundContext:
+def _load(
+    session: Session, services: Services, interview_id: int, ack: Ack, view: dict[str, Any], *, lock: bool
+) -> RoundContext:
     try:
-        return load_round(session, services.kits, interview_id, lock=session.in_transaction())
+        return load_round(session, services.kits, interview_id, lock=lock)
     except (UserError, OverflowError):
         ack(response_action="errors", errors={error_field(view, "notes", "notes"): OUT_OF_DATE})
         raise Answered from None
