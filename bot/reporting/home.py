@@ -11,9 +11,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.reporting.aggregates import overdue_now
 from bot.reporting.load import extremes, pool_loads
-from bot.reporting.types import ratio
+from bot.reporting.types import kits_by_role, ratio
 from bot.rules.kits import KitCatalog
-from models.kit import Kit
 from models.tables import Candidate, CandidateStatus, Role
 
 
@@ -57,8 +56,8 @@ def home_summary(session: Session, kits: KitCatalog, roles: Sequence[Role], now:
         status[role_id][state] += count
     # The seats still waiting are kept current with the aggregates (bot/reporting/upkeep.py): the
     # report's own count, which reads only the waiting seats, not every open round's panel.
-    kit_of: dict[int | None, Kit | None] = {r.id: kits.kits.get(r.kit_key) for r in roles}
-    overdue = sum(people.total() for people in overdue_now(session, kit_of, ids, now).values()) if ids else 0
+    waiting = overdue_now(session, kits_by_role(kits, roles), ids, now) if ids else {}
+    overdue = sum(people.total() for people in waiting.values())
 
     def headline(title: str, role_ids: Sequence[int]) -> Headline:
         counts = Counter[str]()

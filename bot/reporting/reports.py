@@ -49,7 +49,7 @@ from bot.reporting.aggregates import Builder, read_counts
 from bot.reporting.data import load_data, only_role
 from bot.reporting.figures import build_section
 from bot.reporting.load import pool_loads
-from bot.reporting.types import Report
+from bot.reporting.types import Report, kits_by_role
 from bot.rules.errors import Forbidden, UserError
 from bot.rules.kits import KitCatalog
 from bot.rules.permissions import Permissions
@@ -137,7 +137,7 @@ def build_report(
 ) -> Report:
     """The overall section for `roles` and, with `detail`, a section per role."""
     role_ids = [r.id for r in roles if r.id is not None]
-    kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles}
+    kit_of = kits_by_role(kits, roles)
     loads = pool_loads(session, kits, role_ids, now)
     sections = [(r.title, r, kit_of[r.id], [r.id]) for r in roles if r.id is not None] if detail else []
     if since is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.reporting.load import PoolLoad
+from bot.rules.kits import KitCatalog
 from models.kit import Kit
 from models.tables import CandidateStatus, Rating, Recommendation, Role
 
@@ -32,6 +33,11 @@ DECIDED = (CandidateStatus.hired, CandidateStatus.rejected)
 def feedback_deadline(kit: Kit | None) -> timedelta:
     """How long after a round's end its scorecards are due: the kit's deadline, else 48 hours."""
     return timedelta(hours=kit.feedback_due_hours if kit else 48)
+
+
+def kits_by_role(kits: KitCatalog, roles: Sequence[Role]) -> dict[int | None, Kit | None]:
+    """Each role's kit, by role id (None for a kit that is not loaded)."""
+    return {r.id: kits.kits.get(r.kit_key) for r in roles}
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
