@@ -30,17 +30,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from scratch import scratch_database
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 from waitress import create_server
 
@@ -53,7 +51,7 @@ from bot.rules.roles import add_role
 from bot.rules.scheduling import schedule_round
 from bot.rules.scorecards import round_questions
 from bot.wiring.app import build_app
-from bot.wiring.db import Database, normalize_url
+from bot.wiring.db import Database
 from bot.wiring.server import HttpServer, WebApp
 from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS, Settings
@@ -95,7 +93,7 @@ def our_app(tmp: Path, slack: SlackStandIn, rounds: int, url: str) -> tuple[Http
     return server, scorecard
 
 
-def our_data(tmp: Path, slack: SlackStandIn, rounds: int = 1, url: str = "") -> tuple[Services, dict[str, Any]]:
+def our_data(tmp: Path, slack: SlackStandIn, rounds: int, url: str) -> tuple[Services, dict[str, Any]]:
     """The app's database with a role and `rounds` rounds of the largest panel (each with its own
     candidate), and each round's scorecard to submit: every seat takes one real submission."""
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -104,7 +102,7 @@ def our_data(tmp: Path, slack: SlackStandIn, rounds: int = 1, url: str = "") -> 
         slack_bot_token="xoxb-bench",
         slack_signing_secret=SECRET,
         slack_api_url=slack.url,
-        database_url=url or f"sqlite:///{tmp / 'bench.db'}",
+        database_url=url,
         kits_dir=SHIPPED_KITS,
         recruiters="U0RECRUIT",
     )
@@ -242,25 +240,6 @@ def prefork_targets(
     return ports, procs, scorecard
 
 
-@contextmanager
-def scratch(server_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database on `server_url` for the run ("" for none), dropped after it."""
-    if not server_url:
-        yield ""
-        return
-    name = f"bench_ack_{os.getpid()}"
-    admin = create_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(normalize_url(server_url)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400, help="requests per run (default 400)")
@@ -276,8 +255,11 @@ def main() -> None:
     # Each of the app's submissions (two runs and their warm-ups) is a seat's first: never a refusal.
     rounds = (2 * (args.requests + 10)) // len(PANEL) + 1
     seats: dict[str, Iterator[int]] = {}
-    with tempfile.TemporaryDirectory() as tmp, SlackStandIn() as slack, scratch(args.database_url) as pg:
-        url = pg or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        SlackStandIn() as slack,
+        scratch_database(args.database_url, Path(tmp), "ack") as url,
+    ):
         closing: list[Callable[[], object]] = []
         if args.workers:
             targets, procs, scorecard = prefork_targets(Path(tmp), slack, args.workers, rounds, url)

@@ -21,14 +21,14 @@ import statistics
 import tempfile
 import threading
 import time
-import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scratch import scratch_database
 from sqlmodel import func, select
 
 from bot.calendars import ics
@@ -43,7 +43,6 @@ from bot.rules.message_kinds import CALENDAR_KINDS, Kind
 from bot.rules.roles import add_role
 from bot.rules.scheduling import schedule_round
 from bot.wiring.app import build_app
-from bot.wiring.db import normalize_url
 from bot.wiring.server import HttpServer, WebApp
 from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS, Settings
@@ -53,18 +52,6 @@ TOKEN = "xoxb-bench"
 SIGNING = "0123456789abcdef0123456789abcdef"
 RECRUITER = "U0BENCHREC"
 CHANNEL = "C0BENCH"
-
-
-def fresh_database(base: str | None, tmp: Path, name: str) -> str:
-    if not base:
-        return f"sqlite:///{tmp / (name + '.db')}"
-    url = make_url(normalize_url(base))
-    database = f"bench_{name}_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    engine.dispose()
-    return url.set(database=database).render_as_string(hide_password=False)
 
 
 def services_for(url: str, slack: SlackStandIn, **extra: object) -> Services:
@@ -106,10 +93,12 @@ def seed(services: Services, radicale: Radicale, rounds: int, people: list[str],
             )  # fmt: skip
 
 
-def dispatcher_run(base: str | None, tmp: Path, slack: SlackStandIn, args: argparse.Namespace, workers: int) -> float:
+def dispatcher_run(
+    database: Callable[[str], str], tmp: Path, slack: SlackStandIn, args: argparse.Namespace, workers: int
+) -> float:
     radicale = Radicale(tmp / f"radicale-d{workers}").start()
     try:
-        services = services_for(fresh_database(base, tmp, f"d{workers}"), slack)
+        services = services_for(database(f"d{workers}"), slack)
         people = [f"U0P{i:05d}" for i in range(args.people)]
         seed(services, radicale, args.rounds, people, connect=True)
         dispatchers = [
@@ -169,9 +158,9 @@ def timed_gets(client: httpx.Client, url: str, runs: int) -> list[float]:
     return times
 
 
-def feed_run(base: str | None, tmp: Path, slack: SlackStandIn, args: argparse.Namespace) -> None:
+def feed_run(database: Callable[[str], str], tmp: Path, slack: SlackStandIn, args: argparse.Namespace) -> None:
     radicale = Radicale(tmp / "radicale-feed").start()
-    services = services_for(fresh_database(base, tmp, "feed"), slack, public_url="http://127.0.0.1")
+    services = services_for(database("feed"), slack, public_url="http://127.0.0.1")
     person = "U0FEEDPERSON"
     seed(services, radicale, args.feed_rounds, [person], connect=False)
     radicale.stop()
@@ -213,17 +202,22 @@ def main() -> None:
     args = parser.parse_args()
     slack = SlackStandIn()
     slack.start()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as created:
         tmp = Path(folder)
+
+        def database(name: str) -> str:
+            """A fresh database for one run, dropped at the end of all of them."""
+            return created.enter_context(scratch_database(args.database_url, tmp, name))
+
         print(f"calendar rows: {args.rounds} rounds, {args.people} connected CalDAV calendars (Radicale)")
         for workers in (1, 3):
             bare = bare_run(tmp, args, workers)
-            rate = dispatcher_run(args.database_url, tmp, slack, args, workers)
+            rate = dispatcher_run(database, tmp, slack, args, workers)
             print(
                 f"  {workers} dispatcher(s): {rate:7.1f} rows/s   bare caldav PUTs, {workers} thread(s): "
                 f"{bare:7.1f}/s   ratio {rate / bare:.2f}"
             )
-        feed_run(args.database_url, tmp, slack, args)
+        feed_run(database, tmp, slack, args)
     slack.stop()
 
 

@@ -37,15 +37,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scratch import scratch_database
 from sqlmodel import func, select, update
 
 from bot.delivery.posting import METADATA_TYPE
@@ -54,7 +52,7 @@ from bot.rules.candidates import CandidateForm, create_candidate
 from bot.rules.message_kinds import Kind, outbox_row
 from bot.rules.roles import add_role
 from bot.rules.scheduling import schedule_round
-from bot.wiring.db import Database, normalize_url
+from bot.wiring.db import Database
 from bot.wiring.services import Services
 from bot.wiring.settings import SHIPPED_KITS, Settings
 from models.tables import OutboxMessage, PersonRecord
@@ -139,28 +137,9 @@ def child_command() -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--child"]
 
 
-def fresh_database(base: str | None, tmp: Path, name: str) -> tuple[str, Any]:
-    """A new empty database (SQLite file, or a PostgreSQL database created next to `base`) and its cleanup."""
-    if base is None:
-        return f"sqlite:///{tmp / f'{name}.db'}", lambda: None
-    admin_url = normalize_url(base)
-    db_name = f"bench_dispatch_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=db_name).render_as_string(hide_password=False), drop
-
-
 def run(name: str, args: argparse.Namespace, tmp: Path, limits: Limits | None, dispatchers: int = 1) -> dict[str, Any]:
     users = users_of(args.users)
-    url, drop = fresh_database(args.database_url, tmp, name)
-    try:
+    with scratch_database(args.database_url, tmp, name) as url:
         started_seed = time.perf_counter()
         per_user = seed(url, args.messages, users)
         seeded = time.perf_counter() - started_seed
@@ -202,8 +181,6 @@ def run(name: str, args: argparse.Namespace, tmp: Path, limits: Limits | None, d
                 select(func.count()).select_from(OutboxMessage).where(OutboxMessage.due_at < FAR)
             ).one()
         database.dispose()
-    finally:
-        drop()
     accepted = sorted(c.time for c in posts if c.error is None)
     refused = [c for c in posts if c.error == "ratelimited"]
     start = min(r["started"] for r in reports)

@@ -35,13 +35,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ from typing import Any
 # Siblings in bench/: running the script puts its folder first on sys.path.
 from scale_data import NOW, RECRUITER, ROLES, Applicant, Dataset, generate
 from scale_load import keep, load
+from scratch import scratch_database
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -271,32 +272,18 @@ def pg_reachable(url: str) -> bool:
 
 
 class Backend:
-    """A fresh database per dataset: a temporary SQLite file, or a scratch PostgreSQL database."""
+    """A fresh database per dataset (bench/scratch.py), all dropped by `drop()`."""
 
     def __init__(self, kind: str, admin_url: str, tmp: Path) -> None:
-        self.kind, self.admin_url, self.tmp = kind, normalize_url(admin_url), tmp
-        self.created: list[str] = []
+        self.server_url = "" if kind == "sqlite" else admin_url
+        self.kind, self.tmp = kind, tmp
+        self.created = ExitStack()
 
     def url_for(self, label: str) -> str:
-        if self.kind == "sqlite":
-            return f"sqlite:///{self.tmp / f'scale-{label}.db'}"
-        name = f"bench_scale_{label}_{os.getpid()}"  # two runs on one server must not drop each other's
-        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        self.created.append(name)
-        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+        return self.created.enter_context(scratch_database(self.server_url, self.tmp, f"scale-{label}"))
 
     def drop(self) -> None:
-        if not self.created:
-            return
-        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        self.created.close()
 
 
 def run_backend(

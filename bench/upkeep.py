@@ -17,14 +17,13 @@ from pathlib import Path
 # Siblings in bench/: running the script puts its folder first on sys.path.
 from scale_data import NOW, RECRUITER, generate
 from scale_load import load
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scratch import scratch_database
 from sqlmodel import select
 
 from bot.rules.kits import load_kits
 from bot.rules.pipeline import change_stage
 from bot.wiring import db as wiring_db
-from bot.wiring.db import Database, normalize_url
+from bot.wiring.db import Database
 from bot.wiring.settings import SHIPPED_KITS
 from models.tables import Candidate
 
@@ -36,14 +35,10 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (a scratch database is made)")
     args = parser.parse_args()
     kits = load_kits([SHIPPED_KITS])
-    with tempfile.TemporaryDirectory() as tmp:
-        url, admin = f"sqlite:///{Path(tmp) / 'upkeep.db'}", None
-        if args.database_url:
-            admin = create_engine(normalize_url(args.database_url), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text('DROP DATABASE IF EXISTS "bench_upkeep" WITH (FORCE)'))
-                conn.execute(text('CREATE DATABASE "bench_upkeep"'))
-            url = make_url(normalize_url(args.database_url)).set(database="bench_upkeep").render_as_string(False)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(args.database_url, Path(tmp), "upkeep") as url,
+    ):
         db = Database(url)
         db.upgrade()
         load(db, generate(args.candidates, args.candidates * 4, 6, kits), 6)
@@ -67,10 +62,6 @@ def main() -> None:
         )
         print(f"  difference {kept - bare:+.2f} ms ({kept / bare:.2f}x)")
         db.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text('DROP DATABASE IF EXISTS "bench_upkeep" WITH (FORCE)'))
-            admin.dispose()
 
 
 if __name__ == "__main__":
