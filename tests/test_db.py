@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import multiprocessing
+import time
+from pathlib import Path
+from typing import Any
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import select
 
 from bot.wiring import db as db_module
@@ -60,3 +66,44 @@ def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(
         assert again != backend
     finally:
         separate.dispose()
+
+
+def _turn_after(database: Database, held: Any, waited: Any) -> None:
+    """In a forked child (as a pre-fork `serve` worker is): how long its turn to write took, once
+    the parent holds one."""
+    database.engine.dispose(close=False)  # the parent's connections stay the parent's (SQLAlchemy's advice)
+    # No busy handler: had the queue let it in while the parent writes, SQLite would refuse at once.
+    event.listen(database.engine, "connect", lambda conn, _record: conn.execute("PRAGMA busy_timeout=0"))
+    assert held.wait(20)
+    started = time.monotonic()
+    with database.transaction() as session:
+        waited.value = time.monotonic() - started
+        session.add(role("Child"))
+
+
+def test_sqlite_writers_queue_across_processes_at_a_file_beside_the_database(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'queue.db'}")
+    database.upgrade()
+    assert database.writers is not None and database.writers.path == tmp_path / "queue.db.writers"
+    with database.transaction() as session:  # the queue's file is open before the fork
+        session.add(role("First"))
+    fork = multiprocessing.get_context("fork")
+    held, waited = fork.Event(), fork.Value("d", -1.0)
+    child = fork.Process(target=_turn_after, args=(database, held, waited))
+    child.start()
+    with database.transaction() as session:
+        session.add(role("Parent"))
+        session.flush()
+        # Another process finds the file locked while this transaction is open...
+        with open(database.writers.path, "rb") as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # ... and so does the forked copy of this Database: it opens the file anew (an flock belongs
+        # to the open file, which the fork shares, so the copy's would not keep it out).
+        held.set()
+        time.sleep(0.5)
+    child.join(20)
+    assert child.exitcode == 0
+    assert waited.value >= 0.4, f"the child wrote after {waited.value:.2f} s, while the parent held its turn"
+    with database.read() as session:
+        assert sorted(session.exec(select(Role.title))) == ["Child", "First", "Parent"]
+    database.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,11 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
+
+try:
+    import fcntl
+except ImportError:  # Windows: one process (waitress), so the thread lock is the whole queue
+    fcntl = None  # type: ignore[assignment]
 
 import models.offers
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -42,10 +49,13 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.write_engine: Engine = self.engine
+        self.writers: WriterQueue | None = None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
             self.write_engine = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            file = make_url(self.url).database
+            self.writers = WriterQueue(Path(f"{file}.writers") if file and file != ":memory:" else None)
         else:
             event.listen(self.engine, "checkout", _ping_if_idle)
             event.listen(self.engine, "checkin", _idle_since)
@@ -53,9 +63,17 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error."""
-        with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+        with self._one_writer(), Session(self.write_engine, expire_on_commit=False) as session, session.begin():
             upkeep.watch(session)
             yield session
+
+    @contextmanager
+    def _one_writer(self) -> Iterator[None]:
+        if self.writers is None:
+            yield
+        else:
+            with self.writers.turn():
+                yield
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -76,6 +94,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.writers is not None:
+            self.writers.close()
 
 
 def alembic_config(url: str) -> Config:
@@ -129,3 +149,47 @@ def _sqlite_begin(conn: Connection) -> None:
     # Writers take the lock up front so concurrent writers queue (busy_timeout) instead of
     # failing when a read lock cannot be upgraded mid-transaction.
     conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+class WriterQueue:
+    """SQLite lets one writer in at a time. Its busy handler makes the others sleep and retry in
+    steps that grow to 100 ms, so under 20 clients a write waited up to a second behind writers
+    long finished. Here they queue instead: a lock for the threads of this process and an `flock`
+    on a file beside the database for the other processes (several `serve` workers, a `dispatch`),
+    each woken the moment the writer before it is done. Reentrant: a transaction opened inside
+    another in the same thread is SQLite's to refuse, as before."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._lock:
+            self._depth += 1
+            fd = self._file() if self._depth == 1 else None
+            try:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                self._depth -= 1
+
+    def _file(self) -> int | None:
+        if self.path is None or fcntl is None:
+            return None
+        # A forked worker opens its own: an flock is shared by every process holding the same open file.
+        if self._fd is None or self._pid != os.getpid():
+            self.close()  # the parent's copy (closing it here leaves the parent's lock alone)
+            self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
