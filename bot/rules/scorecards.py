@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, or_, select, update
 
 from bot.rules import lifecycle, thread_notes
@@ -103,16 +104,23 @@ def submit_scorecard(
         for old in session.exec(select(QuestionRating).where(QuestionRating.scorecard_id == scorecard.id)):
             session.delete(old)
     session.add(scorecard)
-    session.flush()
-    for key, answer in clean.items():
-        session.add(
-            QuestionRating(
-                scorecard_id=scorecard.id,  # type: ignore[arg-type]
-                question_key=key,
-                rating=answer.rating,
-                positive_observed=answer.positive,
-                negative_observed=answer.negative,
-            )
+    session.flush()  # the scorecard's id, and an edit's old ratings gone before the new go in
+    if clean:
+        # One statement for all of them: as objects, SQLite would get an INSERT … RETURNING each (it
+        # has no sentinel for SQLAlchemy to batch by), and nothing here needs their ids. The
+        # aggregates still recount the candidate: the scorecard itself is new or changed.
+        session.execute(
+            insert(QuestionRating),
+            [
+                {
+                    "scorecard_id": scorecard.id,
+                    "question_key": key,
+                    "rating": answer.rating,
+                    "positive_observed": answer.positive,
+                    "negative_observed": answer.negative,
+                }
+                for key, answer in clean.items()
+            ],
         )
     # This interviewer needs no more nudges.
     session.exec(
