@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -63,17 +63,10 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error."""
-        with self._one_writer(), Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+        turn = self.writers.turn() if self.writers is not None else nullcontext()
+        with turn, Session(self.write_engine, expire_on_commit=False) as session, session.begin():
             upkeep.watch(session)
             yield session
-
-    @contextmanager
-    def _one_writer(self) -> Iterator[None]:
-        if self.writers is None:
-            yield
-        else:
-            with self.writers.turn():
-                yield
 
     @contextmanager
     def read(self) -> Iterator[Session]:
