@@ -7,9 +7,10 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from bot.wiring.db import Database
+from models.tables import modeled
 
 
 def test_migrations_at_head_match_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": modeled})
         assert compare_metadata(context, SQLModel.metadata) == []

@@ -11,7 +11,7 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import bindparam, column, func, literal_column, or_, table
 from sqlmodel import Session, col, select
 
 from bot.rules.errors import NotFound, UserError
@@ -208,6 +208,15 @@ _SEARCH = (
     )
     .limit(bindparam("limit"))
 )
+# SQLite's trigram index of name_key and email (migration 0017): the same search, among the rows
+# whose name_key or email holds the needle, case-insensitively (a phrase of trigrams, in which LIKE's
+# wildcards are plain characters). On PostgreSQL the pg_trgm indexes serve `_SEARCH` itself.
+_TRIGRAMS = table("candidate_search", column("rowid"))
+_INDEXED = _SEARCH.where(
+    col(Candidate.id).in_(
+        select(_TRIGRAMS.c.rowid).where(literal_column("candidate_search").op("MATCH")(bindparam("phrase")))
+    )
+)
 
 
 def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Candidate]:
@@ -229,7 +238,11 @@ def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Ca
         # patterns over 50,000 bytes.
         return []
     params = {"pattern": f"%{_escape_like(needle)}%", "needle": needle, "limit": limit}
-    rows = list(session.exec(_SEARCH, params=params).all())
+    search = _SEARCH
+    # Trigrams need three characters; a shorter needle is looked for in every row.
+    if len(needle) >= 3 and session.get_bind().dialect.name == "sqlite":
+        search, params["phrase"] = _INDEXED, '"' + needle.replace('"', '""') + '"'
+    rows = list(session.exec(search, params=params).all())
     exact = [c for c in rows if c.name_key == needle]
     return exact or rows
 

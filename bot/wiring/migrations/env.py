@@ -32,6 +32,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_name=models.tables.modeled,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -44,7 +45,11 @@ def run_migrations_online() -> None:
     with connectable.connect() as connection:
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True, render_item=render_item
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            render_item=render_item,
+            include_name=models.tables.modeled,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,0 +1,126 @@
+"""The candidate search (`/candidate <query>`, bot/rules/candidates.py) with and without its index
+(migration 0017), in-process, on the same candidates.
+
+Two databases get the same `--candidates` rows (and one tenth of them, to show how each grows): one
+migrated to 0016 (the search scans every row, as before), one to head (SQLite: the FTS5 trigram
+table; PostgreSQL: the pg_trgm indexes). Timed: `find_candidates` in a read session, the median of
+`--runs`, for an exact full name, a part of one, a part of an email, and a query nobody matches.
+
+    .venv/bin/python bench/search.py [--candidates 50000] [--runs 50] [--database-url postgresql://…]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scratch import scratch_database
+from sqlalchemy import insert, text
+from sqlmodel import Session
+
+from bot.rules.candidates import _SEARCH, _escape_like, find_candidates, fold
+from bot.rules.kits import load_kits
+from bot.rules.roles import add_role
+from bot.wiring.db import Database
+from bot.wiring.settings import SHIPPED_KITS
+from models.tables import Candidate
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+QUERIES = {
+    "exact name": "Casey Candidate",
+    "first name": "casey",
+    "part of a name": "ndid",
+    "part of an email": "candidate@ex",
+    "no match": "nobody",
+}
+SYLLABLES = ["an", "be", "ca", "do", "el", "fi", "ga", "ho", "is", "ju", "ka", "lo", "ma", "ne", "or", "pa", "ri", "sa"]
+
+
+def fill(db: Database, count: int) -> None:
+    rng = random.Random(11)
+
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+
+    with db.transaction() as session:
+        role = add_role(
+            session,
+            load_kits([SHIPPED_KITS]),
+            title="Backend",
+            kit_key="backend-mid",
+            channel_id="C0H",
+            hiring_manager_ids=["U0HM"],
+        )
+        names = [f"{word()} {word()}" for _ in range(count - 1)] + ["Casey Candidate"]
+        rows = [
+            {"role_id": role.id, "name": n, "name_key": fold(n), "email": f"{fold(n).replace(' ', '.')}@example.org",
+             "stage_key": "recruiter-screen", "status": "active", "stage_entered_at": NOW, "created_at": NOW}
+            for n in names
+        ]  # fmt: skip
+        for start in range(0, len(rows), 5_000):
+            session.execute(insert(Candidate), rows[start : start + 5_000])
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE candidate"))
+
+
+def scanned(session: Session, query: str) -> list[Candidate]:
+    """The search as it was before migration 0017: every row matched (a text query; no id)."""
+    needle = fold(query)
+    params = {"pattern": f"%{_escape_like(needle)}%", "needle": needle, "limit": 10}
+    rows = list(session.exec(_SEARCH, params=params).all())  # type: ignore[call-overload]
+    return [c for c in rows if c.name_key == needle] or rows
+
+
+def timed(db: Database, query: str, runs: int, indexed: bool) -> tuple[float, int]:
+    search = find_candidates if indexed else scanned
+    times = []
+    found = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        with db.read() as session:
+            found = len(search(session, query))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--candidates", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--database-url", default="", help="a PostgreSQL server (default: SQLite files)")
+    args = parser.parse_args()
+    results: dict[tuple[int, str], dict[str, tuple[float, int]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in (args.candidates // 10, args.candidates):
+            for revision in ("0016", "head"):
+                with scratch_database(args.database_url, Path(tmp), f"search_{revision}_{count}") as url:
+                    db = Database(url)
+                    db.upgrade(revision)
+                    fill(db, count)
+                    for name, query in QUERIES.items():
+                        indexed = revision == "head"
+                        timed(db, query, 3, indexed)  # warm the cache and the pool
+                        results.setdefault((count, name), {})[revision] = timed(db, query, args.runs, indexed)
+                    db.dispose()
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"find_candidates on {backend}, median of {args.runs} runs (ms), scan (migration 0016) vs index (head):")
+    print(f"{'candidates':>11}  {'query':<18}{'scan':>8}{'index':>8}{'scan/index':>12}{'found':>7}")
+    for (count, name), by in results.items():
+        (scan, found), (index, found_too) = by["0016"], by["head"]
+        assert found == found_too, (count, name, found, found_too)
+        print(f"{count:>11,}  {name:<18}{scan:>8.2f}{index:>8.2f}{scan / index:>11.1f}x{found:>7}")
+    for name in QUERIES:
+        small, large = results[(args.candidates // 10, name)], results[(args.candidates, name)]
+        print(
+            f"10x the candidates, {name}: scan {large['0016'][0] / small['0016'][0]:.1f}x, "
+            f"index {large['head'][0] / small['head'][0]:.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
