@@ -5,9 +5,12 @@ Signed slash commands (`/candidate <name>`, a read) and scorecard submissions (a
 - the app (waitress, Bolt with process_before_response=True, SQLite, the Slack stand-in);
 - a bare Bolt app with the default runner (ack polled from a thread pool);
 - a bare Bolt app with process_before_response=True.
-Everything runs in this process on loopback; ratios compare runs made side by side.
+Everything runs in this process on loopback; ratios compare runs made side by side. The app's
+database holds `--candidates` candidates (default 50,000, the scale of bench/scale.py), of which the
+command's query matches one.
 
     .venv/bin/python bench/ack.py [--requests 400] [--workers N] [--database-url postgresql://…]
+                                  [--candidates 50000]
 
 With `--workers N` each target runs in its own processes on gunicorn's pre-fork server instead: the
 app as `interview-bot serve --workers N --no-dispatcher`, the bare Bolt apps on the same gunicorn
@@ -36,6 +39,7 @@ from typing import Any
 
 import httpx
 from scratch import scratch_database
+from search import add_candidates, analyze, other_names
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
@@ -86,16 +90,17 @@ def bare_bolt(process_before_response: bool, api_url: str) -> App:
     return app
 
 
-def our_app(tmp: Path, slack: SlackStandIn, rounds: int, url: str) -> tuple[HttpServer, dict[str, Any]]:
-    services, scorecard = our_data(tmp, slack, rounds, url)
+def our_app(tmp: Path, slack: SlackStandIn, rounds: int, url: str, others: int) -> tuple[HttpServer, dict[str, Any]]:
+    services, scorecard = our_data(tmp, slack, rounds, url, others)
     server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0, threads=8)
     server.start()
     return server, scorecard
 
 
-def our_data(tmp: Path, slack: SlackStandIn, rounds: int, url: str) -> tuple[Services, dict[str, Any]]:
+def our_data(tmp: Path, slack: SlackStandIn, rounds: int, url: str, others: int = 0) -> tuple[Services, dict[str, Any]]:
     """The app's database with a role and `rounds` rounds of the largest panel (each with its own
-    candidate), and each round's scorecard to submit: every seat takes one real submission."""
+    candidate), and each round's scorecard to submit: every seat takes one real submission; and
+    `others` more candidates in the table, that the searched name does not match."""
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -127,6 +132,8 @@ def our_data(tmp: Path, slack: SlackStandIn, rounds: int, url: str) -> tuple[Ser
                 interviewer_ids=PANEL, starts_at=now + timedelta(hours=1), duration_minutes=60, location=None,
                 actor="U0RECRUIT", now=now, anyway=True,  # the same panel at one time, for each
             ))  # fmt: skip
+        add_candidates(session, role.id or 0, other_names(others))
+    analyze(services.db)
     services.clock.set(now + timedelta(hours=3))  # type: ignore[attr-defined]
     views = []
     for ctx in contexts:
@@ -216,10 +223,10 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def prefork_targets(
-    tmp: Path, slack: SlackStandIn, workers: int, rounds: int, url: str
+    tmp: Path, slack: SlackStandIn, workers: int, rounds: int, url: str, others: int
 ) -> tuple[dict[str, int], list[Any], dict]:
     """The app under `interview-bot serve --workers N` and the bare Bolt apps under the same gunicorn setup."""
-    services, scorecard = our_data(tmp, slack, rounds, url)
+    services, scorecard = our_data(tmp, slack, rounds, url, others)
     services.close()
     env = {**os.environ, "DATABASE_URL": services.settings.database_url, "SLACK_BOT_TOKEN": "xoxb-bench",
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url, "KITS_DIR": str(SHIPPED_KITS),
@@ -245,6 +252,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="requests per run (default 400)")
     parser.add_argument("--workers", type=int, default=0, help="serve on gunicorn, N workers (0: waitress)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL server for the app (default: SQLite)")
+    parser.add_argument(
+        "--candidates", type=int, default=50_000, help="candidates in the app's database (default 50,000)"
+    )
     parser.add_argument("--serve-bolt", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--pbr", action="store_true", help=argparse.SUPPRESS)
@@ -254,6 +264,7 @@ def main() -> None:
         return
     # Each of the app's submissions (two runs and their warm-ups) is a seat's first: never a refusal.
     rounds = (2 * (args.requests + 10)) // len(PANEL) + 1
+    others = max(0, args.candidates - rounds)
     seats: dict[str, Iterator[int]] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -262,10 +273,10 @@ def main() -> None:
     ):
         closing: list[Callable[[], object]] = []
         if args.workers:
-            targets, procs, scorecard = prefork_targets(Path(tmp), slack, args.workers, rounds, url)
+            targets, procs, scorecard = prefork_targets(Path(tmp), slack, args.workers, rounds, url, others)
             closing += [p.terminate for p in procs] + [p.wait for p in procs]
         else:
-            ours, scorecard = our_app(Path(tmp), slack, rounds, url)
+            ours, scorecard = our_app(Path(tmp), slack, rounds, url, others)
             default_server, default_port = serve_wsgi(SlackRequestHandler(bare_bolt(False, slack.url)))
             pbr_server, pbr_port = serve_wsgi(SlackRequestHandler(bare_bolt(True, slack.url)))
             targets = {"app": ours.port, "bolt default": default_port, "bolt pbr": pbr_port}
@@ -297,7 +308,7 @@ def main() -> None:
         f"gunicorn, {args.workers} workers of 8 threads" if args.workers else "waitress, 8 threads, in this process"
     )
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"served by {served}, the app on {backend}; scorecards the app stored: {stored}")
+    print(f"served by {served}, the app on {backend} with {rounds + others:,} candidates; scorecards stored: {stored}")
     print(f"{'workload':<28}{'target':<14}{'p50 ms':>8}{'p95 ms':>8}{'req/s':>9}{'errors':>8}")
     for key, by_target in results.items():
         for target, r in by_target.items():
