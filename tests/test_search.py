@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import itertools
 import random
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from alembic import command
 from sqlalchemy import delete, event, insert, text
 from sqlmodel import col, select
 
 from bot.rules.candidates import CandidateForm, create_candidate, find_candidates, fold
 from bot.rules.purge import purge_candidate
 from bot.rules.roles import add_role
-from bot.wiring.db import Database
+from bot.wiring.db import Database, alembic_config
 from models.tables import Candidate, CandidateStatus
 from tests.conftest import shipped_kits
 
@@ -169,6 +172,30 @@ def test_a_database_from_before_the_index_gets_it_filled(tmp_path: Path) -> None
         assert list(triggers) == [f"candidate_search_{t}" for t in ("delete", "insert", "update")]
     assert searched(db, "casey") == {ids[8]} and "VIRTUAL TABLE INDEX" in plan(db, "casey")
     assert_same(db)
-    db.upgrade("0016")  # and back down: the plain scan again
-    assert searched(db, "case") == {ids[3], ids[4], ids[8]}
+    command.downgrade(alembic_config(db.url), "0016")
+    db.dispose()
+    # As a database that cannot have the index: the app, started on it, scans.
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    assert searched(db, "case") == {ids[3], ids[4], ids[8]} and scans(plan(db, "casey"))
+    assert_same(db)
+    db.dispose()
+
+
+def test_an_sqlite_without_the_trigram_tokenizer_migrates_and_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    connect = sqlite3.connect
+
+    def old_sqlite(database: str, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if database == ":memory:":  # the migration's probe: as an SQLite before 3.34 answers it
+            raise sqlite3.OperationalError("no such tokenizer: trigram")
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", old_sqlite)
+    db = Database(f"sqlite:///{tmp_path / 'plain.db'}")
+    db.upgrade()
+    assert "no FTS5 trigram tokenizer" in caplog.text
+    ids = seed(db)
+    assert searched(db, "case") == {ids[3], ids[4], ids[8]} and scans(plan(db, "casey"))
+    assert_same(db)
     db.dispose()

@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlparse
+from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import bindparam, column, func, literal_column, or_, table
+from sqlalchemy import bindparam, column, func, literal_column, or_, table, text
 from sqlmodel import Session, col, select
 
 from bot.rules.errors import NotFound, UserError
@@ -240,11 +242,27 @@ def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Ca
     params = {"pattern": f"%{_escape_like(needle)}%", "needle": needle, "limit": limit}
     search = _SEARCH
     # Trigrams need three characters; a shorter needle is looked for in every row.
-    if len(needle) >= 3 and session.get_bind().dialect.name == "sqlite":
+    if len(needle) >= 3 and _has_trigrams(session):
         search, params["phrase"] = _INDEXED, '"' + needle.replace('"', '""') + '"'
     rows = list(session.exec(search, params=params).all())
     exact = [c for c in rows if c.name_key == needle]
     return exact or rows
+
+
+# Per engine: whether its SQLite database has the trigram table (an SQLite without FTS5's trigram
+# tokenizer, before 3.34, gets none from the migration). Looked up once: migrations run at start.
+_TRIGRAMS_IN: WeakKeyDictionary[Any, bool] = WeakKeyDictionary()
+_TRIGRAM_TABLE = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'candidate_search'")
+
+
+def _has_trigrams(session: Session) -> bool:
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return False
+    known = _TRIGRAMS_IN.get(bind)
+    if known is None:
+        known = _TRIGRAMS_IN[bind] = session.exec(_TRIGRAM_TABLE).first() is not None  # type: ignore[call-overload]
+    return known
 
 
 def _escape_like(text: str) -> str:

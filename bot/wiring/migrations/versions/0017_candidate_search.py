@@ -2,8 +2,8 @@
 scanned every row (16 ms at 50,000 candidates on SQLite, 17 ms on PostgreSQL; bench/search.py).
 SQLite: an FTS5 table with the trigram tokenizer over candidate.name_key and candidate.email
 (external content, kept by triggers, filled by 'rebuild'). PostgreSQL: pg_trgm GIN indexes on
-name_key and lower(email), which the planner uses for LIKE '%…%'; where the extension cannot be
-created the search keeps its scan.
+name_key and lower(email), which the planner uses for LIKE '%…%'. Where the database cannot have
+them (an SQLite before 3.34, a PostgreSQL role that may not create pg_trgm) the search keeps its scan.
 
 The triggers live on the candidate table: a later batch migration that rebuilds that table on
 SQLite must create them again (tests/test_search.py checks they are there at head).
@@ -14,7 +14,9 @@ Create Date: 2026-12-07 15:00:00.000000
 """
 
 import logging
+import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 
 from alembic import op
 from sqlalchemy.exc import DBAPIError
@@ -49,6 +51,10 @@ POSTGRESQL = [
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "sqlite":
+        if not _trigrams():
+            log.warning("candidate search stays a scan: this SQLite (%s) has no FTS5 trigram tokenizer (3.34+)",
+                        sqlite3.sqlite_version)  # fmt: skip
+            return
         for statement in SQLITE:
             op.execute(statement)
         return
@@ -62,6 +68,16 @@ def upgrade() -> None:
         return
     for statement in POSTGRESQL:
         op.execute(statement)
+
+
+def _trigrams() -> bool:
+    """Whether the SQLite library the driver links has FTS5 with the trigram tokenizer."""
+    try:
+        with closing(sqlite3.connect(":memory:")) as probe:
+            probe.execute("CREATE VIRTUAL TABLE probe USING fts5(text, tokenize='trigram')")
+        return True
+    except sqlite3.OperationalError:
+        return False
 
 
 def downgrade() -> None:
