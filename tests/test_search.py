@@ -4,8 +4,10 @@ through adds, renames, new emails, purges and deletes, and the database really r
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,13 +16,14 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, event, insert, text
+from sqlalchemy import create_engine, delete, event, insert, text
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.rules.candidates import CandidateForm, create_candidate, find_candidates, fold
 from bot.rules.purge import purge_candidate
 from bot.rules.roles import add_role
-from bot.wiring.db import Database, alembic_config
+from bot.wiring.db import Database, alembic_config, normalize_url
 from models.tables import Candidate, CandidateStatus
 from tests.conftest import shipped_kits
 
@@ -199,3 +202,33 @@ def test_an_sqlite_without_the_trigram_tokenizer_migrates_and_scans(
     assert searched(db, "case") == {ids[3], ids[4], ids[8]} and scans(plan(db, "casey"))
     assert_same(db)
     db.dispose()
+
+
+def test_a_postgresql_role_that_may_not_add_pg_trgm_migrates_and_scans(caplog: pytest.LogCaptureFixture) -> None:
+    """A role that may create tables in its schema but not extensions in the database (CREATE on the
+    database is what a trusted extension asks)."""
+    if "TEST_DATABASE_URL" not in os.environ:
+        pytest.skip("needs a PostgreSQL server (TEST_DATABASE_URL)")
+    admin_url = normalize_url(os.environ["TEST_DATABASE_URL"])
+    name, role = f"interview_bot_plain_{uuid.uuid4().hex[:8]}", f"plain_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'plain'"))
+    owner = create_engine(make_url(admin_url).set(database=name), isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text(f"GRANT ALL ON SCHEMA public TO {role}"))
+    owner.dispose()
+    db = Database(make_url(admin_url).set(database=name, username=role, password="plain").render_as_string(False))
+    try:
+        db.upgrade()
+        assert "pg_trgm cannot be created" in caplog.text and "plain'" not in caplog.text
+        ids = seed(db)
+        assert searched(db, "case") == {ids[3], ids[4], ids[8]}
+        assert_same(db)
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()
