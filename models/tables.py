@@ -115,6 +115,8 @@ class Candidate(SQLModel, table=True):
         Index("ix_candidate_board_counts", "role_id", "stage_key", "status", "purged_at"),
         # The longest-waiting open candidates of each stage.
         Index("ix_candidate_board_open", "status", "role_id", "stage_key", "stage_entered_at", "purged_at"),
+        # The candidate of a thread in the hiring channel (Reply to candidate).
+        Index("ix_candidate_thread", "channel_id", "thread_ts"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

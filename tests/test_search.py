@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.rules.candidates import CandidateForm, create_candidate, find_candidates, fold
+from bot.rules.line import candidate_for_thread
 from bot.rules.purge import purge_candidate
 from bot.rules.roles import add_role
 from bot.wiring.db import Database, alembic_config, normalize_url
@@ -123,7 +124,10 @@ def statements(db: Database) -> Iterator[list[tuple[str, Any]]]:
 def plan(db: Database, needle: str) -> str:
     with statements(db) as seen:
         searched(db, needle)
-    (statement, params) = next(s for s in seen if "FROM candidate" in s[0])
+    return explain(db, *next(s for s in seen if "FROM candidate" in s[0]))
+
+
+def explain(db: Database, statement: str, params: Any) -> str:
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -163,6 +167,18 @@ def test_the_database_reads_the_index(db: Database) -> None:
     else:
         assert "ix_candidate_name_trgm" in found and "ix_candidate_email_trgm" in found, found
     assert searched(db, "casey") == scanned(db, "casey") and searched(db, "lee") == scanned(db, "lee")
+
+
+def test_the_candidate_of_a_thread_is_found_by_its_index(db: Database) -> None:
+    ids = seed(db)
+    with db.transaction() as session:
+        for n, candidate_id in enumerate(ids):
+            candidate = session.get(Candidate, candidate_id)
+            assert candidate is not None
+            candidate.channel_id, candidate.thread_ts = "C0HIRING", f"1790000000.{n:06d}"
+    with db.read() as session, statements(db) as seen:
+        assert candidate_for_thread(session, "C0HIRING", "1790000000.000004") == ids[4]
+    assert "ix_candidate_thread" in explain(db, *seen[-1])
 
 
 def test_a_database_from_before_the_index_gets_it_filled(tmp_path: Path) -> None:
