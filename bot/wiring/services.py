@@ -8,12 +8,12 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
-from bot.calendars.freebusy import FreeBusy
 from bot.calendars.secrets import Vault
 from bot.rules.availability import Found, PanelTimes, suggest, window
 from bot.rules.clock import Clock, SystemClock
@@ -26,6 +26,9 @@ from bot.slack.directory import SlackDirectory
 from bot.wiring.db import Database
 from bot.wiring.metrics import Metrics
 from bot.wiring.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.calendars.freebusy import FreeBusy
 
 log = logging.getLogger("interview_bot")
 
@@ -89,6 +92,10 @@ class Services:
     @cached_property
     def freebusy(self) -> FreeBusy:
         """The panel's calendars, asked in parallel and kept for a minute."""
+        # Imported when first asked: the CalDAV, iCalendar and HTTP clients behind it cost every
+        # command-line call ~0.3 s of imports, and most never read a calendar.
+        from bot.calendars.freebusy import FreeBusy
+
         return FreeBusy(self.settings, self.vault, self.db)
 
     def close(self) -> None:
