@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, column, func, literal_column, or_, table, text
 from sqlmodel import Session, col, select
 
 from bot.rules.errors import NotFound, UserError
-from bot.rules.ids import is_row_id
+from bot.rules.ids import by_id, is_row_id
 from bot.rules.kits import KitCatalog
 from bot.rules.roles import USER_ID, get_role, kit_for
 from bot.rules.thread_notes import stage_note
@@ -135,7 +135,7 @@ def thread_link(channel_id: str | None, ts: str | None) -> str | None:
 
 def get_candidate(session: Session, candidate_id: int, *, lock: bool = False) -> Candidate:
     # `lock` takes the row (FOR UPDATE on PostgreSQL) so concurrent changes queue, not interleave.
-    candidate = session.get(Candidate, candidate_id, with_for_update=lock) if is_row_id(candidate_id) else None
+    candidate = by_id(session, Candidate, candidate_id, lock=lock) if is_row_id(candidate_id) else None
     if candidate is None or candidate.purged_at is not None:
         raise NotFound(f"There is no candidate #{candidate_id}.")
     return candidate
@@ -230,7 +230,7 @@ def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Ca
         # int() refuses over 4,300 digits, and an id has ten at most.
         significant = digits.lstrip("0")
         number = int(significant or "0") if len(significant) <= 10 else 0
-        found = session.get(Candidate, number) if is_row_id(number) else None
+        found = by_id(session, Candidate, number) if is_row_id(number) else None
         return [found] if found is not None and found.purged_at is None else []
     if not query:
         return []

@@ -17,6 +17,7 @@ from bot.rules.assignments import take_home_state
 from bot.rules.candidates import OPEN_STATUSES, fold, get_candidate
 from bot.rules.checklists import ChecklistItem, checklist_state
 from bot.rules.errors import NotFound, UserError
+from bot.rules.ids import by_id
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.lifecycle import cancel_open_rounds
 from bot.rules.promises import Promise, open_promise
@@ -194,7 +195,7 @@ _EVENTS = select(StageEvent).where(StageEvent.candidate_id == bindparam("candida
 
 
 def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> CandidateView:
-    role = session.get(Role, candidate.role_id)
+    role = by_id(session, Role, candidate.role_id)
     assert role is not None
     kit = kits.get(role.kit_key)
     stage = None

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.rules.candidates import get_candidate
 from bot.rules.errors import NotFound, UserError
-from bot.rules.ids import is_row_id
+from bot.rules.ids import by_id, is_row_id
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.roles import kit_for
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind, Variant
@@ -104,12 +104,12 @@ def load_round(
     session: Session, kits: KitCatalog, interview_id: int, *, lock: bool = False, purged: bool = False
 ) -> RoundContext:
     """`purged`: a purged candidate's round too (to render the cancellation notices the purge sends)."""
-    interview = session.get(Interview, interview_id, with_for_update=lock) if is_row_id(interview_id) else None
+    interview = by_id(session, Interview, interview_id, lock=lock) if is_row_id(interview_id) else None
     if interview is None:
         raise NotFound(f"There is no round #{interview_id}.")
     found = session.get(Candidate, interview.candidate_id) if purged else None
     candidate = found if found is not None else get_candidate(session, interview.candidate_id)
-    role = session.get(Role, candidate.role_id)
+    role = by_id(session, Role, candidate.role_id)
     assert role is not None
     kit = kit_for(kits, role)
     stage = _stage(kit, interview.stage_key)

@@ -14,6 +14,7 @@ from uuid import uuid4
 
 from sqlmodel import Session, col, select
 
+from bot.rules.ids import by_id
 from bot.rules.message_kinds import Kind, outbox_row
 from models.tables import Candidate, OutboxMessage, OutboxState, Role, StageEvent
 
@@ -22,7 +23,7 @@ def thread_channel(session: Session, candidate: Candidate) -> str:
     """Where the candidate's thread is, or will be once its card is posted."""
     if candidate.channel_id:
         return candidate.channel_id
-    role = session.get(Role, candidate.role_id)
+    role = by_id(session, Role, candidate.role_id)
     assert role is not None
     return role.channel_id
 
