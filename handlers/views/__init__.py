@@ -18,13 +18,13 @@ from handlers.views import calendar, candidate, hours, line, offers, pools, roun
 
 
 def register(app: App) -> None:
+    app.view(SCORECARD)(scorecard.scorecard)
     app.view(NEW_CANDIDATE)(candidate.new_candidate)
     app.view(STAGE_REASON)(candidate.stage_reason)
     app.view(SCHEDULE)(rounds.schedule)
     app.view(RESCHEDULE)(rounds.schedule)
     app.view(REVIEW)(rounds.review)
     app.view(TAKE_HOME)(rounds.take_home)
-    app.view(SCORECARD)(scorecard.scorecard)
     app.view(LINE_REPLY_VIEW)(line.reply)
     app.view(CONNECT_VIEW)(ack=calendar.connect, lazy=[calendar.connected])
     app.view(HOURS_VIEW)(ack=hours.save, lazy=[hours.saved])
