@@ -22,6 +22,7 @@ from bot.reporting.figures import build_section
 from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report
 from bot.reporting.types import Report, Section
+from bot.reporting import upkeep
 from bot.reporting.upkeep import backfill
 from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog, load_kits
@@ -287,3 +288,68 @@ def test_a_database_from_before_the_aggregates_gets_them_by_its_migration(
     assert aggregates(db)[0]
     assert_same(db, kits)
     db.dispose()
+
+
+def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
+    db: Database, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first scorecard is a candidate's only change: what the candidate counted for before is its
+    rows at commit without the new scorecard, so the rows are read once. The round's last scorecard
+    also ends the round (a second change, in a later flush): the rows are read then, without the
+    scorecard flushed already, and again at commit. An edit changes rows: read before and after."""
+    generate(db, random.Random(5), 30)
+    with db.read() as session:
+        rounds = list(session.exec(select(Interview).where(Interview.status == "scheduled", Interview.kind == "round")))
+        owed = {
+            r.id: sorted(
+                set(session.exec(select(PanelMember.interviewer_id).where(PanelMember.interview_id == r.id, col(PanelMember.training).is_(None))))
+                - set(session.exec(select(Scorecard.interviewer_id).where(Scorecard.interview_id == r.id)))
+            )
+            for r in rounds
+        }  # fmt: skip
+    interview = next(r for r in rounds if len(owed[r.id]) >= 2)
+    with db.transaction() as session:
+        # A twin round at the same time with the same seats: each seat's wait is counted twice, the
+        # same value, and a submission to the first round takes one copy of the two away.
+        seats = session.exec(select(PanelMember).where(PanelMember.interview_id == interview.id)).all()
+        twin = Interview(**interview.model_dump(exclude={"id"}))
+        session.add(twin)
+        session.flush()
+        session.add_all(PanelMember(**{**m.model_dump(), "interview_id": twin.id}) for m in seats)
+    assert_same(db, kits)
+    reads: list[list[int]] = []
+    real = upkeep.load_rows
+
+    def counted(conn: Any, ids: Any = (), span: Any = None) -> Any:
+        reads.append(list(ids))
+        return real(conn, ids, span)
+
+    monkeypatch.setattr(upkeep, "load_rows", counted)
+    rng = random.Random(9)
+
+    def submit(person: str) -> None:
+        with db.transaction() as session:
+            submit_scorecard(
+                session, kits, interview.id or 0, person, answers(rng, interview.stage_key), "yes", "Notes.", NOW
+            )  # fmt: skip
+
+    *first, last = owed[interview.id]
+    for person in first:
+        reads.clear()
+        submit(person)
+        assert reads == [[interview.candidate_id]]
+        assert_same(db, kits)
+    reads.clear()
+    submit(first[0])  # an edit: its old ratings go, the scorecard changes
+    assert reads == [[interview.candidate_id]] * 2
+    assert_same(db, kits)
+    reads.clear()
+    submit(last)  # the round ends
+    assert reads == [[interview.candidate_id]] * 2
+    assert_same(db, kits)
+    with db.read() as session:
+        assert session.get(Interview, interview.id).status == "debriefed"  # type: ignore[union-attr]
+    kept = aggregates(db)
+    with db.engine.begin() as conn:
+        backfill(conn)
+    assert aggregates(db) == kept

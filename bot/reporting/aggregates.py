@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
+from bot.reporting.rows import table
 from bot.reporting.tally import EPOCH, MICROSECOND, RATE_INDEX, REC_INDEX, bucket, indicator_key, now_key
 from bot.reporting.types import (
     Calibration,
@@ -27,7 +28,6 @@ from bot.reporting.types import (
     Turnaround,
     feedback_deadline,
 )
-from bot.reporting.upkeep import table
 from models.kit import Kit
 from models.tables import (
     CandidateStatus,

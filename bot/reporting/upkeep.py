@@ -10,40 +10,31 @@ counted columns."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, event, func, inspect, select
+from sqlalchemy import Connection, bindparam, delete, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
+from bot.reporting.rows import C, R, S, load_rows, table, without
 from bot.reporting.tally import Rows, Tally, difference, tally
 from models.tables import (
     Candidate,
     Interview,
-    InterviewKind,
-    InterviewStatus,
     PanelMember,
     QuestionRating,
     ReportCount,
     ReportValue,
     Scorecard,
     StageEvent,
-    scoring,
 )
 
-
-def table(model: Any) -> Table:
-    return model.__table__
-
-
-C, E, R, S, Q, P = (table(m) for m in (Candidate, StageEvent, Interview, Scorecard, QuestionRating, PanelMember))
 COUNT, VALUE = table(ReportCount), table(ReportValue)
-# A scorecard's own panel seat, for its stored deadline.
-SEAT = P.alias("seat")
+
 # The columns whose change changes a figure; other edits (a purge's erasures, a round's place) do not.
 COUNTED: dict[Any, tuple[str, ...]] = {
     Candidate: ("role_id", "status", "stage_key", "created_at"),
@@ -54,122 +45,6 @@ COUNTED: dict[Any, tuple[str, ...]] = {
     QuestionRating: ("scorecard_id", "question_key", "rating", "positive_observed", "negative_observed"),
 }
 BATCH = 2_000
-
-
-class Round(NamedTuple):
-    id: int
-    ends_at: datetime
-
-
-class Card(NamedTuple):
-    id: int
-    interview_id: int
-    interviewer_id: str
-    recommendation: str
-    submitted_at: datetime
-    # The interviewer's stored feedback deadline (panel_member.due_at), if one is kept.
-    due_at: datetime | None
-
-
-class Given(NamedTuple):
-    scorecard_id: int
-    question_key: str
-    rating: str
-    positive_observed: Any
-    negative_observed: Any
-
-
-class Event(NamedTuple):
-    at: datetime
-    action: str
-    from_stage: str | None
-    to_stage: str | None
-    to_status: str | None
-
-
-class Person(NamedTuple):
-    id: int
-    role_id: int
-    status: str
-    stage_key: str
-    created_at: datetime
-
-
-@cache
-def _reads(by_span: bool) -> tuple[Any, Any, Any]:
-    """The three statements that read candidates' counted rows, built once: by a list of ids (`ids`),
-    or by a span of ids (`low`, `high`, for the backfill). Few statements, as a write runs them
-    twice: the candidates with their events, their rounds in scope with scorecards and ratings, and
-    the panels of their rounds still open."""
-
-    def mine(column: Any) -> Any:
-        if by_span:
-            return column.between(bindparam("low"), bindparam("high"))
-        return column.in_(bindparam("ids", expanding=True))
-
-    candidates = (
-        select(C.c.id, C.c.role_id, C.c.status, C.c.stage_key, C.c.created_at)
-        .add_columns(E.c.id, E.c.at, E.c.action, E.c.from_stage, E.c.to_stage, E.c.to_status)
-        .select_from(C.outerjoin(E, E.c.candidate_id == C.c.id))
-        .where(mine(C.c.id))
-        .order_by(C.c.id, E.c.at, E.c.id)
-    )
-    # No order for the rest: they are only counted.
-    rounds = (
-        select(R.c.candidate_id, R.c.id, R.c.ends_at, S.c.id, S.c.interviewer_id, S.c.recommendation, S.c.submitted_at)
-        .add_columns(SEAT.c.due_at, Q.c.question_key, Q.c.rating, Q.c.positive_observed, Q.c.negative_observed)
-        .select_from(
-            R.outerjoin(S, S.c.interview_id == R.c.id)
-            .outerjoin(SEAT, and_(SEAT.c.interview_id == S.c.interview_id, SEAT.c.interviewer_id == S.c.interviewer_id))
-            .outerjoin(Q, Q.c.scorecard_id == S.c.id)
-        )
-        .where(mine(R.c.candidate_id), R.c.status != InterviewStatus.cancelled, R.c.kind != InterviewKind.kickoff)
-    )
-    seats = (
-        select(R.c.candidate_id, P.c.interview_id, P.c.interviewer_id, P.c.due_at)
-        .select_from(R.join(P, P.c.interview_id == R.c.id))
-        .where(
-            mine(R.c.candidate_id),
-            R.c.status == InterviewStatus.scheduled,
-            R.c.kind != InterviewKind.kickoff,
-            scoring(P.c),  # a shadow's seat waits for no scorecard
-        )
-    )
-    return candidates, rounds, seats
-
-
-def load_rows(conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] | None = None) -> list[Rows]:
-    """The counted rows of the candidates `ids`, or of those whose ids are in `span` (both ends in)."""
-    candidates, rounds, seats = _reads(span is not None)
-    params = {"low": span[0], "high": span[1]} if span else {"ids": list(ids)}
-    found: dict[int, Rows] = {}
-    for row in conn.execute(candidates, params):
-        rows = found.get(row[0])
-        if rows is None:
-            rows = found[row[0]] = Rows(Person(*row[:5]))
-        if row[5] is not None:
-            rows.events.append(Event(*row[6:]))
-    if not found:
-        return []
-    seen_rounds: set[int] = set()
-    seen_cards: set[int] = set()
-    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at, due, *given in conn.execute(
-        rounds, params
-    ):
-        rows = found[candidate_id]
-        if round_id not in seen_rounds:
-            seen_rounds.add(round_id)
-            rows.rounds.append(Round(round_id, ends_at))
-        if card_id is None:
-            continue
-        if card_id not in seen_cards:
-            seen_cards.add(card_id)
-            rows.scorecards.append(Card(card_id, round_id, person, recommendation, submitted_at, due))
-        if given[0] is not None:
-            rows.ratings.append(Given(card_id, *given))
-    for candidate_id, round_id, person, due in conn.execute(seats, params):
-        found[candidate_id].seats.append((round_id, person, due))
-    return list(found.values())
 
 
 @cache
@@ -220,14 +95,40 @@ def merge(parts: Iterable[Tally], into: Tally | None = None) -> Tally:
     return out
 
 
-def recount(conn: Connection, old: dict[int, Tally]) -> None:
-    """The candidates of `old` counted again now; `old` is what each counted for before."""
-    counted = count(load_rows(conn, sorted(old)))
+def recount(conn: Connection, old: dict[int, Tally], added: Mapping[int, set[int]] | None = None) -> None:
+    """The candidates of `old` counted again now; `old` is what each counted for before. `added`:
+    candidates whose only change is new scorecards (their ids): what they counted for before is
+    their rows now without those scorecards, so their rows are read once, here."""
+    added = added or {}
+    rows = load_rows(conn, sorted({*old, *added}))
+    for own in rows:
+        if own.candidate.id in added:
+            old[own.candidate.id] = tally([without(own, added[own.candidate.id])])
+    counted = count(rows)
     apply(conn, difference(merge(t for _, t in counted), merge(old.values())))
-    # Durations are rewritten only for the candidates whose durations changed (not on a hold, say).
-    changed = [(i, t) for i, t in counted if sorted(t.values) != sorted(old[i].values)]
+    # Durations are written only where they changed (not on a hold, say): the values that went are
+    # deleted (every copy, and those that stay put back) and the new ones inserted. A submission
+    # swaps one: the seat's wait for its turnaround.
     gone = [i for i in old if i not in {i for i, _ in counted}]
-    write_values(conn, [*(i for i, _ in changed), *gone], changed)
+    dropped: list[dict[str, Any]] = []
+    out: list[tuple[int, Tally]] = []
+    for candidate_id, mine in counted:
+        now, before = Counter(mine.values), Counter(old[candidate_id].values)
+        went = before - now
+        dropped += [{f"v_{k}": v for k, v in zip(VALUE_KEY, (candidate_id, *value), strict=True)} for value in went]
+        kept = [v for value in went for v in [value] * now[value]]
+        out.append((candidate_id, Tally(values=[*kept, *(now - before).elements()])))
+    if dropped:
+        conn.execute(_drop_value(), dropped)
+    write_values(conn, gone, out)
+
+
+VALUE_KEY = ("candidate_id", "role_id", "name", "key", "bucket", "value")
+
+
+@cache
+def _drop_value() -> Any:
+    return delete(VALUE).where(*(VALUE.c[name] == bindparam(f"v_{name}") for name in VALUE_KEY))
 
 
 def backfill(conn: Connection) -> None:
@@ -245,32 +146,42 @@ def backfill(conn: Connection) -> None:
 
 # ----------------------------------------------------------------------------- the session's watch
 
-_OLD, _NEW = "report_old", "report_new"
+_OLD, _NEW, _ADDED = "report_old", "report_new", "report_added"
+
+
+_WATCHED = "report_watched"
 
 
 def watch(session: Session) -> None:
-    """Recount, at commit, the candidates `session` changes (see the module docstring)."""
-    event.listen(session, "before_flush", _before_flush)
-    event.listen(session, "before_commit", _before_commit)
-    event.listen(session, "after_rollback", _forget)
+    """Recount, at commit, the candidates `session` changes (see the module docstring). The hooks
+    are `HOOKS`, listened to by the session's class: listening on each session costs 50 µs a write."""
+    session.info[_WATCHED] = True
 
 
 def _forget(session: Session, *_: Any) -> None:
     session.info.pop(_OLD, None)
     session.info.pop(_NEW, None)
+    session.info.pop(_ADDED, None)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if not session.info.get(_WATCHED):
+        return
     touched: set[int] = set()
     cards: set[int] = set()
     rounds: set[int] = set()
+    # New scorecards, by round: a candidate whose only change is new scorecards needs no count of
+    # what it was before now (see `recount`); the common write, a submission, is one.
+    new_cards: dict[int, list[Scorecard]] = {}
     for obj in [*session.new, *session.dirty, *session.deleted]:
         kind = type(obj)
         if kind not in COUNTED:
             continue
         if obj in session.dirty and not _changed(obj, COUNTED[kind]):
             continue
-        if isinstance(obj, Candidate):
+        if isinstance(obj, Scorecard) and obj in session.new:
+            new_cards.setdefault(obj.interview_id, []).append(obj)
+        elif isinstance(obj, Candidate):
             if obj.id is None:
                 session.info.setdefault(_NEW, []).append(obj)
             else:
@@ -294,16 +205,35 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for candidate in session.info.get(_NEW, []):
         if candidate.id is not None:
             old.setdefault(candidate.id, Tally())
+    added: dict[int, list[Scorecard]] = session.info.setdefault(_ADDED, {})
+    deferred = set()
+    for round_id, new in new_cards.items():
+        for candidate_id in _parents(session, Interview, {round_id}, R.c.id, R.c.candidate_id):
+            if candidate_id not in touched and candidate_id not in old:
+                if candidate_id not in added:
+                    deferred.add(candidate_id)
+                added.setdefault(candidate_id, []).extend(new)
+            else:
+                touched.add(candidate_id)
     first = sorted(i for i in touched if i is not None and i not in old)
+    # The candidates' rows are locked before they are counted (or, for `added`, before their new
+    # rows go in), so two writers to one candidate recount one after the other (SQLite serializes
+    # writers anyway). A candidate in `added` since an earlier flush holds its lock already.
+    locked = sorted({*(i for i in first if i not in added), *deferred})
+    if locked and conn.dialect.name != "sqlite":
+        conn.execute(select(C.c.id).where(C.c.id.in_(locked)).order_by(C.c.id).with_for_update())
     if not first:
         return
-    # The candidates' rows are locked before they are counted, so two writers to one candidate
-    # recount one after the other (SQLite serializes writers anyway).
-    if conn.dialect.name != "sqlite":
-        conn.execute(select(C.c.id).where(C.c.id.in_(first)).order_by(C.c.id).with_for_update())
     counted = {r.candidate.id: r for r in load_rows(conn, first)}
     for candidate_id in first:
-        old[candidate_id] = tally([counted[candidate_id]]) if candidate_id in counted else Tally()
+        own = counted.get(candidate_id)
+        # A candidate with new scorecards flushed already: as it was without them.
+        before = without(own, _ids(added.pop(candidate_id, []))) if own is not None else None
+        old[candidate_id] = tally([before]) if before is not None else Tally()
+
+
+def _ids(cards: Iterable[Scorecard]) -> set[int]:
+    return {c.id for c in cards if c.id is not None}
 
 
 def _parents(session: Session, model: Any, ids: set[int], key: Any, parent: Any) -> set[int]:
@@ -334,14 +264,20 @@ def _previous(obj: Any, name: str) -> set[int]:
 
 
 def _before_commit(session: Session) -> None:
+    if not session.info.get(_WATCHED):
+        return
     # Commit flushes only after this hook: what is pending is flushed (and seen) first.
     session.flush()
-    if _OLD not in session.info and _NEW not in session.info:
+    if _OLD not in session.info and _NEW not in session.info and _ADDED not in session.info:
         return
     old: dict[int, Tally] = session.info.pop(_OLD, {})
     fresh: list[Candidate] = session.info.pop(_NEW, [])
+    added = {i: _ids(cards) for i, cards in session.info.pop(_ADDED, {}).items()}
     for candidate in fresh:
         if candidate.id is not None:
             old.setdefault(candidate.id, Tally())
-    if old:
-        recount(session.connection(), old)
+    if old or added:
+        recount(session.connection(), old, added)
+
+
+HOOKS = (("before_flush", _before_flush), ("before_commit", _before_commit), ("after_rollback", _forget))

@@ -64,14 +64,13 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any error."""
         turn = self.writers.turn() if self.writers is not None else nullcontext()
-        with turn, Session(self.write_engine, expire_on_commit=False) as session, session.begin():
+        with turn, WriteSession(self.write_engine, expire_on_commit=False) as session, session.begin():
             upkeep.watch(session)
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            event.listen(session, "before_flush", _refuse_writes)
+        with ReadSession(self.engine, expire_on_commit=False) as session:
             yield session
 
     def ping(self) -> bool:
@@ -110,10 +109,24 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+class ReadSession(Session):
+    """`Database.read()`'s sessions. Their hooks are listened to by the class, once: listening on
+    each session costs 18 µs a read."""
+
+
+class WriteSession(Session):
+    """`Database.transaction()`'s sessions, whose hooks keep the report's aggregates (`upkeep.watch`)."""
+
+
 def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
     # A change made in a read session would be dropped at its close: refused, so the mistake shows.
     if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
         raise RuntimeError("a read session does not write: change rows in db.transaction()")
+
+
+event.listen(ReadSession, "before_flush", _refuse_writes)
+for _name, _hook in upkeep.HOOKS:
+    event.listen(WriteSession, _name, _hook)
 
 
 # A pooled connection unused this long is pinged before it is handed out (the server may have
