@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, or_, select, update
 
 from bot.rules import lifecycle, thread_notes
 from bot.rules.candidates import find_one
 from bot.rules.errors import Forbidden, UserError
+from bot.rules.ids import by_id
 from bot.rules.kits import KitCatalog
 from bot.rules.message_kinds import Kind
 from bot.rules.rounds import RoundContext, load_round
@@ -59,6 +60,9 @@ def round_questions(ctx: RoundContext) -> list[Question]:
     return [ctx.kit.question(key) for key in ctx.stage.questions]
 
 
+_ROUND_CARDS = select(Scorecard.interviewer_id, Scorecard.id).where(Scorecard.interview_id == bindparam("round"))
+
+
 def submit_scorecard(
     session: Session,
     kits: KitCatalog,
@@ -86,9 +90,10 @@ def submit_scorecard(
         raise UserError("Write a few lines of notes: what you saw that supports your ratings.", field="notes")
     if len(notes) > NOTES_MAX:
         raise UserError(f"The notes are {len(notes)} characters; keep them to {NOTES_MAX}.", field="notes")
-    scorecard = session.exec(
-        select(Scorecard).where(Scorecard.interview_id == interview_id, Scorecard.interviewer_id == interviewer_id)
-    ).first()
+    # The round's scorecards so far (its row is locked: no other can come in before this commit).
+    cards = dict(session.exec(_ROUND_CARDS, params={"round": interview_id}).all())
+    mine = cards.get(interviewer_id)
+    scorecard = by_id(session, Scorecard, mine) if mine is not None else None
     edited = scorecard is not None
     if scorecard is None:
         scorecard = Scorecard(
@@ -133,8 +138,7 @@ def submit_scorecard(
         )
         .values(state=OutboxState.cancelled)
     )
-    submitted = set(session.exec(select(Scorecard.interviewer_id).where(Scorecard.interview_id == interview_id)).all())
-    complete = set(ctx.panel) <= submitted
+    complete = set(ctx.panel) <= {*cards, interviewer_id}
     thread_notes.scorecard_note(session, ctx.candidate, interview_id, interviewer_id, edited, now)
     if complete:
         # Every scorecard is in: the round ends, and its debrief goes out.
