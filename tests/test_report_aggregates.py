@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from bot.reporting import upkeep
 from bot.reporting.data import load_data, only_role
 from bot.reporting.figures import build_section
 from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report
 from bot.reporting.types import Report, Section
-from bot.reporting import upkeep
 from bot.reporting.upkeep import backfill
 from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog, load_kits
@@ -300,13 +300,13 @@ def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
     generate(db, random.Random(5), 30)
     with db.read() as session:
         rounds = list(session.exec(select(Interview).where(Interview.status == "scheduled", Interview.kind == "round")))
-        owed = {
-            r.id: sorted(
-                set(session.exec(select(PanelMember.interviewer_id).where(PanelMember.interview_id == r.id, col(PanelMember.training).is_(None))))
-                - set(session.exec(select(Scorecard.interviewer_id).where(Scorecard.interview_id == r.id)))
+        owed = {}
+        for r in rounds:
+            seats = select(PanelMember.interviewer_id).where(
+                PanelMember.interview_id == r.id, col(PanelMember.training).is_(None)
             )
-            for r in rounds
-        }  # fmt: skip
+            done = select(Scorecard.interviewer_id).where(Scorecard.interview_id == r.id)
+            owed[r.id] = sorted(set(session.exec(seats)) - set(session.exec(done)))
     interview = next(r for r in rounds if len(owed[r.id]) >= 2)
     with db.transaction() as session:
         # A twin round at the same time with the same seats: each seat's wait is counted twice, the
