@@ -19,7 +19,7 @@ the same order, in one read session per request, down to the Slack payload as a 
   role and for one role.
 
 For each: p50 and p95 in ms over `--runs` requests, and the SQL statements one request runs
-(counted with a `before_cursor_execute` listener on the engine). Everything is also measured on a
+(counted with a `before_cursor_execute` listener on the engines). Everything is also measured on a
 dataset ten times smaller in the same run: the statement counts must not change (ratio 1.0).
 
     .venv/bin/python bench/scale.py [--candidates 50000] [--runs 30]
@@ -213,9 +213,10 @@ def stage_kind(data: Dataset, person: Applicant) -> StageKind:
 
 
 class StatementCounter:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, *engines: Engine) -> None:
         self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
+        for engine in {id(e): e for e in engines}.values():  # on SQLite reads and writes share one
+            event.listen(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, *_args: Any) -> None:
         self.count += 1
@@ -301,7 +302,7 @@ def run_backend(
         loaded = time.perf_counter() - started
         summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
         print(f"[{backend.kind} {label}] generated in {generated:.1f} s, loaded in {loaded:.1f} s: {summary}")
-        counter = StatementCounter(db.engine)
+        counter = StatementCounter(db.engine, db.read_engine)
         app = App(db, kits, Permissions([RECRUITER], [], NoDirectory()))
         results[label] = {}
         for name, request in workloads(data).items():

@@ -51,21 +51,46 @@ def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(
 ) -> None:
     if db.is_sqlite:
         pytest.skip("a file has no server to drop a connection")
-    separate = Database(db.url)  # its own pool, so the dropped connection is the one it hands out next
+    separate = Database(db.url)  # its own pools, so the dropped connection is the one it hands out next
     try:
-        with separate.engine.connect() as conn:
-            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        with db.engine.connect() as admin:
-            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
-        # Idle long enough to be pinged (any time at all, here): the ping finds it dead, the pool
-        # hands out a new connection, and the request never sees the dropped one.
-        monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)
-        with separate.read() as session:
-            assert session.exec(select(Role)).all() == []
-            again = session.connection().execute(text("SELECT pg_backend_pid()")).scalar_one()
-        assert again != backend
+        # Reads and writes have a pool each: a connection dropped in either is replaced.
+        for engine, session_of in ((separate.read_engine, separate.read), (separate.engine, separate.transaction)):
+            with engine.connect() as conn:
+                backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with db.engine.connect() as admin:
+                assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
+            # Idle long enough to be pinged (any time at all, here): the ping finds it dead, the pool
+            # hands out a new connection, and the request never sees the dropped one.
+            monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)
+            with session_of() as session:
+                assert session.exec(select(Role)).all() == []
+                again = session.connection().execute(text("SELECT pg_backend_pid()")).scalar_one()
+            assert again != backend
+            monkeypatch.undo()
     finally:
         separate.dispose()
+
+
+def test_postgresql_reads_run_in_autocommit_unprepared_and_see_each_commit(db: Database) -> None:
+    """No BEGIN and ROLLBACK around a read (two round trips); no prepared statements, whose
+    generic plans are worse for some (bench/README); and a read sees what was committed before it."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's read pool")
+    sent: list[str] = []
+    event.listen(db.read_engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    with db.transaction() as session:
+        session.add(role("Backend"))
+    for _ in range(8):  # psycopg would prepare a statement at its fifth run
+        with db.read() as session:
+            assert session.exec(select(Role.title)).all() == ["Backend"]
+            raw = session.connection().connection.dbapi_connection
+            assert raw is not None and raw.autocommit and raw.prepare_threshold is None  # type: ignore[attr-defined]
+            assert not raw.info.transaction_status  # type: ignore[attr-defined]  # IDLE: no transaction open
+    assert not [s for s in sent if s.strip().upper() in ("BEGIN", "ROLLBACK")]
+    with db.transaction() as session:
+        session.exec(select(Role)).one().title = "Platform"
+    with db.read() as session:
+        assert session.exec(select(Role.title)).all() == ["Platform"]
 
 
 def _turn_after(database: Database, held: Any, waited: Any) -> None:

@@ -114,11 +114,14 @@ def statements(db: Database) -> Iterator[list[tuple[str, Any]]]:
     def record(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
         seen.append((statement, params))
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    engines = {id(e): e for e in (db.engine, db.read_engine)}.values()  # reads have a pool of their own on PostgreSQL
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def plan(db: Database, needle: str) -> str:

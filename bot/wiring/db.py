@@ -49,6 +49,7 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.write_engine: Engine = self.engine
+        self.read_engine: Engine = self.engine
         self.writers: WriterQueue | None = None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -57,8 +58,16 @@ class Database:
             file = make_url(self.url).database
             self.writers = WriterQueue(Path(f"{file}.writers") if file and file != ":memory:" else None)
         else:
-            event.listen(self.engine, "checkout", _ping_if_idle)
-            event.listen(self.engine, "checkin", _idle_since)
+            # Reads on connections of their own, in autocommit: at READ COMMITTED each statement sees
+            # its own snapshot either way, so BEGIN and ROLLBACK were two round trips for nothing.
+            # Unprepared, as they were (psycopg dropped its prepared statements at each ROLLBACK):
+            # prepared, some statements get a generic plan several times slower (bench/README).
+            self.read_engine = create_engine(
+                self.url, **kwargs, isolation_level="AUTOCOMMIT", connect_args={"prepare_threshold": None}
+            )
+            for engine in (self.engine, self.read_engine):
+                event.listen(engine, "checkout", _ping_if_idle)
+                event.listen(engine, "checkin", _idle_since)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -70,7 +79,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with ReadSession(self.engine, expire_on_commit=False) as session:
+        with ReadSession(self.read_engine, expire_on_commit=False) as session:
             yield session
 
     def ping(self) -> bool:
@@ -86,6 +95,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
         if self.writers is not None:
             self.writers.close()
 
