@@ -1,8 +1,9 @@
 """Keeps the report's aggregates current: in every write transaction, the candidates whose counted
 rows change (their stage and status, stage events, rounds, scorecards, ratings) are recounted from
 their own rows, before the first change and at commit, and the difference is added to
-`report_count`; their durations in `report_value` are replaced. `backfill` builds both from the
-whole history (migration 0015, bench/scale.py).
+`report_count`; their durations in `report_value` that changed are swapped. A candidate whose only
+change is new scorecards (a submission) is read once, at commit: before, it was those rows without
+the new scorecards. `backfill` builds both from the whole history (migration 0015, bench/scale.py).
 
 Watching the session rather than each write path keeps every writer honest, present and future;
 only core UPDATE/DELETE statements on these tables would go unseen, and there are none of the
@@ -146,10 +147,7 @@ def backfill(conn: Connection) -> None:
 
 # ----------------------------------------------------------------------------- the session's watch
 
-_OLD, _NEW, _ADDED = "report_old", "report_new", "report_added"
-
-
-_WATCHED = "report_watched"
+_OLD, _NEW, _ADDED, _WATCHED = "report_old", "report_new", "report_added", "report_watched"
 
 
 def watch(session: Session) -> None:
