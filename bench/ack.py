@@ -10,13 +10,15 @@ database holds `--candidates` candidates (default 50,000, the scale of bench/sca
 command's query matches one.
 
     .venv/bin/python bench/ack.py [--requests 400] [--workers N] [--database-url postgresql://…]
-                                  [--candidates 50000]
+                                  [--candidates 50000] [--repeat K]
 
 With `--workers N` each target runs in its own processes on gunicorn's pre-fork server instead: the
 app as `interview-bot serve --workers N --no-dispatcher`, the bare Bolt apps on the same gunicorn
 setup (gthread, 8 threads a worker), with the clients and the Slack stand-in in this process.
 With `--database-url` the app's database is a scratch PostgreSQL database on that server (dropped
-after the run) instead of a SQLite file.
+after the run) instead of a SQLite file. With `--repeat K` each workload runs K times for each
+target, the targets in turn, and each figure is the median of the K (the ratios of each run are
+printed too): one run's ratios move by 10–20% on this shared machine.
 """
 
 from __future__ import annotations
@@ -186,6 +188,16 @@ def load(port: int, request: Callable[[SignedSlackClient, int], httpx.Response],
     }
 
 
+def spread(runs: dict[str, dict[str, list[dict]]], name: str) -> str:
+    """Each run's p50 ratio at 1 client and throughput ratio at 20, when there are several runs."""
+    one, twenty = runs[f"{name} @1"], runs[f"{name} @20"]
+    if len(one["app"]) < 2:
+        return ""
+    p50 = [a["p50_ms"] / b["p50_ms"] for a, b in zip(one["app"], one["bolt pbr"], strict=True)]
+    rps = [a["rps"] / b["rps"] for a, b in zip(twenty["app"], twenty["bolt pbr"], strict=True)]
+    return f" (runs: {', '.join(f'{r:.2f}' for r in p50)}; throughput at 20: {', '.join(f'{r:.2f}' for r in rps)})"
+
+
 def serve_bolt_prefork(port: int, workers: int, api_url: str, process_before_response: bool) -> None:
     """A bare Bolt app on gunicorn as `interview-bot serve --workers N` runs (gthread, 8 threads a worker)."""
     from gunicorn.app.base import BaseApplication
@@ -255,6 +267,9 @@ def main() -> None:
     parser.add_argument(
         "--candidates", type=int, default=50_000, help="candidates in the app's database (default 50,000)"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each workload and target, interleaved; medians (default 1)"
+    )
     parser.add_argument("--serve-bolt", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--pbr", action="store_true", help=argparse.SUPPRESS)
@@ -263,7 +278,7 @@ def main() -> None:
         serve_bolt_prefork(args.serve_bolt, args.workers, args.api_url, args.pbr)
         return
     # Each of the app's submissions (two runs and their warm-ups) is a seat's first: never a refusal.
-    rounds = (2 * (args.requests + 10)) // len(PANEL) + 1
+    rounds = (2 * args.repeat * (args.requests + 10)) // len(PANEL) + 1
     others = max(0, args.candidates - rounds)
     seats: dict[str, Iterator[int]] = {}
     with (
@@ -290,13 +305,17 @@ def main() -> None:
             view, values = scorecard["views"][seat // len(PANEL) % rounds]
             return client.view_submission(PANEL[seat % len(PANEL)], view, values)
 
-        results: dict[str, dict[str, dict]] = {}
+        runs: dict[str, dict[str, list[dict]]] = {}
         try:
             for name, request in (("read /candidate <name>", read), ("write scorecard", write)):
                 for clients in (1, 20):
-                    for target, port in targets.items():
-                        key = f"{name} @{clients}"
-                        results.setdefault(key, {})[target] = load(port, request, clients, args.requests)
+                    # The targets take turns, so a change in the machine's load falls on all of them.
+                    for _ in range(args.repeat):
+                        for target, port in targets.items():
+                            key = f"{name} @{clients}"
+                            runs.setdefault(key, {}).setdefault(target, []).append(
+                                load(port, request, clients, args.requests)
+                            )
         finally:
             for close in closing:
                 close()
@@ -304,11 +323,20 @@ def main() -> None:
         with database.read() as session:
             stored = session.exec(select(func.count()).select_from(Scorecard)).one()
         database.dispose()
+    results = {
+        key: {
+            target: {m: (sum if m == "errors" else statistics.median)(r[m] for r in rs) for m in rs[0]}
+            for target, rs in by.items()
+        }
+        for key, by in runs.items()
+    }
     served = (
         f"gunicorn, {args.workers} workers of 8 threads" if args.workers else "waitress, 8 threads, in this process"
     )
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"served by {served}, the app on {backend} with {rounds + others:,} candidates; scorecards stored: {stored}")
+    if args.repeat > 1:
+        print(f"each figure the median of {args.repeat} runs; ratios also per run (the targets ran in turn)")
     print(f"{'workload':<28}{'target':<14}{'p50 ms':>8}{'p95 ms':>8}{'req/s':>9}{'errors':>8}")
     for key, by_target in results.items():
         for target, r in by_target.items():
@@ -317,7 +345,7 @@ def main() -> None:
     for name in ("read /candidate <name>", "write scorecard"):
         one, twenty = results[f"{name} @1"], results[f"{name} @20"]
         p50_ratio = one["app"]["p50_ms"] / one["bolt pbr"]["p50_ms"]
-        print(f"{name}: p50 at 1 client = {p50_ratio:.2f}x bare Bolt (process_before_response)")
+        print(f"{name}: p50 at 1 client = {p50_ratio:.2f}x bare Bolt (process_before_response){spread(runs, name)}")
         print(
             f"{name}: throughput at 20 clients = {twenty['app']['rps'] / twenty['bolt pbr']['rps']:.2f}x bare Bolt "
             f"(process_before_response), {twenty['app']['rps'] / twenty['bolt default']['rps']:.2f}x its default "
