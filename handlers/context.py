@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.wiring.services import Services
 
@@ -36,11 +37,17 @@ def services_of(context: BoltContext) -> Services:
     return shared.services
 
 
-def provide_services(services: Services) -> Callable[..., None]:
-    """A global middleware: every request's context carries `services`."""
+class ProvideServices(Middleware):
+    """A global middleware: every request's context carries `services`. A `Middleware` rather than
+    a function, which Bolt would call through its argument injection at every request."""
 
-    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
-        put_services(context, services)
-        next()
+    def __init__(self, services: Services) -> None:
+        self.shared = Shared(services)
 
-    return middleware
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        req.context[SERVICES] = self.shared
+        return next()
+
+
+def provide_services(services: Services) -> Middleware:
+    return ProvideServices(services)

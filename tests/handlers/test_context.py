@@ -5,18 +5,23 @@ from __future__ import annotations
 import copy
 
 import pytest
-from slack_bolt import BoltContext, BoltRequest
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot.wiring.services import Services
 from handlers.context import provide_services, put_services, services_of
 
 
 def test_the_middleware_puts_the_services_in_the_context_and_goes_on(services: Services) -> None:
-    context = BoltContext()
+    request = BoltRequest(body="")
     went_on: list[bool] = []
-    provide_services(services)(context=context, next=lambda: went_on.append(True))
-    assert services_of(context) is services
-    assert went_on == [True]
+
+    def next_() -> BoltResponse:
+        went_on.append(True)
+        return BoltResponse(status=200)
+
+    answer = provide_services(services).process(req=request, resp=BoltResponse(status=200), next=next_)
+    assert services_of(request.context) is services
+    assert went_on == [True] and answer is not None and answer.status == 200
 
 
 def test_a_lazy_listener_gets_the_same_services_not_a_copy(services: Services) -> None:
