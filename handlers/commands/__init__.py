@@ -13,12 +13,13 @@ from handlers.commands import candidate, hiring, interview, scorecard
 
 
 def register(app: App) -> None:
-    app.command(HIRING.name, matchers=[hiring.asks_for_report])(ack=hiring.report, lazy=[hiring.deliver_report])
-    app.command(HIRING.name)(hiring.hiring)
+    # /candidate first: the command people type most (Bolt tries the listeners in order).
     # Only subcommands that open a modal get the lazy half: Bolt copies the request for it.
     app.command(CANDIDATE.name, matchers=[candidate.opens_a_modal])(
         ack=candidate.candidate, lazy=[candidate.open_candidate_view]
     )
     app.command(CANDIDATE.name)(candidate.candidate)
+    app.command(HIRING.name, matchers=[hiring.asks_for_report])(ack=hiring.report, lazy=[hiring.deliver_report])
+    app.command(HIRING.name)(hiring.hiring)
     app.command(INTERVIEW.name)(ack=interview.interview, lazy=[interview.open_round_view])
     app.command(SCORECARD.name)(ack=scorecard.scorecard, lazy=[candidate.open_candidate_view])
