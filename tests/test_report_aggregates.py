@@ -8,6 +8,7 @@ kept."""
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report
 from bot.reporting.types import Report, Section
 from bot.reporting.upkeep import backfill
+from bot.rules import thread_notes
 from bot.rules.errors import UserError
 from bot.rules.kits import KitCatalog, load_kits
 from bot.rules.pipeline import change_stage
@@ -349,6 +351,68 @@ def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
     assert_same(db, kits)
     with db.read() as session:
         assert session.get(Interview, interview.id).status == "debriefed"  # type: ignore[union-attr]
+    kept = aggregates(db)
+    with db.engine.begin() as conn:
+        backfill(conn)
+    assert aggregates(db) == kept
+
+
+def test_two_submissions_for_one_candidate_at_once_take_turns_and_keep_the_same_figures(
+    db: Database, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scorecards for two rounds of one candidate, submitted at once: the second waits for the
+    first's commit (on PostgreSQL the candidate's row lock, taken at the first flush; on SQLite the
+    writers' queue), since each scorecard's calibration counts against the other's. Had the second
+    gone ahead, each would have counted against the rows without the other."""
+    generate(db, random.Random(5), 30)
+    with db.transaction() as session:
+        interview = session.exec(
+            select(Interview).where(Interview.status == "scheduled", Interview.kind == "round").order_by(Interview.id)
+        ).first()
+        assert interview is not None
+        seats = session.exec(select(PanelMember).where(PanelMember.interview_id == interview.id)).all()
+        twin = Interview(**interview.model_dump(exclude={"id"}))
+        session.add(twin)
+        session.flush()
+        session.add_all(PanelMember(**{**m.model_dump(), "interview_id": twin.id}) for m in seats)
+        person = next(m.interviewer_id for m in seats if m.training is None)
+        twin_id = twin.id or 0
+    paused, go = threading.Event(), threading.Event()
+    real = thread_notes.scorecard_note
+
+    def note(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == "first":
+            paused.set()  # its scorecard is flushed: the candidate is locked (PostgreSQL)
+            assert go.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(thread_notes, "scorecard_note", note)
+    failures: list[BaseException] = []
+
+    def submit(round_id: int) -> None:
+        try:
+            with db.transaction() as session:
+                submit_scorecard(
+                    session, kits, round_id, person, answers(random.Random(round_id), interview.stage_key),
+                    "strong_yes" if round_id == twin_id else "no", "Notes.", NOW,
+                )  # fmt: skip
+        except BaseException as exc:  # reported by the test thread
+            failures.append(exc)
+
+    first = threading.Thread(target=submit, args=(interview.id,), name="first")
+    second = threading.Thread(target=submit, args=(twin_id,), name="second")
+    first.start()
+    try:
+        assert paused.wait(10)
+        second.start()
+        second.join(0.5)
+        assert second.is_alive(), "the second submission did not wait for the first"
+    finally:
+        go.set()
+        first.join(10)
+        second.join(10)
+    assert not failures
+    assert_same(db, kits)
     kept = aggregates(db)
     with db.engine.begin() as conn:
         backfill(conn)
