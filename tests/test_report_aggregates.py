@@ -322,9 +322,9 @@ def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
     reads: list[list[int]] = []
     real = upkeep.load_rows
 
-    def counted(conn: Any, ids: Any = (), span: Any = None) -> Any:
+    def counted(conn: Any, ids: Any = (), span: Any = None, **kwargs: Any) -> Any:
         reads.append(list(ids))
-        return real(conn, ids, span)
+        return real(conn, ids, span, **kwargs)
 
     monkeypatch.setattr(upkeep, "load_rows", counted)
     rng = random.Random(9)
@@ -357,25 +357,33 @@ def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
     assert aggregates(db) == kept
 
 
+@pytest.mark.parametrize("first_is", ["new", "edit"])
 def test_two_submissions_for_one_candidate_at_once_take_turns_and_keep_the_same_figures(
-    db: Database, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch
+    db: Database, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch, first_is: str
 ) -> None:
     """Scorecards for two rounds of one candidate, submitted at once: the second waits for the
     first's commit (on PostgreSQL the candidate's row lock, taken at the first flush; on SQLite the
     writers' queue), since each scorecard's calibration counts against the other's. Had the second
-    gone ahead, each would have counted against the rows without the other."""
+    gone ahead, each would have counted against the rows without the other. The first is a new
+    scorecard (its candidate locked by a statement of its own) or an edit (locked by the read of
+    its rows); the second is new."""
     generate(db, random.Random(5), 30)
     with db.transaction() as session:
-        interview = session.exec(
+        for interview in session.exec(
             select(Interview).where(Interview.status == "scheduled", Interview.kind == "round").order_by(Interview.id)
-        ).first()
-        assert interview is not None
-        seats = session.exec(select(PanelMember).where(PanelMember.interview_id == interview.id)).all()
+        ):
+            seats = session.exec(select(PanelMember).where(PanelMember.interview_id == interview.id)).all()
+            scoring = [m.interviewer_id for m in seats if m.training is None]
+            done = set(session.exec(select(Scorecard.interviewer_id).where(Scorecard.interview_id == interview.id)))
+            if done and set(scoring) - done:
+                break
+        else:
+            raise AssertionError("no open round with scorecards in and out")
+        person = sorted(done if first_is == "edit" else set(scoring) - done)[0]
         twin = Interview(**interview.model_dump(exclude={"id"}))
         session.add(twin)
         session.flush()
         session.add_all(PanelMember(**{**m.model_dump(), "interview_id": twin.id}) for m in seats)
-        person = next(m.interviewer_id for m in seats if m.training is None)
         twin_id = twin.id or 0
     paused, go = threading.Event(), threading.Event()
     real = thread_notes.scorecard_note
