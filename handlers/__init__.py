@@ -8,11 +8,11 @@ from slack_bolt import App
 
 from bot.wiring.services import Services
 from handlers import actions, commands, events, shortcuts, views
-from handlers.context import provide_services
+from handlers.context import ProvideServices
 
 
 def register(app: App, services: Services) -> None:
-    app.middleware(provide_services(services))
+    app.middleware(ProvideServices(services))
     # Bolt tries the listeners in this order until one matches (about 14 µs each): the kinds
     # answered inside a request first, the scorecard's submission first of all (bench/README).
     commands.register(app)

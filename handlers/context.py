@@ -42,12 +42,8 @@ class ProvideServices(Middleware):
     a function, which Bolt would call through its argument injection at every request."""
 
     def __init__(self, services: Services) -> None:
-        self.shared = Shared(services)
+        self.services = services
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        req.context[SERVICES] = self.shared
+        put_services(req.context, self.services)
         return next()
-
-
-def provide_services(services: Services) -> Middleware:
-    return ProvideServices(services)

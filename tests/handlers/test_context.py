@@ -8,7 +8,7 @@ import pytest
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot.wiring.services import Services
-from handlers.context import provide_services, put_services, services_of
+from handlers.context import ProvideServices, put_services, services_of
 
 
 def test_the_middleware_puts_the_services_in_the_context_and_goes_on(services: Services) -> None:
@@ -19,7 +19,7 @@ def test_the_middleware_puts_the_services_in_the_context_and_goes_on(services: S
         went_on.append(True)
         return BoltResponse(status=200)
 
-    answer = provide_services(services).process(req=request, resp=BoltResponse(status=200), next=next_)
+    answer = ProvideServices(services).process(req=request, resp=BoltResponse(status=200), next=next_)
     assert services_of(request.context) is services
     assert went_on == [True] and answer is not None and answer.status == 200
 
