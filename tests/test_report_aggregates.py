@@ -250,6 +250,30 @@ def aggregates(db: Database) -> tuple[list[Any], list[Any]]:
     return sorted(counts), sorted(values)
 
 
+def assert_backfill_agrees(db: Database) -> None:
+    """The aggregates the writes kept are those the migration's backfill counts from the history."""
+    kept = aggregates(db)
+    with db.engine.begin() as conn:
+        backfill(conn)
+    assert aggregates(db) == kept
+
+
+def seats_of(session: Any, round_id: int | None) -> tuple[list[PanelMember], set[str], set[str]]:
+    """A round's seats, the people who owe it a scorecard (no shadows) and those who sent one."""
+    seats = list(session.exec(select(PanelMember).where(PanelMember.interview_id == round_id)))
+    done = set(session.exec(select(Scorecard.interviewer_id).where(Scorecard.interview_id == round_id)))
+    return seats, {m.interviewer_id for m in seats if m.training is None}, done
+
+
+def add_twin(session: Any, interview: Interview, seats: list[PanelMember]) -> int:
+    """A second round of the candidate at the same time with the same seats (and no scorecards)."""
+    twin = Interview(**interview.model_dump(exclude={"id"}))
+    session.add(twin)
+    session.flush()
+    session.add_all(PanelMember(**{**m.model_dump(), "interview_id": twin.id}) for m in seats)
+    return twin.id or 0
+
+
 def test_every_figure_from_the_aggregates_equals_the_figure_from_the_rows(db: Database, kits: KitCatalog) -> None:
     rng = random.Random(21)
     generate(db, rng, 45)
@@ -271,10 +295,7 @@ def test_every_figure_from_the_aggregates_equals_the_figure_from_the_rows(db: Da
     assert all(s.stages[1].time_in_stage.n > 3 for s in report.roles)
 
     # The migration's backfill counts the same history to the same aggregates.
-    kept = aggregates(db)
-    with db.engine.begin() as conn:
-        backfill(conn)
-    assert aggregates(db) == kept
+    assert_backfill_agrees(db)
 
 
 def test_a_database_from_before_the_aggregates_gets_them_by_its_migration(
@@ -304,20 +325,13 @@ def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
         rounds = list(session.exec(select(Interview).where(Interview.status == "scheduled", Interview.kind == "round")))
         owed = {}
         for r in rounds:
-            seats = select(PanelMember.interviewer_id).where(
-                PanelMember.interview_id == r.id, col(PanelMember.training).is_(None)
-            )
-            done = select(Scorecard.interviewer_id).where(Scorecard.interview_id == r.id)
-            owed[r.id] = sorted(set(session.exec(seats)) - set(session.exec(done)))
+            _, scoring, done = seats_of(session, r.id)
+            owed[r.id] = sorted(scoring - done)
     interview = next(r for r in rounds if len(owed[r.id]) >= 2)
     with db.transaction() as session:
         # A twin round at the same time with the same seats: each seat's wait is counted twice, the
         # same value, and a submission to the first round takes one copy of the two away.
-        seats = session.exec(select(PanelMember).where(PanelMember.interview_id == interview.id)).all()
-        twin = Interview(**interview.model_dump(exclude={"id"}))
-        session.add(twin)
-        session.flush()
-        session.add_all(PanelMember(**{**m.model_dump(), "interview_id": twin.id}) for m in seats)
+        add_twin(session, interview, seats_of(session, interview.id)[0])
     assert_same(db, kits)
     reads: list[list[int]] = []
     real = upkeep.load_rows
@@ -351,10 +365,7 @@ def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
     assert_same(db, kits)
     with db.read() as session:
         assert session.get(Interview, interview.id).status == "debriefed"  # type: ignore[union-attr]
-    kept = aggregates(db)
-    with db.engine.begin() as conn:
-        backfill(conn)
-    assert aggregates(db) == kept
+    assert_backfill_agrees(db)
 
 
 @pytest.mark.parametrize("first_is", ["new", "edit"])
@@ -372,19 +383,13 @@ def test_two_submissions_for_one_candidate_at_once_take_turns_and_keep_the_same_
         for interview in session.exec(
             select(Interview).where(Interview.status == "scheduled", Interview.kind == "round").order_by(Interview.id)
         ):
-            seats = session.exec(select(PanelMember).where(PanelMember.interview_id == interview.id)).all()
-            scoring = [m.interviewer_id for m in seats if m.training is None]
-            done = set(session.exec(select(Scorecard.interviewer_id).where(Scorecard.interview_id == interview.id)))
-            if done and set(scoring) - done:
+            seats, scoring, done = seats_of(session, interview.id)
+            if done and scoring - done:
                 break
         else:
             raise AssertionError("no open round with scorecards in and out")
-        person = sorted(done if first_is == "edit" else set(scoring) - done)[0]
-        twin = Interview(**interview.model_dump(exclude={"id"}))
-        session.add(twin)
-        session.flush()
-        session.add_all(PanelMember(**{**m.model_dump(), "interview_id": twin.id}) for m in seats)
-        twin_id = twin.id or 0
+        person = sorted(done if first_is == "edit" else scoring - done)[0]
+        twin_id = add_twin(session, interview, seats)
     paused, go = threading.Event(), threading.Event()
     real = thread_notes.scorecard_note
 
@@ -421,7 +426,4 @@ def test_two_submissions_for_one_candidate_at_once_take_turns_and_keep_the_same_
         second.join(10)
     assert not failures
     assert_same(db, kits)
-    kept = aggregates(db)
-    with db.engine.begin() as conn:
-        backfill(conn)
-    assert aggregates(db) == kept
+    assert_backfill_agrees(db)
