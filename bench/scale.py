@@ -213,9 +213,9 @@ def stage_kind(data: Dataset, person: Applicant) -> StageKind:
 
 
 class StatementCounter:
-    def __init__(self, *engines: Engine) -> None:
+    def __init__(self, engines: tuple[Engine, ...]) -> None:
         self.count = 0
-        for engine in {id(e): e for e in engines}.values():  # on SQLite reads and writes share one
+        for engine in engines:
             event.listen(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, *_args: Any) -> None:
@@ -302,7 +302,7 @@ def run_backend(
         loaded = time.perf_counter() - started
         summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
         print(f"[{backend.kind} {label}] generated in {generated:.1f} s, loaded in {loaded:.1f} s: {summary}")
-        counter = StatementCounter(db.engine, db.read_engine)
+        counter = StatementCounter(db.engines)
         app = App(db, kits, Permissions([RECRUITER], [], NoDirectory()))
         results[label] = {}
         for name, request in workloads(data).items():

@@ -246,16 +246,14 @@ def test_a_feed_of_500_rounds_is_read_in_a_few_queries(feed_app: RunningApp) -> 
     def count(*args: Any) -> None:
         queries.append(str(args[2]))
 
-    # Reads have their own pool on PostgreSQL.
-    engines = {id(e): e for e in (services.db.engine, services.db.read_engine)}.values()
-    for engine in engines:
+    for engine in services.db.engines:
         event.listen(engine, "before_cursor_execute", count)
     try:
         began = time.perf_counter()
         body = feed_ics(services.db, services.kits, INTERVIEWER_1, app.clock.now(), services.settings.organizer_zone)
         took = time.perf_counter() - began
     finally:
-        for engine in engines:
+        for engine in services.db.engines:
             event.remove(engine, "before_cursor_execute", count)
     assert queries
     assert len(Calendar.from_ical(body).walk("VEVENT")) == 500

@@ -114,13 +114,12 @@ def statements(db: Database) -> Iterator[list[tuple[str, Any]]]:
     def record(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
         seen.append((statement, params))
 
-    engines = {id(e): e for e in (db.engine, db.read_engine)}.values()  # reads have a pool of their own on PostgreSQL
-    for engine in engines:
+    for engine in db.engines:
         event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        for engine in engines:
+        for engine in db.engines:
             event.remove(engine, "before_cursor_execute", record)
 
 

@@ -65,7 +65,7 @@ class Database:
             self.read_engine = create_engine(
                 self.url, **kwargs, isolation_level="AUTOCOMMIT", connect_args={"prepare_threshold": None}
             )
-            for engine in (self.engine, self.read_engine):
+            for engine in self.engines:
                 event.listen(engine, "checkout", _ping_if_idle)
                 event.listen(engine, "checkin", _idle_since)
 
@@ -93,10 +93,15 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         command.upgrade(alembic_config(self.url), revision)
 
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """The pools this database's statements run on: one on SQLite, reads' and writes' on PostgreSQL
+        (`write_engine` shares `engine`'s pool)."""
+        return (self.engine,) if self.read_engine is self.engine else (self.engine, self.read_engine)
+
     def dispose(self) -> None:
-        self.engine.dispose()
-        if self.read_engine is not self.engine:
-            self.read_engine.dispose()
+        for engine in self.engines:
+            engine.dispose()
         if self.writers is not None:
             self.writers.close()
 
