@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import col, select
 
 from bot.reporting import upkeep
@@ -23,6 +23,8 @@ from bot.reporting.data import load_data, only_role
 from bot.reporting.figures import build_section
 from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report
+from bot.reporting.rows import load_rows
+from bot.reporting.tally import Rows
 from bot.reporting.types import Report, Section
 from bot.reporting.upkeep import backfill
 from bot.rules import thread_notes
@@ -366,6 +368,38 @@ def test_a_submission_reads_its_candidates_rows_once_and_keeps_the_same_figures(
     with db.read() as session:
         assert session.get(Interview, interview.id).status == "debriefed"  # type: ignore[union-attr]
     assert_backfill_agrees(db)
+
+
+def test_a_candidates_rows_read_together_on_postgresql_are_the_rows_read_apart(db: Database) -> None:
+    """On PostgreSQL the four reads of candidates' counted rows go as one statement (a round trip,
+    not four), unless they lock (FOR UPDATE has no UNION); on SQLite, with no round trips, they stay
+    four. Both ways give the same rows, by ids (a write's recount) and by a span of ids (the backfill)."""
+    generate(db, random.Random(3), 12)
+    with db.read() as session:
+        ids = sorted(session.exec(select(Candidate.id)).all())
+    sent: list[str] = []
+    with db.engine.connect() as conn:
+        # SELECTs only: SQLite's connection also sends its BEGIN.
+        event.listen(conn, "before_cursor_execute", lambda *a: sent.extend([a[2]] if a[2].startswith("SELECT") else []))
+        together = [load_rows(conn, ids), load_rows(conn, span=(ids[0], ids[-1]))]
+        statements = len(sent)
+        apart = [load_rows(conn, ids, lock=True), load_rows(conn, span=(ids[0], ids[-1]), lock=True)]
+        conn.rollback()
+    assert statements == (8 if db.is_sqlite else 2)
+    assert len(sent) == statements + 8
+
+    def unordered(rows: list[Rows]) -> list[Rows]:
+        # The candidates and their events come in order; the rest are only counted.
+        return [
+            replace(r, rounds=sorted(r.rounds), scorecards=sorted(r.scorecards), ratings=sorted(r.ratings, key=repr),
+                    seats=sorted(r.seats, key=repr))
+            for r in rows
+        ]  # fmt: skip
+
+    assert len(together[0]) == len(ids)
+    assert sum(len(r.ratings) for r in together[0]) > 0 and sum(len(r.seats) for r in together[0]) > 0
+    assert [unordered(t) for t in together] == [unordered(a) for a in apart]
+    assert together[0][0].events == apart[0][0].events
 
 
 @pytest.mark.parametrize("first_is", ["new", "edit"])

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, Text, and_, bindparam, cast, select
+from sqlalchemy import Connection, Table, Text, and_, bindparam, cast, literal, null, select, union_all
 
 from bot.reporting.tally import Rows
 from models.tables import (
@@ -131,15 +131,56 @@ def _reads(by_span: bool, lock: bool = False) -> tuple[Any, Any, Any, Any]:
     return candidates, rounds, ratings, seats
 
 
+@cache
+def _together(by_span: bool) -> tuple[Any, list[tuple[int, int]]]:
+    """`_reads` as one statement, for PostgreSQL: each row is tagged with the statement it comes
+    from and has its columns in that statement's place (the others NULL, typed for the UNION), with
+    the candidates' rows in their order. `spans`: each statement's columns in the row."""
+    statements = _reads(by_span)
+    columns = [c for statement in statements for c in statement.selected_columns]
+    spans, start = [], 1
+    for statement in statements:
+        spans.append((start, start + len(statement.selected_columns)))
+        start = spans[-1][1]
+    branches = [
+        statement.with_only_columns(
+            literal(n).label("part"),
+            *((c if lo <= i + 1 < hi else cast(null(), c.type)).label(f"c{i}") for i, c in enumerate(columns)),
+        ).order_by(None)
+        for n, (statement, (lo, hi)) in enumerate(zip(statements, spans, strict=True))
+    ]
+    together = union_all(*branches).subquery()
+    first = [together.c[i] for i in range(*spans[0])]
+    # The candidates' order (id, then each event's time and id), the other parts after.
+    ordered = select(together).order_by(together.c.part, first[0], first[6], first[5])
+    return ordered, spans
+
+
+def _results(conn: Connection, by_span: bool, lock: bool, params: dict[str, Any]) -> Iterator[Iterable[Any]]:
+    """The rows of each of `_reads`' four statements, in turn. On PostgreSQL, unless locking (FOR
+    UPDATE cannot be used with UNION), all four come from one statement: one round trip, not four
+    (0.44 against 1.05 ms for a candidate at a submission)."""
+    if lock or conn.dialect.name != "postgresql":
+        for statement in _reads(by_span, lock):
+            yield conn.execute(statement, params)
+        return
+    together, spans = _together(by_span)
+    parts: list[list[Any]] = [[] for _ in spans]
+    for row in conn.execute(together, params):
+        lo, hi = spans[row[0]]
+        parts[row[0]].append(row[lo:hi])
+    yield from parts
+
+
 def load_rows(
     conn: Connection, ids: Sequence[int] = (), span: tuple[int, int] | None = None, *, lock: bool = False
 ) -> list[Rows]:
     """The counted rows of the candidates `ids`, or of those whose ids are in `span` (both ends in);
     `lock`: with the candidates' row locks."""
-    candidates, rounds, ratings, seats = _reads(span is not None, lock)
     params = {"low": span[0], "high": span[1]} if span else {"ids": list(ids)}
+    results = _results(conn, span is not None, lock, params)
     found: dict[int, Rows] = {}
-    for row in conn.execute(candidates, params):
+    for row in next(results):
         rows = found.get(row[0])
         if rows is None:
             rows = found[row[0]] = Rows(Person(*row[:5]))
@@ -148,9 +189,7 @@ def load_rows(
     if not found:
         return []
     seen_rounds: set[int] = set()
-    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at, due in conn.execute(
-        rounds, params
-    ):
+    for candidate_id, round_id, ends_at, card_id, person, recommendation, submitted_at, due in next(results):
         rows = found[candidate_id]
         if round_id not in seen_rounds:
             seen_rounds.add(round_id)
@@ -158,12 +197,12 @@ def load_rows(
         if card_id is not None:
             rows.scorecards.append(Card(card_id, round_id, person, recommendation, submitted_at, due))
     decoded: dict[str, Any] = {}
-    for candidate_id, card_id, key, rating, positive, negative in conn.execute(ratings, params):
+    for candidate_id, card_id, key, rating, positive, negative in next(results):
         for raw in (positive, negative):
             if raw not in decoded:
                 decoded[raw] = json.loads(raw) if raw else []
         found[candidate_id].ratings.append(Given(card_id, key, rating, decoded[positive], decoded[negative]))
-    for candidate_id, round_id, person, due in conn.execute(seats, params):
+    for candidate_id, round_id, person, due in next(results):
         found[candidate_id].seats.append((round_id, person, due))
     return list(found.values())
 
