@@ -402,6 +402,40 @@ def test_a_candidates_rows_read_together_on_postgresql_are_the_rows_read_apart(d
     assert together[0][0].events == apart[0][0].events
 
 
+def test_a_submission_locks_its_round_and_candidate_once_on_postgresql(db: Database, kits: KitCatalog) -> None:
+    """The round's load locks the round and its candidate in one statement and notes it: the upkeep
+    does not lock the candidate again, and reads its rows in one statement (an edit's before its
+    change too). Two submissions at once still take turns (the test below)."""
+    if db.is_sqlite:
+        pytest.skip("row locks are PostgreSQL's (SQLite has one writer at a time)")
+    generate(db, random.Random(5), 20)
+    with db.read() as session:
+        rounds = list(session.exec(select(Interview).where(Interview.status == "scheduled", Interview.kind == "round")))
+        interview, person = next(
+            (r, min(s - d)) for r in rounds for _, s, d in [seats_of(session, r.id)] if len(s - d) > 1
+        )
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    rng = random.Random(2)
+    try:
+        for edit in (False, True):
+            sent.clear()
+            with db.transaction() as session:
+                submit_scorecard(
+                    session, kits, interview.id or 0, person, answers(rng, interview.stage_key), "yes", "Notes.", NOW
+                )  # fmt: skip
+            locks = [s for s in sent if "FOR UPDATE" in s]
+            assert len(locks) == 1 and "FOR UPDATE OF interview, candidate" in locks[0], locks
+            assert len([s for s in sent if "UNION ALL" in s]) == (2 if edit else 1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert_same(db, kits)
+
+
 @pytest.mark.parametrize("first_is", ["new", "edit"])
 def test_two_submissions_for_one_candidate_at_once_take_turns_and_keep_the_same_figures(
     db: Database, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch, first_is: str

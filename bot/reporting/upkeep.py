@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from bot.reporting.rows import C, R, S, load_rows, table, without
 from bot.reporting.tally import Rows, Tally, difference, tally
+from bot.rules.ids import held
 from models.tables import (
     Candidate,
     Interview,
@@ -218,14 +219,17 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     # rows go in), so two writers to one candidate recount one after the other (SQLite serializes
     # writers anyway). A candidate in `added` since an earlier flush holds its lock already.
     # The rows of `first` alone are read with their locks (one round trip fewer).
+    # Those the transaction has locked already (a round loaded to change it) are not locked again.
     lock = conn.dialect.name != "sqlite"
+    mine = held(session, Candidate) if lock else set()
     if lock and deferred:
-        locked = sorted({*(i for i in first if i not in added), *deferred})  # in one statement, in id order
-        conn.execute(select(C.c.id).where(C.c.id.in_(locked)).order_by(C.c.id).with_for_update())
+        locked = sorted({*(i for i in first if i not in added), *deferred} - mine)  # one statement, id order
+        if locked:
+            conn.execute(select(C.c.id).where(C.c.id.in_(locked)).order_by(C.c.id).with_for_update())
         lock = False
     if not first:
         return
-    counted = {r.candidate.id: r for r in load_rows(conn, first, lock=lock)}
+    counted = {r.candidate.id: r for r in load_rows(conn, first, lock=lock and not mine.issuperset(first))}
     for candidate_id in first:
         own = counted.get(candidate_id)
         # A candidate with new scorecards flushed already: as it was without them.

@@ -32,7 +32,34 @@ def by_id(session: Session, model: type[Row], row_id: int, *, lock: bool = False
     builds its SELECT anew at every miss (60 µs of a 160 µs lookup, bench/README). A row the session
     holds is returned as it is, unless `lock` asks for the row lock (FOR UPDATE on PostgreSQL)."""
     if not lock:
-        held = session.identity_map.get(identity_key(model, row_id))
-        if held is not None:
-            return held
-    return session.exec(_by_id(model, lock), params={"id": row_id}).first()
+        known = session.identity_map.get(identity_key(model, row_id))
+        if known is not None:
+            return known
+    found = session.exec(_by_id(model, lock), params={"id": row_id}).first()
+    if lock and found is not None:
+        hold(session, model, row_id)
+    return found
+
+
+_HELD = "held_rows"
+
+
+def hold(session: Session, model: type[SQLModel], *row_ids: int) -> None:
+    """Notes that this transaction holds the row locks of `row_ids` (taken FOR UPDATE), so that a
+    later step need not take them again (the report's upkeep, bot/reporting/upkeep.py). Not in a
+    savepoint: rolling it back would release them."""
+    if session.in_nested_transaction():
+        return
+    transaction = session.get_transaction()
+    noted: tuple[object, set[tuple[type[SQLModel], int]]] | None = session.info.get(_HELD)
+    if noted is None or noted[0] is not transaction:
+        noted = session.info[_HELD] = (transaction, set())
+    noted[1].update((model, i) for i in row_ids)
+
+
+def held(session: Session, model: type[SQLModel]) -> set[int]:
+    """The ids of the `model` rows whose locks this transaction holds, as `hold` noted them."""
+    noted = session.info.get(_HELD)
+    if noted is None or noted[0] is not session.get_transaction():
+        return set()
+    return {i for m, i in noted[1] if m is model}

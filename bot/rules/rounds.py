@@ -16,7 +16,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.rules.errors import NotFound, UserError
-from bot.rules.ids import is_row_id
+from bot.rules.ids import hold, is_row_id
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.roles import kit_for
 from models.kit import TIMED_STAGE_KINDS, Kit, Stage, StageKind, Variant
@@ -108,6 +108,9 @@ def load_round(
     if row is None:
         raise NotFound(f"There is no round #{interview_id}.")
     interview, candidate, role = row
+    if lock:
+        hold(session, Interview, interview_id)
+        hold(session, Candidate, candidate.id or 0)
     if candidate.purged_at is not None and not purged:
         raise NotFound(f"There is no candidate #{candidate.id}.")
     kit = kit_for(kits, role)
@@ -117,14 +120,15 @@ def load_round(
 
 
 # Built once. The round with its candidate and role in one statement (two round trips fewer on
-# PostgreSQL); `lock` takes the round's row (FOR UPDATE OF interview).
+# PostgreSQL). `lock` takes the round's row and its candidate's: a change to a round changes what
+# the report counts for the candidate, whose row its upkeep locks anyway (`hold` tells it).
 _JOINED = (
     select(Interview, Candidate, Role)
     .join(Candidate, col(Candidate.id) == Interview.candidate_id)
     .join(Role, col(Role.id) == Candidate.role_id)
     .where(Interview.id == bindparam("id"))
 )
-_ROUND = {False: _JOINED, True: _JOINED.with_for_update(of=Interview)}
+_ROUND = {False: _JOINED, True: _JOINED.with_for_update(of=[Interview, Candidate])}
 _PANEL = (
     select(PanelMember.interviewer_id, PanelMember.training, PanelMember.due_at)
     .where(PanelMember.interview_id == bindparam("id"))
