@@ -60,7 +60,18 @@ def round_questions(ctx: RoundContext) -> list[Question]:
     return [ctx.kit.question(key) for key in ctx.stage.questions]
 
 
+# Built once: building a statement costs about as much as running it on SQLite.
 _ROUND_CARDS = select(Scorecard.interviewer_id, Scorecard.id).where(Scorecard.interview_id == bindparam("round"))
+_NO_MORE_NUDGES = (
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.interview_id) == bindparam("round"),
+        col(OutboxMessage.target) == bindparam("person"),
+        col(OutboxMessage.kind).in_([Kind.scorecard_request, Kind.scorecard_reminder]),
+        col(OutboxMessage.state) == OutboxState.pending,
+    )
+    .values(state=OutboxState.cancelled)
+)
 
 
 def submit_scorecard(
@@ -128,16 +139,7 @@ def submit_scorecard(
             ],
         )
     # This interviewer needs no more nudges.
-    session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.interview_id) == interview_id,
-            col(OutboxMessage.target) == interviewer_id,
-            col(OutboxMessage.kind).in_([Kind.scorecard_request, Kind.scorecard_reminder]),
-            col(OutboxMessage.state) == OutboxState.pending,
-        )
-        .values(state=OutboxState.cancelled)
-    )
+    session.exec(_NO_MORE_NUDGES, params={"round": interview_id, "person": interviewer_id})
     complete = set(ctx.panel) <= {*cards, interviewer_id}
     thread_notes.scorecard_note(session, ctx.candidate, interview_id, interviewer_id, edited, now)
     if complete:

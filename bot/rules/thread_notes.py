@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.rules.ids import by_id
@@ -28,21 +29,25 @@ def thread_channel(session: Session, candidate: Candidate) -> str:
     return role.channel_id
 
 
+# Built once (a statement costs about as much to build as to run on SQLite).
+_WAITING_CARD = (
+    select(OutboxMessage.id)
+    .where(
+        col(OutboxMessage.candidate_id) == bindparam("candidate"),
+        col(OutboxMessage.kind) == Kind.card,
+        col(OutboxMessage.state) == OutboxState.pending,
+        col(OutboxMessage.attempts) == 0,
+    )
+    .limit(1)
+)
+
+
 def refresh_card(session: Session, candidate: Candidate, now: datetime) -> None:
     """Queue the card's refresh (its first post, for a new candidate), unless a refresh no dispatcher
     has taken yet is waiting: that one renders the latest state."""
     if candidate.purged_at is not None:
         return
-    waiting = session.exec(
-        select(OutboxMessage.id)
-        .where(
-            col(OutboxMessage.candidate_id) == candidate.id,
-            col(OutboxMessage.kind) == Kind.card,
-            col(OutboxMessage.state) == OutboxState.pending,
-            col(OutboxMessage.attempts) == 0,
-        )
-        .limit(1)
-    ).first()
+    waiting = session.exec(_WAITING_CARD, params={"candidate": candidate.id}).first()
     if waiting is None:
         channel = thread_channel(session, candidate)
         session.add(outbox_row(Kind.card, channel, candidate.id, None, now, now, tag=uuid4().hex))
