@@ -124,7 +124,8 @@ class Candidate(SQLModel, table=True):
     name: str = Field(max_length=200)
     # Lower-cased, accent-free copy of the name for search.
     name_key: str = Field(max_length=200, index=True)
-    email: str = Field(max_length=254, index=True)
+    # Looked up case-insensitively, by ix_candidate_email_lower on lower(email) (migration 0019).
+    email: str = Field(max_length=254)
     slack_user_id: str | None = Field(default=None, max_length=32, index=True)
     source: str | None = Field(default=None, max_length=200)
     link: str | None = Field(default=None, max_length=500)
@@ -142,11 +143,13 @@ class Candidate(SQLModel, table=True):
 # Each database's own index for the candidate search, kept by migration 0017 and not modelled
 # (SQLite's FTS5 table and its shadow tables, PostgreSQL's pg_trgm indexes).
 SEARCH_INDEXES = ("candidate_search", "ix_candidate_name_trgm", "ix_candidate_email_trgm")
+# Those, and the index of lower(email) (migration 0019), which SQLite's reflection skips.
+UNMODELLED = (*SEARCH_INDEXES, "ix_candidate_email_lower")
 
 
 def modeled(name: str | None, _type: str, _parents: object) -> bool:
-    """Alembic's `include_name` hook: the models do not describe the search indexes above."""
-    return not (name or "").startswith(SEARCH_INDEXES)
+    """Alembic's `include_name` hook: the models do not describe the indexes of `UNMODELLED`."""
+    return not (name or "").startswith(UNMODELLED)
 
 
 class StageEvent(SQLModel, table=True):

@@ -21,8 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.rules.candidates import CandidateForm, create_candidate, find_candidates, fold
+from bot.rules.errors import UserError
 from bot.rules.line import candidate_for_thread
-from bot.rules.purge import purge_candidate
+from bot.rules.purge import find_for_purge, purge_candidate
 from bot.rules.roles import add_role
 from bot.wiring.db import Database, alembic_config, normalize_url
 from models.tables import Candidate, CandidateStatus
@@ -181,6 +182,23 @@ def test_the_candidate_of_a_thread_is_found_by_its_index(db: Database) -> None:
     with db.read() as session, statements(db) as seen:
         assert candidate_for_thread(session, "C0HIRING", "1790000000.000004") == ids[4]
     assert "ix_candidate_thread" in explain(db, *seen[-1])
+
+
+def test_candidates_are_looked_up_by_email_through_its_index(db: Database) -> None:
+    """A new candidate's duplicate check and the command line's purge by email compare lower(email):
+    ix_candidate_email_lower serves both (without it they read every candidate)."""
+    ids = seed(db)
+    with db.read() as session:
+        role_id = session.exec(select(Candidate.role_id)).first()
+    with db.transaction() as session, statements(db) as seen:
+        form = CandidateForm.parse({"name": "Casey Again", "email": "C1@EXAMPLE.org", "role_id": role_id})
+        with pytest.raises(UserError, match="already in the Backend pipeline"):
+            create_candidate(session, KITS, form, "U0REC", NOW)
+        assert find_for_purge(session, "c1@example.ORG").id == ids[1]
+    lookups = [s for s in seen if "lower(candidate.email) =" in s[0]]
+    assert len(lookups) == 2
+    for statement, params in lookups:
+        assert "ix_candidate_email_lower" in explain(db, statement, params)
 
 
 def test_a_database_from_before_the_index_gets_it_filled(tmp_path: Path) -> None:
