@@ -188,7 +188,12 @@ def workloads(data: Dataset) -> dict[str, Callable[[App], Any]]:
     # Typical candidates to look up: active, at an interview stage (other stages read more: a
     # checklist, a take-home), so a request takes the same path at each size.
     typical = [p for p in live if p.status == "active" and stage_kind(data, p) == StageKind.interview]
-    unique = next(p for p in reversed(typical) if names[fold(p.name)] == 1)
+    unique = next((p for p in reversed(typical) if names[fold(p.name)] == 1), None)
+    if unique is None:
+        raise SystemExit(
+            f"{len(data.people):,} candidates are too few: none is active at an interview stage with a name of its "
+            "own, to look up. The smaller dataset is a tenth of --candidates: give --candidates 3000 or more."
+        )
     return {
         "App Home (recruiter)": home,
         "  · your rounds, scorecards": home_part("rounds"),
