@@ -19,6 +19,11 @@ With `--database-url` the app's database is a scratch PostgreSQL database on tha
 after the run) instead of a SQLite file. With `--repeat K` each workload runs K times for each
 target, the targets in turn, and each figure is the median of the K (the ratios of each run are
 printed too): one run's ratios move by 10–20% on this shared machine.
+
+The submissions go seat by seat: a round's ten panelists, then the next round's, so at 20 clients
+two rounds (two candidates) take ten submissions each at once, and each round's take turns at its
+row lock. `--writes spread` sends each submission to the next round instead, so concurrent
+submissions are for different candidates: what is left at 20 clients is the processor, not the locks.
 """
 
 from __future__ import annotations
@@ -270,6 +275,10 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each workload and target, interleaved; medians (default 1)"
     )
+    parser.add_argument(
+        "--writes", choices=("panel", "spread"), default="panel",
+        help="submissions a round's panel at a time (default), or each to the next round",
+    )  # fmt: skip
     parser.add_argument("--serve-bolt", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--pbr", action="store_true", help=argparse.SUPPRESS)
@@ -302,8 +311,12 @@ def main() -> None:
 
         def write(client: SignedSlackClient, n: int) -> httpx.Response:
             seat = next(seats.setdefault(client.base_url, itertools.count()))
-            view, values = scorecard["views"][seat // len(PANEL) % rounds]
-            return client.view_submission(PANEL[seat % len(PANEL)], view, values)
+            if args.writes == "spread":
+                round_index, person = seat % rounds, seat // rounds % len(PANEL)
+            else:
+                round_index, person = seat // len(PANEL) % rounds, seat % len(PANEL)
+            view, values = scorecard["views"][round_index]
+            return client.view_submission(PANEL[person], view, values)
 
         runs: dict[str, dict[str, list[dict]]] = {}
         try:
@@ -334,7 +347,9 @@ def main() -> None:
         f"gunicorn, {args.workers} workers of 8 threads" if args.workers else "waitress, 8 threads, in this process"
     )
     backend = "PostgreSQL" if args.database_url else "SQLite"
+    order = "each to the next round" if args.writes == "spread" else "a round's panel at a time"
     print(f"served by {served}, the app on {backend} with {rounds + others:,} candidates; scorecards stored: {stored}")
+    print(f"submissions: {order}")
     if args.repeat > 1:
         print(f"each figure the median of {args.repeat} runs; ratios also per run (the targets ran in turn)")
     print(f"{'workload':<28}{'target':<14}{'p50 ms':>8}{'p95 ms':>8}{'req/s':>9}{'errors':>8}")
