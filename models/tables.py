@@ -124,7 +124,7 @@ class Candidate(SQLModel, table=True):
     name: str = Field(max_length=200)
     # Lower-cased, accent-free copy of the name for search.
     name_key: str = Field(max_length=200, index=True)
-    # Looked up case-insensitively, by ix_candidate_email_lower on lower(email) (migration 0019).
+    # Looked up case-insensitively: ix_candidate_email_lower on lower(email) (migration 0019).
     email: str = Field(max_length=254)
     slack_user_id: str | None = Field(default=None, max_length=32, index=True)
     source: str | None = Field(default=None, max_length=200)
@@ -140,11 +140,10 @@ class Candidate(SQLModel, table=True):
     purged_at: datetime | None = time_field(default=None, nullable=True)
 
 
-# Each database's own index for the candidate search, kept by migration 0017 and not modelled
-# (SQLite's FTS5 table and its shadow tables, PostgreSQL's pg_trgm indexes).
-SEARCH_INDEXES = ("candidate_search", "ix_candidate_name_trgm", "ix_candidate_email_trgm")
-# Those, and the index of lower(email) (migration 0019), which SQLite's reflection skips.
-UNMODELLED = (*SEARCH_INDEXES, "ix_candidate_email_lower")
+# Indexes the migrations keep and the models do not describe: each database's own for the candidate
+# search (0017: SQLite's FTS5 table and its shadow tables, PostgreSQL's pg_trgm indexes), and the
+# one of lower(email) (0019), an expression index, which SQLite's reflection skips.
+UNMODELLED = ("candidate_search", "ix_candidate_name_trgm", "ix_candidate_email_trgm", "ix_candidate_email_lower")
 
 
 def modeled(name: str | None, _type: str, _parents: object) -> bool:

@@ -11,7 +11,7 @@ from bot.wiring.db import Database
 from models.tables import modeled
 
 
-# SQLite's reflection skips the index of lower(email), which the models leave out (UNMODELLED).
+# SQLite's reflection skips the index of lower(email), which the models leave out (models.tables.UNMODELLED).
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_at_head_match_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
