@@ -74,6 +74,10 @@ class Person(NamedTuple):
     created_at: datetime
 
 
+# The candidates' rows in order: each candidate's events by time (`_reads`, `_together`).
+_CANDIDATES_ORDER = (C.c.id, E.c.at, E.c.id)
+
+
 @cache
 def _reads(by_span: bool, lock: bool = False) -> tuple[Any, Any, Any, Any]:
     """The four statements that read candidates' counted rows, built once: by a list of ids (`ids`),
@@ -93,7 +97,7 @@ def _reads(by_span: bool, lock: bool = False) -> tuple[Any, Any, Any, Any]:
         .add_columns(E.c.id, E.c.at, E.c.action, E.c.from_stage, E.c.to_stage, E.c.to_status)
         .select_from(C.outerjoin(E, E.c.candidate_id == C.c.id))
         .where(mine(C.c.id))
-        .order_by(C.c.id, E.c.at, E.c.id)
+        .order_by(*_CANDIDATES_ORDER)
     )
     if lock:
         candidates = candidates.with_for_update(of=C)
@@ -150,9 +154,9 @@ def _together(by_span: bool) -> tuple[Any, list[tuple[int, int]]]:
         for n, (statement, (lo, hi)) in enumerate(zip(statements, spans, strict=True))
     ]
     together = union_all(*branches).subquery()
-    first = [together.c[i] for i in range(*spans[0])]
-    # The candidates' order (id, then each event's time and id), the other parts after.
-    ordered = select(together).order_by(together.c.part, first[0], first[6], first[5])
+    # The candidates' order, by the places of its columns; the other parts after.
+    places = [next(i for i, c in enumerate(columns) if c is wanted) for wanted in _CANDIDATES_ORDER]
+    ordered = select(together).order_by(together.c.part, *(together.c[f"c{i}"] for i in places))
     return ordered, spans
 
 
