@@ -367,3 +367,39 @@ def test_export_holds_every_stage_event(
     assert [r["action"] for r in rows] == ["created", "advance", "hold"]
     with (tmp_path / "roles.csv").open() as handle:
         assert next(csv.DictReader(handle))["hiring_manager_ids"] == HIRING_MANAGER
+
+
+def test_the_summary_shows_the_next_scheduled_round(app: RunningApp) -> None:
+    from sqlalchemy import event
+
+    from blocks.common import slack_date
+    from bot.rules.lifecycle import cancel
+    from bot.rules.rounds import load_round
+    from bot.rules.scheduling import schedule_round
+
+    make_role(app)
+    casey = add_candidate(app)
+    add_candidate(app, name="Ana Alpha", email="a@example.org")
+    assert "Next interview" not in said(app.client.command(RECRUITER, "/candidate", "casey"))
+    start = app.clock.now().replace(minute=0, second=0, microsecond=0)
+    with app.services.db.transaction() as session:
+        ids = [
+            schedule_round(
+                session, app.services.kits, candidate_id=casey.id or 0, stage_key="hiring-manager-technical",
+                interviewer_ids=[INTERVIEWER_1], starts_at=start + timedelta(days=days), duration_minutes=60,
+                location=None, actor=RECRUITER, now=app.clock.now(), anyway=True,
+            ).interview.id or 0
+            for days in (1, 5, 3, 4)
+        ]  # fmt: skip
+    app.clock.advance(timedelta(days=2))  # the first is over; the one on day 3 is next
+    with app.services.db.transaction() as session:
+        cancel(session, load_round(session, app.services.kits, ids[2]), actor=RECRUITER, now=app.clock.now())
+    sent: list[str] = []
+    for engine in app.services.db.engines:
+        event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    text = said(app.client.command(RECRUITER, "/candidate", "casey"))
+    # Day 3 was cancelled: day 4 is next, though scheduled after day 5.
+    assert f"Next interview: {slack_date(start + timedelta(days=4))}" in text
+    # The search, the role with the next round, and the stage events: three reads on both databases.
+    assert len([s for s in sent if s.lstrip().startswith("SELECT")]) == 3, sent
+    assert "Next interview" not in said(app.client.command(RECRUITER, "/candidate", "ana"))

@@ -10,14 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import and_, bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.rules.assignments import take_home_state
 from bot.rules.candidates import OPEN_STATUSES, fold, get_candidate
 from bot.rules.checklists import ChecklistItem, checklist_state
 from bot.rules.errors import NotFound, UserError
-from bot.rules.ids import by_id
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.lifecycle import cancel_open_rounds
 from bot.rules.promises import Promise, open_promise
@@ -180,14 +179,19 @@ def days_between(start: datetime, now: datetime) -> int:
     return max(0, (now - start).days)
 
 
-# Built once: a card or summary is asked for on every answer and refresh (bench/ack.py).
-_NEXT_ROUND = (
-    select(Interview)
-    .where(
-        Interview.candidate_id == bindparam("candidate"),
-        Interview.status == InterviewStatus.scheduled,
-        Interview.starts_at >= bindparam("now", type_=UTCDateTime),
+# Built once: a card or summary is asked for on every answer and refresh (bench/ack.py). The role
+# with the candidate's next round, if any, in one statement (a round trip fewer on PostgreSQL).
+_ROLE_AND_NEXT_ROUND = (
+    select(Role, Interview)
+    .outerjoin(
+        Interview,
+        and_(
+            col(Interview.candidate_id) == bindparam("candidate"),
+            col(Interview.status) == InterviewStatus.scheduled,
+            col(Interview.starts_at) >= bindparam("now", type_=UTCDateTime),
+        ),
     )
+    .where(col(Role.id) == bindparam("role"))
     .order_by(col(Interview.starts_at))
     .limit(1)
 )
@@ -195,8 +199,10 @@ _EVENTS = select(StageEvent).where(StageEvent.candidate_id == bindparam("candida
 
 
 def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> CandidateView:
-    role = by_id(session, Role, candidate.role_id)
-    assert role is not None
+    params = {"role": candidate.role_id, "candidate": candidate.id, "now": now}
+    found = session.exec(_ROLE_AND_NEXT_ROUND, params=params).first()
+    assert found is not None
+    role, next_interview = found
     kit = kits.get(role.kit_key)
     stage = None
     number = count = 0
@@ -204,7 +210,6 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
         number = stage_index(kit, candidate.stage_key) + 1
         count = len(kit.stages)
         stage = kit.stages[number - 1]
-    next_interview = session.exec(_NEXT_ROUND, params={"candidate": candidate.id, "now": now}).first()
     promise = open_promise(session, kit, candidate)
     take_home = take_home_state(session, candidate, stage) if stage is not None else None
     return CandidateView(
