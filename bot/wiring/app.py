@@ -7,7 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlmodel import col, delete
 
 import handlers
@@ -33,29 +34,32 @@ def build_app(services: Services, *, socket_mode: bool = False, listener_executo
         # None: Bolt's own thread pool. Tests pass one they can wait on.
         listener_executor=listener_executor,
     )
-    app.middleware(event_once(services))
+    app.use(EventOnce(services))
     app.error(forget_failed_event(services))
     handlers.register(app, services)
     return app
 
 
-def event_once(services: Services) -> Callable[..., BoltResponse | None]:
+class EventOnce(Middleware):
     """Events API deliveries take effect once per event_id (Slack retries them, Bolt does not
     deduplicate). `forget_failed_event` removes the record when a listener fails, so Slack's
-    retry of that event runs again."""
+    retry of that event runs again. A `Middleware`, not a function: Bolt builds a function's
+    arguments anew for every request, commands and submissions too (bench/README)."""
 
-    def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             try:
-                with services.db.transaction() as session:
-                    once(session, f"event:{event_id}", services.clock.now())
+                with self.services.db.transaction() as session:
+                    once(session, f"event:{event_id}", self.services.clock.now())
             except AlreadyDone:
                 return BoltResponse(status=200, body="")
         next()
-        return None
-
-    return middleware
+        return resp
 
 
 def forget_failed_event(services: Services) -> Callable[..., None]:
