@@ -9,12 +9,13 @@ Everything runs in this process on loopback; ratios compare runs made side by si
 database holds `--candidates` candidates (default 50,000, the scale of bench/scale.py), of which the
 command's query matches one.
 
-    .venv/bin/python bench/ack.py [--requests 400] [--workers N] [--database-url postgresql://…]
+    .venv/bin/python bench/ack.py [--requests 400] [--workers N] [--threads T] [--database-url postgresql://…]
                                   [--candidates 50000] [--repeat K]
 
 With `--workers N` each target runs in its own processes on gunicorn's pre-fork server instead: the
-app as `interview-bot serve --workers N --no-dispatcher`, the bare Bolt apps on the same gunicorn
-setup (gthread, 8 threads a worker), with the clients and the Slack stand-in in this process.
+app as `interview-bot serve --workers N --threads T --no-dispatcher`, the bare Bolt apps on the same
+gunicorn setup (gthread, T threads a worker: `--threads`, default `serve`'s), with the clients and
+the Slack stand-in in this process.
 With `--database-url` the app's database is a scratch PostgreSQL database on that server (dropped
 after the run) instead of a SQLite file. With `--repeat K` each workload runs K times for each
 target, the targets in turn, and each figure is the median of the K (the ratios of each run are
@@ -23,7 +24,7 @@ printed too): one run's ratios move by 10–20% on this shared machine.
 The submissions go seat by seat: a round's ten panelists, then the next round's, so at 20 clients
 two rounds (two candidates) take ten submissions each at once, and each round's take turns at its
 row lock. `--writes spread` sends each submission to the next round instead, so concurrent
-submissions are for different candidates: what is left at 20 clients is the processor, not the locks.
+submissions are for different candidates.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from sqlmodel import func, select
 from waitress import create_server
 
 from blocks.scorecard import paginate, scorecard_view
+from bot.cli_serve import THREADS
 from bot.devtools.slack_requests import SignedSlackClient, answer_scorecard
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
@@ -72,8 +74,8 @@ SECRET = "0123456789abcdef0123456789abcdef"
 PANEL = [f"U0BENCH{i:03d}" for i in range(10)]  # the largest panel a round may have
 
 
-def serve_wsgi(app: Any) -> tuple[Any, int]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+def serve_wsgi(app: Any, threads: int) -> tuple[Any, int]:
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
     threading.Thread(target=server.run, daemon=True).start()
     return server, int(server.effective_port)
 
@@ -97,9 +99,11 @@ def bare_bolt(process_before_response: bool, api_url: str) -> App:
     return app
 
 
-def our_app(tmp: Path, slack: SlackStandIn, rounds: int, url: str, others: int) -> tuple[HttpServer, dict[str, Any]]:
+def our_app(
+    tmp: Path, slack: SlackStandIn, threads: int, rounds: int, url: str, others: int
+) -> tuple[HttpServer, dict[str, Any]]:
     services, scorecard = our_data(tmp, slack, rounds, url, others)
-    server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0, threads=8)
+    server = HttpServer(WebApp(build_app(services), services), host="127.0.0.1", port=0, threads=threads)
     server.start()
     return server, scorecard
 
@@ -203,16 +207,14 @@ def spread(runs: dict[str, dict[str, list[dict]]], name: str) -> str:
     return f" (runs: {', '.join(f'{r:.2f}' for r in p50)}; throughput at 20: {', '.join(f'{r:.2f}' for r in rps)})"
 
 
-def serve_bolt_prefork(port: int, workers: int, api_url: str, process_before_response: bool) -> None:
-    """A bare Bolt app on gunicorn as `interview-bot serve --workers N` runs (gthread, 8 threads a worker)."""
+def serve_bolt_prefork(port: int, workers: int, threads: int, api_url: str, process_before_response: bool) -> None:
+    """A bare Bolt app on gunicorn as `interview-bot serve --workers N --threads T` runs (gthread)."""
     from gunicorn.app.base import BaseApplication
-
-    from bot.cli_serve import THREADS
 
     class Bare(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in {"bind": f"127.0.0.1:{port}", "workers": workers, "worker_class": "gthread",
-                               "threads": THREADS, "loglevel": "warning"}.items():  # fmt: skip
+                               "threads": threads, "loglevel": "warning"}.items():  # fmt: skip
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
@@ -240,7 +242,7 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def prefork_targets(
-    tmp: Path, slack: SlackStandIn, workers: int, rounds: int, url: str, others: int
+    tmp: Path, slack: SlackStandIn, workers: int, threads: int, rounds: int, url: str, others: int
 ) -> tuple[dict[str, int], list[Any], dict]:
     """The app under `interview-bot serve --workers N` and the bare Bolt apps under the same gunicorn setup."""
     services, scorecard = our_data(tmp, slack, rounds, url, others)
@@ -251,10 +253,12 @@ def prefork_targets(
     ports = {name: free_port() for name in ("app", "bolt default", "bolt pbr")}
     bin_dir = Path(sys.executable).parent
     procs = [
-        subprocess.Popen([str(bin_dir / "interview-bot"), "serve", "--workers", str(workers), "--host", "127.0.0.1",
+        subprocess.Popen([str(bin_dir / "interview-bot"), "serve", "--workers", str(workers), "--threads", str(threads),
+                          "--host", "127.0.0.1",
                           "--port", str(ports["app"]), "--no-dispatcher"], env=env, cwd=tmp,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
         *(subprocess.Popen([sys.executable, __file__, "--serve-bolt", str(ports[name]), "--workers", str(workers),
+                            "--threads", str(threads),
                             "--api-url", slack.url, *(["--pbr"] if name == "bolt pbr" else [])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
           for name in ("bolt default", "bolt pbr")),
@@ -268,6 +272,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400, help="requests per run (default 400)")
     parser.add_argument("--workers", type=int, default=0, help="serve on gunicorn, N workers (0: waitress)")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help=f"threads a worker, as `serve --threads` (default {THREADS})"
+    )
     parser.add_argument("--database-url", default="", help="a PostgreSQL server for the app (default: SQLite)")
     parser.add_argument(
         "--candidates", type=int, default=50_000, help="candidates in the app's database (default 50,000)"
@@ -284,7 +291,7 @@ def main() -> None:
     parser.add_argument("--pbr", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bolt:
-        serve_bolt_prefork(args.serve_bolt, args.workers, args.api_url, args.pbr)
+        serve_bolt_prefork(args.serve_bolt, args.workers, args.threads, args.api_url, args.pbr)
         return
     # Each of the app's submissions (two runs and their warm-ups) is a seat's first: never a refusal.
     rounds = (2 * args.repeat * (args.requests + 10)) // len(PANEL) + 1
@@ -297,12 +304,14 @@ def main() -> None:
     ):
         closing: list[Callable[[], object]] = []
         if args.workers:
-            targets, procs, scorecard = prefork_targets(Path(tmp), slack, args.workers, rounds, url, others)
+            targets, procs, scorecard = prefork_targets(
+                Path(tmp), slack, args.workers, args.threads, rounds, url, others
+            )
             closing += [p.terminate for p in procs] + [p.wait for p in procs]
         else:
-            ours, scorecard = our_app(Path(tmp), slack, rounds, url, others)
-            default_server, default_port = serve_wsgi(SlackRequestHandler(bare_bolt(False, slack.url)))
-            pbr_server, pbr_port = serve_wsgi(SlackRequestHandler(bare_bolt(True, slack.url)))
+            ours, scorecard = our_app(Path(tmp), slack, args.threads, rounds, url, others)
+            default_server, default_port = serve_wsgi(SlackRequestHandler(bare_bolt(False, slack.url)), args.threads)
+            pbr_server, pbr_port = serve_wsgi(SlackRequestHandler(bare_bolt(True, slack.url)), args.threads)
             targets = {"app": ours.port, "bolt default": default_port, "bolt pbr": pbr_port}
             closing += [ours.stop, default_server.close, pbr_server.close]
 
@@ -344,7 +353,9 @@ def main() -> None:
         for key, by in runs.items()
     }
     served = (
-        f"gunicorn, {args.workers} workers of 8 threads" if args.workers else "waitress, 8 threads, in this process"
+        f"gunicorn, {args.workers} workers of {args.threads} threads"
+        if args.workers
+        else f"waitress, {args.threads} threads, in this process"
     )
     backend = "PostgreSQL" if args.database_url else "SQLite"
     order = "each to the next round" if args.writes == "spread" else "a round's panel at a time"

@@ -16,6 +16,7 @@ import argparse
 import logging
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -39,18 +40,27 @@ def register(sub: Any) -> None:
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
     serve.add_argument(
         "--workers",
-        type=_workers,
+        type=_count("workers"),
         default=None,
         help="worker processes on gunicorn (default: the number of CPUs); 1: waitress, in this process",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_count("threads"),
+        default=THREADS,
+        help=f"threads answering requests in each worker process (default: {THREADS})",
     )
     serve.add_argument("--no-dispatcher", action="store_true", help="do not send scheduled messages from this process")
     serve.set_defaults(run=cmd_serve)
 
 
-def _workers(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 64:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of workers from 1 to 64")
-    return int(text)
+def _count(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.isdigit() or not 1 <= int(text) <= 64:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number of {what} from 1 to 64")
+        return int(text)
+
+    return parse
 
 
 def cpus() -> int:
@@ -96,18 +106,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers = 1
     port = args.port or settings.port
     if workers == 1:
-        return _serve_waitress(settings, args.host, port, dispatch=not args.no_dispatcher)
+        return _serve_waitress(settings, args.host, port, args.threads, dispatch=not args.no_dispatcher)
     open_services(settings).close()  # migrated once, here; each worker opens its own connections
-    _serve_gunicorn(settings, args.host, port, workers, dispatch=not args.no_dispatcher)
+    _serve_gunicorn(settings, args.host, port, workers, args.threads, dispatch=not args.no_dispatcher)
     return 0
 
 
-def _serve_waitress(settings: Settings, host: str, port: int, *, dispatch: bool) -> int:
+def _serve_waitress(settings: Settings, host: str, port: int, threads: int, *, dispatch: bool) -> int:
     from bot.wiring.app import build_app
     from bot.wiring.server import HttpServer, WebApp
 
     services = open_services(settings)
-    server = HttpServer(WebApp(build_app(services), services), host=host, port=port, threads=THREADS)
+    server = HttpServer(WebApp(build_app(services), services), host=host, port=port, threads=threads)
     scheduler = start_dispatcher(services, settings) if dispatch else None
     signal.signal(signal.SIGTERM, interrupt)
     log.info("listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics)", host, server.port)
@@ -132,7 +142,7 @@ class _Worker:
     scheduler: DispatchScheduler | None = None
 
 
-def _serve_gunicorn(settings: Settings, host: str, port: int, workers: int, *, dispatch: bool) -> None:
+def _serve_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int, *, dispatch: bool) -> None:
     """gunicorn with the bot's WSGI app built in each worker (no preloading: no engine, socket or
     thread crosses the fork) and the hooks that start and stop each worker's dispatcher."""
     from gunicorn.app.base import BaseApplication
@@ -148,8 +158,8 @@ def _serve_gunicorn(settings: Settings, host: str, port: int, workers: int, *, d
         return WebApp(build_app(services), services)
 
     def ready(_arbiter: Any) -> None:
-        log.info("listening on %s:%s with %d workers", host, port, workers)
-        print(f"interview-bot listening on http://{host}:{port} ({workers} workers)", flush=True)
+        log.info("listening on %s:%s with %d workers of %d threads", host, port, workers, threads)
+        print(f"interview-bot listening on http://{host}:{port} ({workers} workers of {threads} threads)", flush=True)
 
     def started(worker: Any) -> None:
         if dispatch and worker_state.services is not None:
@@ -167,7 +177,7 @@ def _serve_gunicorn(settings: Settings, host: str, port: int, workers: int, *, d
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": THREADS,
+        "threads": threads,
         "preload_app": False,
         "proc_name": "interview-bot",
         "graceful_timeout": 20,

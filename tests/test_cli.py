@@ -48,6 +48,15 @@ def test_serve_without_token_stops_with_one_clear_line(tmp_path: Path, db: Datab
     )
 
 
+@pytest.mark.parametrize(("flag", "value", "what"), [("--workers", "0", "workers"), ("--threads", "65", "threads")])
+def test_serve_refuses_a_count_out_of_range_naming_it(
+    tmp_path: Path, db: Database, flag: str, value: str, what: str
+) -> None:
+    result = run("serve", flag, value, env=base_env(tmp_path, db.url), timeout=30)
+    assert result.returncode == 2
+    assert f"argument {flag}: '{value}' is not a number of {what} from 1 to 64" in result.stderr
+
+
 def test_serve_answers_signed_commands_and_stops_on_sigterm(tmp_path: Path, db: Database, slack: SlackStandIn) -> None:
     port = free_port()
     env = base_env(

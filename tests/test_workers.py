@@ -1,4 +1,4 @@
-"""`interview-bot serve --workers 2`: two gunicorn workers on one SQLite file answer signed requests
+"""`interview-bot serve --workers 2 --threads 3`: two gunicorn workers on one SQLite file answer signed requests
 and both send scheduled messages, each exactly once."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_two_workers_share_one_sqlite_file_answer_and_send_each_message_once(
     port = free_port()
     env = dispatch_env(db, slack, tmp_path) | {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN}
     proc = subprocess.Popen(
-        [str(BIN), "serve", "--workers", "2", "--port", str(port), "--host", "127.0.0.1"],
+        [str(BIN), "serve", "--workers", "2", "--threads", "3", "--port", str(port), "--host", "127.0.0.1"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     lines: list[str] = []
@@ -61,6 +61,7 @@ def test_two_workers_share_one_sqlite_file_answer_and_send_each_message_once(
             finally:
                 client.close()
 
+        # Eight clients at once, more than the workers' six threads: the rest wait their turn, none is refused.
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(ask, range(16)))
         assert all(status == 200 and "/hiring kits" in text for status, text in answers)
@@ -74,7 +75,7 @@ def test_two_workers_share_one_sqlite_file_answer_and_send_each_message_once(
         reader.join(timeout=5)
     output = "".join(lines)
     assert proc.returncode == 0, output
-    assert f"interview-bot listening on http://127.0.0.1:{port} (2 workers)" in output
+    assert f"interview-bot listening on http://127.0.0.1:{port} (2 workers of 3 threads)" in output
     delivered = deliveries(slack)
     assert sorted(delivered) == sorted(ids) and set(delivered.values()) == {1}
     # Each worker ticked its own dispatcher and sent some; the sweep and pruning ran in one only.
