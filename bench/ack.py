@@ -45,6 +45,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import cputime
 import httpx
 from scratch import scratch_database
 from search import add_candidates, analyze, other_names
@@ -158,7 +159,10 @@ def our_data(tmp: Path, slack: SlackStandIn, rounds: int, url: str, others: int 
     return services, {"views": views}
 
 
-def load(port: int, request: Callable[[SignedSlackClient, int], httpx.Response], clients: int, total: int) -> dict:
+def load(
+    port: int, request: Callable[[SignedSlackClient, int], httpx.Response], clients: int, total: int, pid: int | None
+) -> dict:
+    """`pid`: the target's server process (with `--workers`), whose processor time is then reported."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -182,6 +186,7 @@ def load(port: int, request: Callable[[SignedSlackClient, int], httpx.Response],
     for warm in range(10):
         request(SignedSlackClient(f"http://127.0.0.1:{port}", SECRET), 10_000 + warm)
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    cpu = (cputime.used(pid), cputime.used(None)) if pid else None
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -189,12 +194,17 @@ def load(port: int, request: Callable[[SignedSlackClient, int], httpx.Response],
         t.join()
     elapsed = time.perf_counter() - started
     latencies.sort()
-    return {
+    out = {
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
         "rps": len(latencies) / elapsed,
         "errors": errors,
     }
+    server = cputime.used(pid) if cpu else None
+    if cpu and cpu[0] is not None and server is not None:  # ms a request: the target's, this process's
+        out["server_cpu_ms"] = (server - cpu[0]) / len(latencies) * 1000
+        out["client_cpu_ms"] = (cputime.used(None) - cpu[1]) / len(latencies) * 1000  # type: ignore[operator]
+    return out
 
 
 def spread(runs: dict[str, dict[str, list[dict]]], name: str) -> str:
@@ -308,12 +318,14 @@ def main() -> None:
                 Path(tmp), slack, args.workers, args.threads, rounds, url, others
             )
             closing += [p.terminate for p in procs] + [p.wait for p in procs]
+            pids = {target: proc.pid for target, proc in zip(targets, procs, strict=True)}
         else:
             ours, scorecard = our_app(Path(tmp), slack, args.threads, rounds, url, others)
             default_server, default_port = serve_wsgi(SlackRequestHandler(bare_bolt(False, slack.url)), args.threads)
             pbr_server, pbr_port = serve_wsgi(SlackRequestHandler(bare_bolt(True, slack.url)), args.threads)
             targets = {"app": ours.port, "bolt default": default_port, "bolt pbr": pbr_port}
             closing += [ours.stop, default_server.close, pbr_server.close]
+            pids = {}  # the servers share this process: its time is not theirs to tell apart
 
         def read(client: SignedSlackClient, _n: int) -> httpx.Response:
             return client.command("U0RECRUIT", "/candidate", "casey")
@@ -336,7 +348,7 @@ def main() -> None:
                         for target, port in targets.items():
                             key = f"{name} @{clients}"
                             runs.setdefault(key, {}).setdefault(target, []).append(
-                                load(port, request, clients, args.requests)
+                                load(port, request, clients, args.requests, pids.get(target))
                             )
         finally:
             for close in closing:
@@ -363,10 +375,12 @@ def main() -> None:
     print(f"submissions: {order}")
     if args.repeat > 1:
         print(f"each figure the median of {args.repeat} runs; ratios also per run (the targets ran in turn)")
-    print(f"{'workload':<28}{'target':<14}{'p50 ms':>8}{'p95 ms':>8}{'req/s':>9}{'errors':>8}")
+    cpu = "  cpu ms/req: server, bench" if pids else ""
+    print(f"{'workload':<28}{'target':<14}{'p50 ms':>8}{'p95 ms':>8}{'req/s':>9}{'errors':>8}{cpu}")
     for key, by_target in results.items():
         for target, r in by_target.items():
-            print(f"{key:<28}{target:<14}{r['p50_ms']:>8.2f}{r['p95_ms']:>8.2f}{r['rps']:>9.0f}{r['errors']:>8}")
+            used = f"{r['server_cpu_ms']:>12.2f}{r['client_cpu_ms']:>8.2f}" if "server_cpu_ms" in r else ""
+            print(f"{key:<28}{target:<14}{r['p50_ms']:>8.2f}{r['p95_ms']:>8.2f}{r['rps']:>9.0f}{r['errors']:>8}{used}")
     print()
     for name in ("read /candidate <name>", "write scorecard"):
         one, twenty = results[f"{name} @1"], results[f"{name} @20"]
