@@ -9,12 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from blocks.candidate import ADVANCE, HOLD, REJECT, REOPEN, REVIEW, SCHEDULE
+from blocks.common import slack_date
 from bot.cli import main
 from bot.rules.candidates import CandidateForm, create_candidate
+from bot.rules.lifecycle import cancel
 from bot.rules.pipeline import PER_STAGE, stage_events
+from bot.rules.rounds import load_round
+from bot.rules.scheduling import schedule_round
 from models.tables import Candidate, StageEvent
 from tests.conftest import (
     CANDIDATE,
@@ -370,13 +375,6 @@ def test_export_holds_every_stage_event(
 
 
 def test_the_summary_shows_the_next_scheduled_round(app: RunningApp) -> None:
-    from sqlalchemy import event
-
-    from blocks.common import slack_date
-    from bot.rules.lifecycle import cancel
-    from bot.rules.rounds import load_round
-    from bot.rules.scheduling import schedule_round
-
     make_role(app)
     casey = add_candidate(app)
     add_candidate(app, name="Ana Alpha", email="a@example.org")
