@@ -13,7 +13,10 @@ from datetime import datetime
 from enum import Enum, StrEnum, unique
 from typing import Any
 
-from models.tables import OutboxMessage
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from models.tables import OutboxMessage, OutboxState
 
 
 class Fact(Enum):
@@ -168,15 +171,42 @@ def outbox_row(
     """One scheduled message. The idempotency key makes a second copy of the same message impossible;
     `tag` tells apart messages of the same kind that may rightly repeat (each reschedule notice).
     A message about no round is keyed by its candidate."""
+    return OutboxMessage(**outbox_values(kind, target, candidate_id, interview_id, due, now, tag, payload))
+
+
+def outbox_values(
+    kind: str,
+    target: str,
+    candidate_id: int | None,
+    interview_id: int | None,
+    due: datetime,
+    now: datetime,
+    tag: str = "",
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`outbox_row`'s columns, for `queue`."""
     scope = f"round:{interview_id}" if interview_id is not None else f"candidate:{candidate_id}"
     key = f"{scope}:{kind}:{target}" + (f":{tag}" if tag else "")
-    return OutboxMessage(
-        kind=kind,
-        target=target,
-        candidate_id=candidate_id,
-        interview_id=interview_id,
-        due_at=max(due, now),
-        idempotency_key=key,
-        payload=payload or {},
-        created_at=now,
-    )
+    return {
+        "kind": kind,
+        "target": target,
+        "candidate_id": candidate_id,
+        "interview_id": interview_id,
+        "due_at": max(due, now),
+        "idempotency_key": key,
+        "payload": payload or {},
+        "created_at": now,
+        "state": OutboxState.pending,
+        "attempts": 0,
+    }
+
+
+_QUEUE = insert(OutboxMessage)
+
+
+def queue(session: Session, *rows: dict[str, Any]) -> None:
+    """Rows of `outbox_values` inserted as they are, for a hot path whose caller needs no objects back:
+    no model built, nothing for the flush to do (a submission's thread note: 0.15 ms less on SQLite,
+    0.4 ms on PostgreSQL, bench/README). The session flushes what it holds first, so ids keep the
+    order the rows were queued in."""
+    session.execute(_QUEUE, list(rows))

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.rules.ids import by_id
-from bot.rules.message_kinds import Kind, outbox_row
+from bot.rules.message_kinds import Kind, outbox_row, outbox_values, queue
 from models.tables import Candidate, OutboxMessage, OutboxState, Role, StageEvent
 
 
@@ -50,7 +50,7 @@ def refresh_card(session: Session, candidate: Candidate, now: datetime) -> None:
     waiting = session.exec(_WAITING_CARD, params={"candidate": candidate.id}).first()
     if waiting is None:
         channel = thread_channel(session, candidate)
-        session.add(outbox_row(Kind.card, channel, candidate.id, None, now, now, tag=uuid4().hex))
+        queue(session, outbox_values(Kind.card, channel, candidate.id, None, now, now, tag=uuid4().hex))
 
 
 def note(session: Session, candidate: Candidate, payload: dict[str, Any], now: datetime) -> None:
@@ -59,7 +59,8 @@ def note(session: Session, candidate: Candidate, payload: dict[str, Any], now: d
         return
     refresh_card(session, candidate, now)
     channel = thread_channel(session, candidate)
-    session.add(outbox_row(Kind.thread_note, channel, candidate.id, None, now, now, tag=uuid4().hex, payload=payload))
+    tag = uuid4().hex
+    queue(session, outbox_values(Kind.thread_note, channel, candidate.id, None, now, now, tag=tag, payload=payload))
 
 
 def stage_note(session: Session, candidate: Candidate, event: StageEvent, now: datetime) -> None:
