@@ -9,14 +9,17 @@ The dispatcher renders each kind with the renderer bot/delivery/kinds.py registe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum, StrEnum, unique
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
 from models.tables import OutboxMessage, OutboxState
+
+P = ParamSpec("P")
 
 
 class Fact(Enum):
@@ -158,22 +161,6 @@ def report_name(key: str) -> str:
     return kind.report_name if kind is not None else key
 
 
-def outbox_row(
-    kind: str,
-    target: str,
-    candidate_id: int | None,
-    interview_id: int | None,
-    due: datetime,
-    now: datetime,
-    tag: str = "",
-    payload: dict[str, Any] | None = None,
-) -> OutboxMessage:
-    """One scheduled message. The idempotency key makes a second copy of the same message impossible;
-    `tag` tells apart messages of the same kind that may rightly repeat (each reschedule notice).
-    A message about no round is keyed by its candidate."""
-    return OutboxMessage(**outbox_values(kind, target, candidate_id, interview_id, due, now, tag, payload))
-
-
 def outbox_values(
     kind: str,
     target: str,
@@ -184,7 +171,10 @@ def outbox_values(
     tag: str = "",
     payload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`outbox_row`'s columns, for `queue`."""
+    """One scheduled message's columns (`outbox_row` makes the model of them, `queue` inserts them).
+    The idempotency key makes a second copy of the same message impossible; `tag` tells apart
+    messages of the same kind that may rightly repeat (each reschedule notice). A message about no
+    round is keyed by its candidate."""
     scope = f"round:{interview_id}" if interview_id is not None else f"candidate:{candidate_id}"
     key = f"{scope}:{kind}:{target}" + (f":{tag}" if tag else "")
     return {
@@ -200,6 +190,16 @@ def outbox_values(
         "attempts": 0,
     }
 
+
+def _as_model(values: Callable[P, dict[str, Any]]) -> Callable[P, OutboxMessage]:
+    def build(*args: P.args, **kwargs: P.kwargs) -> OutboxMessage:
+        return OutboxMessage(**values(*args, **kwargs))
+
+    return build
+
+
+# One scheduled message, as a model to add to the session; its arguments are `outbox_values`'.
+outbox_row = _as_model(outbox_values)
 
 _QUEUE = insert(OutboxMessage)
 
