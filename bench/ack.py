@@ -186,7 +186,7 @@ def load(
     for warm in range(10):
         request(SignedSlackClient(f"http://127.0.0.1:{port}", SECRET), 10_000 + warm)
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    cpu = (cputime.used(pid), cputime.used(None)) if pid else None
+    before = (cputime.used(pid), cputime.own()) if pid else None
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -200,10 +200,10 @@ def load(
         "rps": len(latencies) / elapsed,
         "errors": errors,
     }
-    server = cputime.used(pid) if cpu else None
-    if cpu and cpu[0] is not None and server is not None:  # ms a request: the target's, this process's
-        out["server_cpu_ms"] = (server - cpu[0]) / len(latencies) * 1000
-        out["client_cpu_ms"] = (cputime.used(None) - cpu[1]) / len(latencies) * 1000  # type: ignore[operator]
+    after = cputime.used(pid) if pid else None
+    if before and before[0] is not None and after is not None:  # ms a request: the target's, this process's
+        out["server_cpu_ms"] = (after - before[0]) / len(latencies) * 1000
+        out["client_cpu_ms"] = (cputime.own() - before[1]) / len(latencies) * 1000
     return out
 
 

@@ -16,12 +16,15 @@ def tree(pid: int) -> list[int]:
     return [pid, *(p for child in children for p in tree(int(child)))]
 
 
-def used(pid: int | None) -> float | None:
-    """Seconds of processor time (user and system) of `pid`'s process tree, or of this process when
-    `pid` is None; None where /proc is not there to say."""
-    if pid is None:
-        times = os.times()
-        return times.user + times.system
+def own() -> float:
+    """Seconds of processor time (user and system) of this process, all its threads."""
+    times = os.times()
+    return times.user + times.system
+
+
+def used(pid: int) -> float | None:
+    """Seconds of processor time (user and system) of `pid`'s process tree; None where /proc is not
+    there to say."""
     total, tick = 0, os.sysconf("SC_CLK_TCK")
     for one in tree(pid):
         try:

@@ -207,6 +207,6 @@ _QUEUE = insert(OutboxMessage)
 def queue(session: Session, *rows: dict[str, Any]) -> None:
     """Rows of `outbox_values` inserted as they are, for a hot path whose caller needs no objects back:
     no model built, nothing for the flush to do (a submission's note and card: 0.15–0.2 ms less on
-    SQLite, 0.25–0.4 ms on PostgreSQL, bench/README). The session flushes what it holds first, so ids keep the
-    order the rows were queued in."""
+    SQLite, 0.25–0.4 ms on PostgreSQL, bench/README). The session flushes what it holds first, so
+    ids keep the order the rows were queued in."""
     session.execute(_QUEUE, list(rows))
