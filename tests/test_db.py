@@ -5,16 +5,23 @@ from __future__ import annotations
 import fcntl
 import multiprocessing
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-from sqlmodel import select
+from sqlalchemy import bindparam, event, text
+from sqlmodel import Session, select
 
+from bot.rules.candidates import CandidateForm, create_candidate, find_candidates
+from bot.rules.pipeline import candidate_view, stage_events
+from bot.rules.roles import add_role
 from bot.wiring import db as db_module
 from bot.wiring.db import Database
 from models.tables import Role
+from tests.conftest import shipped_kits
+
+KITS = shipped_kits()
 
 
 def role(title: str) -> Role:
@@ -72,25 +79,63 @@ def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(
 
 
 def test_postgresql_reads_run_in_autocommit_unprepared_and_see_each_commit(db: Database) -> None:
-    """No BEGIN and ROLLBACK around a read (two round trips); no prepared statements, whose
-    generic plans are worse for some (bench/README); and a read sees what was committed before it."""
+    """No BEGIN and ROLLBACK around a read (two round trips); no prepared statements unless marked,
+    as generic plans are worse for some (bench/README); and a read sees what was committed before it."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL's read pool")
     sent: list[str] = []
     event.listen(db.read_engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
     with db.transaction() as session:
         session.add(role("Backend"))
-    for _ in range(8):  # psycopg would prepare a statement at its fifth run
-        with db.read() as session:
-            assert session.exec(select(Role.title)).all() == ["Backend"]
+    with db.read() as session:
+        for _ in range(8):  # psycopg's default would prepare a statement at its fifth run
+            assert session.exec(select(Role.title).where(Role.id > bindparam("n")), params={"n": 0}).all() == [
+                "Backend"
+            ]
             raw = session.connection().connection.dbapi_connection
-            assert raw is not None and raw.autocommit and raw.prepare_threshold is None  # type: ignore[attr-defined]
+            assert raw is not None and raw.autocommit  # type: ignore[attr-defined]
             assert not raw.info.transaction_status  # type: ignore[attr-defined]  # IDLE: no transaction open
+        assert prepared_statements(session) == {}
     assert not [s for s in sent if s.strip().upper() in ("BEGIN", "ROLLBACK")]
     with db.transaction() as session:
         session.exec(select(Role)).one().title = "Platform"
     with db.read() as session:
         assert session.exec(select(Role.title)).all() == ["Platform"]
+
+
+def test_postgresql_prepares_the_reads_marked_prepared_and_no_other(db: Database) -> None:
+    """A candidate's summary reads through statements planned once per connection, and the search
+    for a needle too short for the trigram indexes is planned at each run even though its text is
+    the prepared search's (a generic plan through the indexes is twice as slow for it)."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's prepared statements")
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    with db.transaction() as session:
+        added = add_role(
+            session, KITS, title="Backend", kit_key="backend-mid", channel_id="C0HIRING", hiring_manager_ids=["U0HM"]
+        )
+        form = CandidateForm.parse({"name": "Casey Jones", "email": "casey@example.org", "role_id": added.id})
+        create_candidate(session, KITS, form, "U0REC", now)
+    with db.read() as session:
+        for needle in ("casey", "ca", "jones", "c", "ca"):
+            found = find_candidates(session, needle)
+            assert [c.name for c in found] == ["Casey Jones"], needle
+        candidate_view(session, KITS, found[0], now)
+        assert [e.action for e in stage_events(session, found[0].id or 0)] == ["created"]
+        runs = prepared_statements(session)
+    by_table = {
+        next(t for t in ("FROM candidate", "FROM role", "FROM stage_event") if t in sql): n for sql, n in runs.items()
+    }
+    # The two searches of three letters or more; not the three shorter ones.
+    assert by_table == {"FROM candidate": 2, "FROM role": 1, "FROM stage_event": 1}, runs
+
+
+def prepared_statements(session: Session) -> dict[str, int]:
+    """The statements prepared on the session's connection, with how often each was run."""
+    rows = session.connection().exec_driver_sql(
+        "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+    )
+    return {sql: runs for sql, runs in rows}
 
 
 def _turn_after(database: Database, held: Any, waited: Any) -> None:

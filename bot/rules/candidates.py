@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, column, func, literal_column, or_, table, text
 from sqlmodel import Session, col, select
 
 from bot.rules.errors import NotFound, UserError
-from bot.rules.ids import by_id, is_row_id
+from bot.rules.ids import by_id, is_row_id, prepared
 from bot.rules.kits import KitCatalog
 from bot.rules.roles import USER_ID, get_role, kit_for
 from bot.rules.thread_notes import stage_note
@@ -210,6 +210,7 @@ _SEARCH = (
     )
     .limit(bindparam("limit"))
 )
+_SEARCH_PREPARED = prepared(_SEARCH)
 # SQLite's trigram index of name_key and email (migration 0017): the same search, among the rows
 # whose name_key or email holds the needle, case-insensitively (a phrase of trigrams, in which LIKE's
 # wildcards are plain characters). On PostgreSQL the pg_trgm indexes serve `_SEARCH` itself.
@@ -242,8 +243,13 @@ def find_candidates(session: Session, query: str, *, limit: int = 10) -> list[Ca
     params = {"pattern": f"%{_escape_like(needle)}%", "needle": needle, "limit": limit}
     search = _SEARCH
     # Trigrams need three characters; a shorter needle is looked for in every row.
-    if len(needle) >= 3 and _has_trigrams(session):
-        search, params["phrase"] = _INDEXED, '"' + needle.replace('"', '""') + '"'
+    if len(needle) >= 3:
+        if _has_trigrams(session):
+            search, params["phrase"] = _INDEXED, '"' + needle.replace('"', '""') + '"'
+        else:
+            # PostgreSQL: one plan for every needle of three or more, through the trigram indexes. A
+            # shorter one is planned each time: as a scan of every row, twice as fast as the indexes.
+            search = _SEARCH_PREPARED
     rows = list(session.exec(search, params=params).all())
     exact = [c for c in rows if c.name_key == needle]
     return exact or rows

@@ -17,6 +17,7 @@ from bot.rules.assignments import take_home_state
 from bot.rules.candidates import OPEN_STATUSES, fold, get_candidate
 from bot.rules.checklists import ChecklistItem, checklist_state
 from bot.rules.errors import NotFound, UserError
+from bot.rules.ids import prepared
 from bot.rules.kits import KitCatalog, stage_index
 from bot.rules.lifecycle import cancel_open_rounds
 from bot.rules.promises import Promise, open_promise
@@ -181,7 +182,7 @@ def days_between(start: datetime, now: datetime) -> int:
 
 # Built once: a card or summary is asked for on every answer and refresh (bench/ack.py). The role
 # with the candidate's next round, if any, in one statement (a round trip fewer on PostgreSQL).
-_ROLE_AND_NEXT_ROUND = (
+_ROLE_AND_NEXT_ROUND = prepared(
     select(Role, Interview)
     .outerjoin(
         Interview,
@@ -195,7 +196,9 @@ _ROLE_AND_NEXT_ROUND = (
     .order_by(col(Interview.starts_at))
     .limit(1)
 )
-_EVENTS = select(StageEvent).where(StageEvent.candidate_id == bindparam("candidate")).order_by(col(StageEvent.id))
+_EVENTS = prepared(
+    select(StageEvent).where(StageEvent.candidate_id == bindparam("candidate")).order_by(col(StageEvent.id))
+)
 
 
 def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now: datetime) -> CandidateView:

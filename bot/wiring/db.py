@@ -25,6 +25,7 @@ except ImportError:  # Windows: one process (waitress), so the thread lock is th
 import models.offers
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.reporting import upkeep
+from bot.rules.ids import PREPARED
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -60,11 +61,13 @@ class Database:
         else:
             # Reads on connections of their own, in autocommit: at READ COMMITTED each statement sees
             # its own snapshot either way, so BEGIN and ROLLBACK were two round trips for nothing.
-            # Unprepared, as they were (psycopg dropped its prepared statements at each ROLLBACK):
-            # prepared, some statements get a generic plan several times slower (bench/README).
+            # Unprepared unless marked (`_prepare_if_marked`): prepared, some statements get a generic
+            # plan several times slower (bench/README). No threshold psycopg would reach by itself:
+            # `None` would refuse the marked ones too.
             self.read_engine = create_engine(
-                self.url, **kwargs, isolation_level="AUTOCOMMIT", connect_args={"prepare_threshold": None}
+                self.url, **kwargs, isolation_level="AUTOCOMMIT", connect_args={"prepare_threshold": 2**31 - 1}
             )
+            event.listen(self.read_engine, "do_execute", _prepare_if_marked)
             for engine in self.engines:
                 event.listen(engine, "checkout", _ping_if_idle)
                 event.listen(engine, "checkin", _idle_since)
@@ -112,6 +115,15 @@ def alembic_config(url: str) -> Config:
     # Alembic's config is an ini file: % must be escaped.
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
     return config
+
+
+def _prepare_if_marked(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """Runs a read marked `PREPARED` as a prepared statement, so that PostgreSQL plans it once per
+    connection rather than at each run (bench/README, eighth pass), and any other read unprepared,
+    even when its text is a marked one's (the search for two letters is the search for five)."""
+    marked = context is not None and bool(context.execution_options.get(PREPARED))
+    cursor.execute(statement, parameters, prepare=marked)
+    return True  # executed here
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
