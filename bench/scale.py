@@ -64,7 +64,7 @@ from bot.rules.candidates import find_one, fold
 from bot.rules.errors import Forbidden, UserError
 from bot.rules.kits import KitCatalog, load_kits
 from bot.rules.permissions import Permissions, Person
-from bot.rules.pipeline import candidate_view, pipeline_boards, stage_events, waiting_on_recruiters
+from bot.rules.pipeline import candidate_summary, pipeline_boards, waiting_on_recruiters
 from bot.rules.scorecards import pending_for, upcoming_for
 from bot.wiring.db import Database, normalize_url
 from bot.wiring.settings import SHIPPED_KITS
@@ -150,8 +150,7 @@ def candidate_command(query: str) -> Callable[[App], Any]:
             if isinstance(found, list):
                 return [b.to_dict() for b in choices_blocks(query, with_roles(session, found))]
             role = session.get(Role, found.role_id)
-            view = candidate_view(session, app.kits, found, NOW)
-            events = stage_events(session, found.id or 0)
+            view, events = candidate_summary(session, app.kits, found, NOW)
             # The handler also asks whether the person is on the role; a recruiter sees everything anyway.
             internal = app.permissions.is_recruiter(RECRUITER) or bool(role and RECRUITER in role.recruiter_ids)
         return [b.to_dict() for b in summary_blocks(view, events, internal=internal)]

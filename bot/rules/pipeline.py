@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.rules.assignments import take_home_state
@@ -181,20 +181,32 @@ def days_between(start: datetime, now: datetime) -> int:
 
 
 # Built once: a card or summary is asked for on every answer and refresh (bench/ack.py). The role
-# with the candidate's next round, if any, in one statement (a round trip fewer on PostgreSQL).
-_ROLE_AND_NEXT_ROUND = prepared(
-    select(Role, Interview)
-    .outerjoin(
-        Interview,
-        and_(
-            col(Interview.candidate_id) == bindparam("candidate"),
-            col(Interview.status) == InterviewStatus.scheduled,
-            col(Interview.starts_at) >= bindparam("now", type_=UTCDateTime),
-        ),
+# with the candidate's next round, if any, in one statement (a round trip fewer on PostgreSQL); for
+# a summary, with the stage events too. The next round is found by id, so no event is repeated.
+_NEXT_ROUND_ID = (
+    select(Interview.id)
+    .where(
+        col(Interview.candidate_id) == bindparam("candidate"),
+        col(Interview.status) == InterviewStatus.scheduled,
+        col(Interview.starts_at) >= bindparam("now", type_=UTCDateTime),
     )
-    .where(col(Role.id) == bindparam("role"))
     .order_by(col(Interview.starts_at))
     .limit(1)
+    .scalar_subquery()
+)
+_ROLE_AND_NEXT_ROUND = prepared(
+    select(Role, Interview)
+    .select_from(Role)
+    .outerjoin(Interview, col(Interview.id) == _NEXT_ROUND_ID)
+    .where(col(Role.id) == bindparam("role"))
+)
+_SUMMARY = prepared(
+    select(Role, Interview, StageEvent)
+    .select_from(Role)
+    .outerjoin(Interview, col(Interview.id) == _NEXT_ROUND_ID)
+    .outerjoin(StageEvent, col(StageEvent.candidate_id) == bindparam("candidate"))
+    .where(col(Role.id) == bindparam("role"))
+    .order_by(col(StageEvent.id))
 )
 _EVENTS = prepared(
     select(StageEvent).where(StageEvent.candidate_id == bindparam("candidate")).order_by(col(StageEvent.id))
@@ -205,7 +217,29 @@ def candidate_view(session: Session, kits: KitCatalog, candidate: Candidate, now
     params = {"role": candidate.role_id, "candidate": candidate.id, "now": now}
     found = session.exec(_ROLE_AND_NEXT_ROUND, params=params).first()
     assert found is not None
-    role, next_interview = found
+    return _view(session, kits, candidate, now, *found)
+
+
+def candidate_summary(
+    session: Session, kits: KitCatalog, candidate: Candidate, now: datetime
+) -> tuple[CandidateView, list[StageEvent]]:
+    """`candidate_view` and `stage_events` together, a read fewer: what `/candidate <name>` shows."""
+    params = {"role": candidate.role_id, "candidate": candidate.id, "now": now}
+    rows = session.exec(_SUMMARY, params=params).all()
+    assert rows
+    role, next_interview, _ = rows[0]
+    events = [event for _, _, event in rows if event is not None]
+    return _view(session, kits, candidate, now, role, next_interview), events
+
+
+def _view(
+    session: Session,
+    kits: KitCatalog,
+    candidate: Candidate,
+    now: datetime,
+    role: Role,
+    next_interview: Interview | None,
+) -> CandidateView:
     kit = kits.get(role.kit_key)
     stage = None
     number = count = 0

@@ -16,7 +16,7 @@ from bot.rules.candidates import find_one
 from bot.rules.commands import CANDIDATE
 from bot.rules.errors import UserError
 from bot.rules.lifecycle import open_rounds
-from bot.rules.pipeline import ACTIONS, candidate_view, next_state, pipeline_boards, stage_events
+from bot.rules.pipeline import ACTIONS, candidate_summary, candidate_view, next_state, pipeline_boards
 from bot.rules.purge import purge_preview
 from bot.rules.roles import open_roles
 from handlers.commands.lookup import candidate_for, require_member, subcommand, with_roles
@@ -86,8 +86,7 @@ def candidate(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
             if isinstance(matches, list):
                 ack(text="Several candidates match", blocks=choices_blocks(text, with_roles(session, matches)))
                 return
-            view = candidate_view(session, services.kits, matches, services.clock.now())
-            events = stage_events(session, matches.id or 0)
+            view, events = candidate_summary(session, services.kits, matches, services.clock.now())
             internal = internal or user_id in view.role.recruiter_ids + view.role.hiring_manager_ids
         ack(text=matches.name, blocks=summary_blocks(view, events, internal=internal))
 
