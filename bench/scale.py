@@ -171,7 +171,7 @@ def hiring_report(one_role: str | None) -> Callable[[App], Any]:
     """bot/delivery/report_dm.py: request_report, build (the data) and the blocks; drawing charts is left out."""
 
     def run(app: App) -> Any:
-        with app.db.read() as session:
+        with app.db.snapshot() as session:  # as report_dm builds it: one state of the history
             roles = reportable_roles(session, app.permissions, RECRUITER)
             if one_role:
                 roles = [r for r in roles if r.title == one_role]

@@ -242,7 +242,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.reporting.export import export_all, write_csv, write_json
 
     services = open_services()
-    with services.db.read() as session:
+    with services.db.snapshot() as session:  # every table as of one moment
         data = export_all(session)
     if args.format == "csv":
         for path in write_csv(data, args.out or Path("export")):
@@ -265,7 +265,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     services = open_services()
     since = parse_since(args.since) if args.since else None
-    with services.db.read() as session:
+    with services.db.snapshot() as session:
         roles = list(session.exec(select(Role).order_by(col(Role.id))))
         if not roles:
             raise UserError("There are no roles yet, so nothing to report. Add one with `interview-bot role add`.")

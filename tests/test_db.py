@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, event, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.rules.candidates import CandidateForm, create_candidate, find_candidates
 from bot.rules.pipeline import candidate_summary, candidate_view, stage_events
@@ -139,6 +139,39 @@ def test_postgresql_prepares_the_reads_marked_prepared_and_no_other(db: Database
         ("stage events", 1),
         ("summary", 1),
     ], runs
+
+
+def test_a_snapshot_sees_one_state_and_leaves_the_read_pool_as_it_was(db: Database) -> None:
+    """`snapshot()` reads the database as it was at its first statement, whatever commits after; on
+    PostgreSQL it hands its connection back in autocommit with its prepared statements kept."""
+    titles = select(Role.title).order_by(col(Role.title))
+    with db.transaction() as session:
+        session.add(role("Backend"))
+    with db.snapshot() as session:
+        assert session.exec(titles).all() == ["Backend"]
+        with db.transaction() as other:
+            other.add(role("Frontend"))
+        assert session.exec(titles).all() == ["Backend"]  # not the commit made since
+        with pytest.raises(RuntimeError, match="does not write"):
+            session.add(role("Platform"))
+            session.flush()
+        session.expunge_all()
+    with db.snapshot() as session:
+        assert session.exec(titles).all() == ["Backend", "Frontend"]
+    if db.is_sqlite:
+        return
+    with db.read() as session:
+        find_candidates(session, "backend")  # a marked read: prepared on this connection
+        held = session.connection().connection.dbapi_connection
+    with db.snapshot() as session:
+        assert session.connection().connection.dbapi_connection is held  # the read pool's
+        assert session.connection().exec_driver_sql("SHOW transaction_isolation").scalar() == "repeatable read"
+        assert session.connection().exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+    with db.read() as session:
+        raw = session.connection().connection.dbapi_connection
+        assert raw is held and raw.autocommit  # type: ignore[attr-defined]
+        assert session.connection().exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+        assert len(prepared_statements(session)) == 1  # kept: the snapshot ended in COMMIT, not ROLLBACK
 
 
 def prepared_statements(session: Session) -> dict[str, int]:

@@ -7,17 +7,23 @@ kept."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 from sqlmodel import col, select
 
+from bot.delivery import report_dm
+from bot.delivery.report_dm import ReportRequest
+from bot.reporting import aggregates as aggregates_module
+from bot.reporting import reports as reports_module
 from bot.reporting import upkeep
 from bot.reporting.data import load_data, only_role
 from bot.reporting.figures import build_section
@@ -495,3 +501,51 @@ def test_two_submissions_for_one_candidate_at_once_take_turns_and_keep_the_same_
     assert not failures
     assert_same(db, kits)
     assert_backfill_agrees(db)
+
+
+@pytest.mark.parametrize("cohort", [False, True], ids=["history", "cohort"])
+def test_a_report_reads_one_state_of_the_history_while_others_write(
+    db: Database, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch, cohort: bool
+) -> None:
+    """The report's counts and the values its medians are found among come from one snapshot:
+    writes committed while it is built change nothing in it. (On PostgreSQL a plain read sees the
+    latest commit at each statement, so the counts could place a median among values they never
+    counted.) Built as `/hiring report` builds it, for the whole history and for a cohort."""
+    generate(db, random.Random(21), 45)
+    with db.read() as session:
+        role_ids = tuple(r for r in session.exec(select(Role.id).order_by(col(Role.id))) if r is not None)
+        candidate_ids = list(session.exec(select(Candidate.id).order_by(col(Candidate.id))))
+    services: Any = SimpleNamespace(db=db, kits=kits, clock=SimpleNamespace(now=lambda: NOW))
+    request = ReportRequest(RECRUITER, role_ids, (T0 + timedelta(days=20)).date() if cohort else None, False)
+    before = report_dm.build(services, request)
+    fetch, load = aggregates_module.Builder.fetch, reports_module.load_data
+    writes: list[str] = []
+
+    def write_first(what: str) -> None:
+        if not writes:  # other transactions commit once the report has read its first rows
+            writes.append(what)
+            change(db, kits, random.Random(5))
+            for candidate_id in candidate_ids:  # every open candidate decided: durations added
+                with contextlib.suppress(UserError), db.transaction() as session:
+                    change_stage(session, kits, candidate_id, "reject", RECRUITER, NOW, reason="Closed")
+            with db.transaction() as session:  # every round ended earlier: each turnaround changed
+                for interview in session.exec(select(Interview)):
+                    interview.ends_at -= timedelta(minutes=50)
+
+    def fetch_after_writes(builder: Any, ids: Any) -> None:
+        write_first("between the counts and the values")
+        fetch(builder, ids)
+
+    def load_after_writes(session: Any, ids: Any, start: Any) -> Any:
+        write_first("between the pools' rows and the cohort's")
+        return load(session, ids, start)
+
+    monkeypatch.setattr(aggregates_module.Builder, "fetch", fetch_after_writes)
+    monkeypatch.setattr(reports_module, "load_data", load_after_writes)
+    during = report_dm.build(services, request)
+    assert writes, "the writes ran while the report was built"
+    monkeypatch.undo()
+    sections = [comparable(s) for s in [during.overall, *during.roles]]
+    assert sections == [comparable(s) for s in [before.overall, *before.roles]]
+    after = report_dm.build(services, request)
+    assert [comparable(s) for s in [after.overall, *after.roles]] != sections  # the writes changed it

@@ -65,7 +65,7 @@ def request_report(services: Services, user_id: str, text: str) -> ReportRequest
 
 
 def build(services: Services, request: ReportRequest) -> Report:
-    with services.db.read() as session:
+    with services.db.snapshot() as session:
         roles = list(session.exec(select(Role).where(col(Role.id).in_(request.role_ids)).order_by(col(Role.id))))
         return build_report(session, services.kits, roles, services.clock.now(), since=request.since)
 

@@ -51,6 +51,8 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.write_engine: Engine = self.engine
         self.read_engine: Engine = self.engine
+        # A read whose statements all see one state (`snapshot()`): SQLite's read transactions do.
+        self.snapshot_engine: Engine = self.engine
         self.writers: WriterQueue | None = None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -68,6 +70,10 @@ class Database:
                 self.url, **kwargs, isolation_level="AUTOCOMMIT", connect_args={"prepare_threshold": 2**31 - 1}
             )
             event.listen(self.read_engine, "do_execute", _prepare_if_marked)
+            # The read pool's connections, in a transaction at REPEATABLE READ: one snapshot.
+            self.snapshot_engine = self.read_engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
             for engine in self.engines:
                 event.listen(engine, "checkout", _ping_if_idle)
                 event.listen(engine, "checkin", _idle_since)
@@ -84,6 +90,16 @@ class Database:
     def read(self) -> Iterator[Session]:
         with ReadSession(self.read_engine, expire_on_commit=False) as session:
             yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read whose statements all see the database as it was at the first, whatever commits in
+        between: for a report, whose counts say which values its medians are among (a plain read on
+        PostgreSQL sees each commit at its next statement)."""
+        with ReadSession(self.snapshot_engine, expire_on_commit=False) as session:
+            yield session
+            # COMMIT, not the ROLLBACK of the close: at a ROLLBACK psycopg forgets its prepared statements.
+            session.commit()
 
     def ping(self) -> bool:
         try:
