@@ -8,27 +8,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from blocks.candidate import ADVANCE
 from blocks.rounds import CANCEL
 from blocks.scorecard import SUBMIT
 from bot.cli import main
-from bot.rules.candidates import CandidateForm, create_candidate
-from bot.rules.errors import NotFound
-from bot.rules.roles import add_role
-from bot.rules.rounds import load_round
-from bot.wiring.db import Database
-from models.tables import (
-    Interview,
-    OutboxMessage,
-    PanelMember,
-    ProcessedEvent,
-    QuestionRating,
-    Scorecard,
-    TrainingPart,
-)
+from models.tables import Interview, OutboxMessage, ProcessedEvent, QuestionRating, Scorecard
 from tests.conftest import (
     BOT_TOKEN,
     CANDIDATE,
@@ -39,7 +25,6 @@ from tests.conftest import (
     MEMBER,
     RECRUITER,
     RunningApp,
-    shipped_kits,
 )
 from tests.flows import (
     add_candidate,
@@ -476,50 +461,3 @@ def test_export_holds_every_rating_and_indicator(
         assert row["rating"] == "exceeds"
         assert row["positive_observed"] == question.positive[:2]
         assert row["negative_observed"] == question.negative[:2]
-
-
-def test_a_round_loads_with_its_whole_panel_in_one_statement_on_postgresql(db: Database) -> None:
-    """The round, its candidate, role and panel: one statement on PostgreSQL (a row per member), two
-    on SQLite, and the same round either way, locked or not, with or without a panel."""
-    kits = shipped_kits()
-    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-    due = now + timedelta(days=2)
-    with db.transaction() as session:
-        role = add_role(
-            session, kits, title="Backend", kit_key="backend-mid", channel_id="C0HIRING", hiring_manager_ids=["U0HM"]
-        )
-        form = CandidateForm.parse({"name": "Casey Jones", "email": "casey@example.org", "role_id": role.id})
-        candidate = create_candidate(session, kits, form, "U0REC", now)
-        start = now + timedelta(days=1)
-        rounds = [
-            Interview(
-                candidate_id=candidate.id or 0,
-                stage_key="hiring-manager-technical",
-                starts_at=start + timedelta(days=d),
-                ends_at=start + timedelta(days=d, hours=1),
-                created_by="U0REC",
-            )
-            for d in (0, 1)
-        ]
-        session.add_all(rounds)
-        session.flush()
-        session.add_all([
-            PanelMember(interview_id=rounds[0].id or 0, interviewer_id="U0B", due_at=due),
-            PanelMember(interview_id=rounds[0].id or 0, interviewer_id="U0A"),
-            PanelMember(interview_id=rounds[0].id or 0, interviewer_id="U0S", training=TrainingPart.shadow),
-            PanelMember(interview_id=rounds[0].id or 0, interviewer_id="U0R", training=TrainingPart.reverse_shadow),
-        ])  # fmt: skip
-    sent: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
-    for lock in (False, True):
-        with db.transaction() as session:
-            sent.clear()
-            ctx = load_round(session, kits, rounds[0].id or 0, lock=lock)
-            assert len([s for s in sent if s.startswith("SELECT")]) == (2 if db.is_sqlite else 1), sent
-            assert (ctx.interview.id, ctx.candidate.name, ctx.role.title) == (rounds[0].id, "Casey Jones", "Backend")
-            assert ctx.panel == ["U0A", "U0B", "U0R"] and ctx.shadows == ("U0S",) and ctx.reverse_shadow == "U0R"
-            assert ctx.dues == {"U0B": due}
-            empty = load_round(session, kits, rounds[1].id or 0, lock=lock)
-            assert (empty.interview.id, empty.panel, empty.shadows, empty.dues) == (rounds[1].id, [], (), {})
-            with pytest.raises(NotFound, match="There is no round #999"):
-                load_round(session, kits, 999, lock=lock)

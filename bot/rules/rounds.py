@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -105,14 +104,10 @@ def load_round(
     session: Session, kits: KitCatalog, interview_id: int, *, lock: bool = False, purged: bool = False
 ) -> RoundContext:
     """`purged`: a purged candidate's round too (to render the cancellation notices the purge sends)."""
-    # On PostgreSQL the panel comes with the round, a row per member: a round trip fewer (0.3–0.4 ms
-    # a submission). SQLite has no round trips to save, and the ORM's reading of the round's
-    # entities from each row costs more there (0.1–0.2 ms) than a second statement.
-    joined = session.get_bind().dialect.name == "postgresql"
-    rows = session.exec(_ROUND[joined, lock], params={"id": interview_id}).all() if is_row_id(interview_id) else []
-    if not rows:
+    row = session.exec(_ROUND[lock], params={"id": interview_id}).first() if is_row_id(interview_id) else None
+    if row is None:
         raise NotFound(f"There is no round #{interview_id}.")
-    interview, candidate, role = rows[0][:3]
+    interview, candidate, role = row
     if lock:
         hold(session, Interview, interview_id)
         hold(session, Candidate, candidate.id or 0)
@@ -120,36 +115,24 @@ def load_round(
         raise NotFound(f"There is no candidate #{candidate.id}.")
     kit = kit_for(kits, role)
     stage = _stage(kit, interview.stage_key)
-    if joined:
-        members = [(u, t, d) for *_, u, t, d in rows if u is not None]
-    else:
-        members = [(u, t, d) for u, t, d in session.exec(_PANEL, params={"id": interview_id})]
-    return _context(interview, candidate, role, kit, stage, members)
+    members = session.exec(_PANEL, params={"id": interview_id}).all()
+    return _context(interview, candidate, role, kit, stage, [(u, t, d) for u, t, d in members])
 
 
 # Built once. The round with its candidate and role in one statement (two round trips fewer on
-# PostgreSQL), and there with its panel too. `lock` takes the round's row and its candidate's: a
-# change to a round changes what the report counts for the candidate, whose row its upkeep locks
-# anyway (`hold` tells it).
-_PANEL_COLUMNS = (col(PanelMember.interviewer_id), col(PanelMember.training), col(PanelMember.due_at))
+# PostgreSQL). `lock` takes the round's row and its candidate's: a change to a round changes what
+# the report counts for the candidate, whose row its upkeep locks anyway (`hold` tells it).
 _JOINED = (
     select(Interview, Candidate, Role)
     .join(Candidate, col(Candidate.id) == Interview.candidate_id)
     .join(Role, col(Role.id) == Candidate.role_id)
     .where(Interview.id == bindparam("id"))
 )
-_WITH_PANEL = (
-    _JOINED.add_columns(*_PANEL_COLUMNS)
-    .outerjoin(PanelMember, col(PanelMember.interview_id) == Interview.id)
-    .order_by(col(PanelMember.interviewer_id))
-)
-_ROUND: dict[tuple[bool, bool], Any] = {
-    (joined, lock): statement.with_for_update(of=[Interview, Candidate]) if lock else statement
-    for joined, statement in ((False, _JOINED), (True, _WITH_PANEL))
-    for lock in (False, True)
-}
+_ROUND = {False: _JOINED, True: _JOINED.with_for_update(of=[Interview, Candidate])}
 _PANEL = (
-    select(*_PANEL_COLUMNS).where(PanelMember.interview_id == bindparam("id")).order_by(col(PanelMember.interviewer_id))
+    select(PanelMember.interviewer_id, PanelMember.training, PanelMember.due_at)
+    .where(PanelMember.interview_id == bindparam("id"))
+    .order_by(col(PanelMember.interviewer_id))
 )
 
 
