@@ -56,7 +56,7 @@ from sqlmodel import func, select
 from waitress import create_server
 
 from blocks.scorecard import paginate, scorecard_view
-from bot.cli_serve import THREADS
+from bot.cli_serve import default_threads
 from bot.devtools.slack_requests import SignedSlackClient, answer_scorecard
 from bot.devtools.slack_standin import SlackStandIn
 from bot.rules.candidates import CandidateForm, create_candidate
@@ -282,9 +282,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400, help="requests per run (default 400)")
     parser.add_argument("--workers", type=int, default=0, help="serve on gunicorn, N workers (0: waitress)")
-    parser.add_argument(
-        "--threads", type=int, default=THREADS, help=f"threads a worker, as `serve --threads` (default {THREADS})"
-    )
+    parser.add_argument("--threads", type=int, help="threads a worker, as `serve --threads` (default: serve's)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL server for the app (default: SQLite)")
     parser.add_argument(
         "--candidates", type=int, default=50_000, help="candidates in the app's database (default 50,000)"
@@ -300,6 +298,7 @@ def main() -> None:
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--pbr", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.threads = args.threads or default_threads(args.database_url or "sqlite:")
     if args.serve_bolt:
         serve_bolt_prefork(args.serve_bolt, args.workers, args.threads, args.api_url, args.pbr)
         return

@@ -96,7 +96,9 @@ def test_serve_answers_signed_commands_and_stops_on_sigterm(tmp_path: Path, db: 
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, output
-    assert f"interview-bot listening on http://127.0.0.1:{port}" in output
+    # No --threads: four on SQLite (its one writer at a time), eight on PostgreSQL.
+    threads = 4 if db.is_sqlite else 8
+    assert f"interview-bot listening on http://127.0.0.1:{port} (one process of {threads} threads)" in output
 
 
 def test_db_upgrade_and_role_commands(tmp_path: Path) -> None:
