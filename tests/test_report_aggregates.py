@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from bot.delivery import report_dm
 from bot.delivery.report_dm import ReportRequest
@@ -549,3 +549,36 @@ def test_a_report_reads_one_state_of_the_history_while_others_write(
     assert sections == [comparable(s) for s in [before.overall, *before.roles]]
     after = report_dm.build(services, request)
     assert [comparable(s) for s in [after.overall, *after.roles]] != sections  # the writes changed it
+
+
+def test_a_cohort_from_before_the_history_is_counted_from_the_aggregates(
+    db: Database, kits: KitCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--since` a day no later than the first candidate added and the first round ended keeps
+    every row: the report then comes from the aggregates, with the figures the rows give for that
+    cohort. A day later, the cohort is counted from its rows again."""
+    generate(db, random.Random(21), 45)
+    with db.read() as session:
+        roles = list(session.exec(select(Role).order_by(col(Role.id))))
+        first = session.exec(select(func.min(Candidate.created_at))).one()  # its rounds end later
+    ids = [r.id for r in roles if r.id]
+    kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles}
+    since = first.date()  # the midnight before the first candidate was added
+    read_rows: list[Any] = []
+    load = reports_module.load_data
+    monkeypatch.setattr(reports_module, "load_data", lambda *args: read_rows.append(args) or load(*args))
+    with db.snapshot() as session:
+        fast_report = build_report(session, kits, roles, NOW, since=since)
+        start = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+        rows = load(session, ids, start)
+        expected = [
+            build_section("All roles", None, None, rows, kit_of, NOW),
+            *(build_section(r.title, r, kit_of[r.id], only_role(rows, r.id), kit_of, NOW) for r in roles),
+        ]
+        assert not read_rows  # from the aggregates
+        later = build_report(session, kits, roles, NOW, since=since + timedelta(days=1))
+    assert len(read_rows) == 1  # a day later: from the rows
+    assert fast_report.since == since
+    got = [fast_report.overall, *fast_report.roles]
+    assert [comparable(replace(s, pools=())) for s in got] == [comparable(s) for s in expected]
+    assert later.overall.totals.added < fast_report.overall.totals.added
