@@ -46,6 +46,7 @@ import bot.delivery.dispatcher as dispatcher_module
 from bot.delivery import report_dm as report_dm_module
 from bot.delivery.report_dm import ReportRequest
 from bot.devtools.slack_standin import SlackStandIn
+from bot.reporting.data import load_data
 from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report, parse_report_args
 from bot.reporting.types import Report, percentile
@@ -357,6 +358,24 @@ def test_since_keeps_the_cohort_and_the_rounds_held_since(db: Database, kits: Ki
     assert turnaround == {INTERVIEWER_1: (1, 3.0, 0), HARSH: (1, 47.0, 0), INTERVIEWER_2: (0, None, 1)}
     assert {c.interviewer_id: c.compared for c in backend.calibration} == {INTERVIEWER_1: 1, HARSH: 1}
     assert report.section("Platform").totals.added == 0
+
+
+def test_a_cohort_reads_its_candidates_and_those_of_its_rounds_and_no_other(db: Database, kits: KitCatalog) -> None:
+    """From 8 October: c5 and c6 were added since; R4 (c4) and R6 (c1) ended since, so c1 and c4 are
+    read for their rounds; c2, c3 and b1 are not read at all (they were, every one, before)."""
+    ids = seed(db)
+    with db.snapshot() as session:
+        role_ids = [r.id for r in session.exec(select(Role)) if r.id is not None]
+        data = load_data(session, role_ids, d(7))
+    assert {c.id for c in data.candidates} == {ids["c5"], ids["c6"]}
+    assert set(data.everyone) == {ids["c1"], ids["c4"], ids["c5"], ids["c6"]}
+    turnaround = report_for(db, kits, since=d(7).date()).section("Backend").turnaround
+    # R4: I1 6 h, H 72 h; R5: I1 3 h, H 47 h; R6: I2 10 h; R7: I2 overdue.
+    assert {r.interviewer_id: (r.submitted, r.median_hours, r.overdue_now) for r in turnaround} == {
+        INTERVIEWER_1: (2, 4.5, 0),
+        HARSH: (2, 59.5, 0),
+        INTERVIEWER_2: (1, 10.0, 1),
+    }
 
 
 def test_purged_candidates_keep_their_counts_and_no_figure_names_anyone(db: Database, kits: KitCatalog) -> None:

@@ -110,12 +110,19 @@ def load_data(session: Session, role_ids: list[int], start: datetime | None) -> 
         .order_by(col(StageEvent.candidate_id), col(StageEvent.at), col(StageEvent.id))
     ):
         events[event.candidate_id].append(event)
-    # Rounds are scoped by when they ended, so their candidates may predate the cohort.
-    everyone = {c.id: c for c in session.exec(query)} if start else {c.id: c for c in cohort}
     round_query = _counted_rounds(_columns(Interview), role_ids)
     if start:
         round_query = round_query.where(col(Interview.ends_at) >= start)
     rounds = list(session.exec(round_query.order_by(col(Interview.id))))
+    everyone = {c.id: c for c in cohort}
+    if start:
+        # Rounds are scoped by when they ended, so their candidates may predate the cohort: those
+        # are read too, and only those (not every candidate of the history: bench/README).
+        theirs = select(round_query.with_only_columns(col(Interview.candidate_id)).subquery())
+        everyone.update(
+            (c.id, c)
+            for c in session.exec(query.where(col(Candidate.created_at) < start, col(Candidate.id).in_(theirs)))
+        )
     panels: dict[int, list[str]] = defaultdict(list)
     # Joined to the same scope rather than filtered by a list of ids: hundreds of thousands of
     # bound parameters are more than SQLite accepts and slow on PostgreSQL.
