@@ -25,7 +25,7 @@ from bot.delivery.report_dm import ReportRequest
 from bot.reporting import aggregates as aggregates_module
 from bot.reporting import reports as reports_module
 from bot.reporting import upkeep
-from bot.reporting.data import load_data, only_role
+from bot.reporting.data import by_role, load_data
 from bot.reporting.figures import build_section
 from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report
@@ -208,7 +208,8 @@ def reference(db: Database, kits: KitCatalog) -> Report:
         data = load_data(session, [r.id for r in roles if r.id], None)
         kit_of = {r.id: kits.kits.get(r.kit_key) for r in roles}
         overall = build_section("All roles", None, None, data, kit_of, NOW)
-        sections = [build_section(r.title, r, kit_of[r.id], only_role(data, r.id), kit_of, NOW) for r in roles]
+        part = by_role(data, [r.id for r in roles if r.id])
+        sections = [build_section(r.title, r, kit_of[r.id], part[r.id or 0], kit_of, NOW) for r in roles]
     return Report(generated_at=NOW, since=None, overall=overall, roles=sections)
 
 
@@ -573,7 +574,7 @@ def test_a_cohort_from_before_the_history_is_counted_from_the_aggregates(
         rows = load(session, ids, start)
         expected = [
             build_section("All roles", None, None, rows, kit_of, NOW),
-            *(build_section(r.title, r, kit_of[r.id], only_role(rows, r.id), kit_of, NOW) for r in roles),
+            *(build_section(r.title, r, kit_of[r.id], by_role(rows, ids)[r.id or 0], kit_of, NOW) for r in roles),
         ]
         assert not read_rows  # from the aggregates
         later = build_report(session, kits, roles, NOW, since=since + timedelta(days=1))

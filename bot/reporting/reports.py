@@ -47,7 +47,7 @@ from datetime import date, datetime, time
 from sqlmodel import Session, col, select
 
 from bot.reporting.aggregates import Builder, read_counts
-from bot.reporting.data import keeps_every_row, load_data, only_role
+from bot.reporting.data import by_role, keeps_every_row, load_data
 from bot.reporting.figures import build_section
 from bot.reporting.load import pool_loads
 from bot.reporting.types import Report, kits_by_role
@@ -155,7 +155,8 @@ def build_report(
         # A cohort is counted from its rows (bot.reporting.data and figures: the reference).
         data = load_data(session, role_ids, start)
         overall = build_section("All roles", None, None, data, kit_of, now)
-        built = [build_section(t, r, k, only_role(data, r.id), kit_of, now) for t, r, k, _ in sections]
+        part = by_role(data, role_ids)
+        built = [build_section(t, r, k, part[ids[0]], kit_of, now) for t, r, k, ids in sections]
     return Report(
         generated_at=now,
         since=since,
