@@ -117,8 +117,6 @@ class Candidate(SQLModel, table=True):
         Index("ix_candidate_board_open", "status", "role_id", "stage_key", "stage_entered_at", "purged_at"),
         # The candidate of a thread in the hiring channel (Reply to candidate).
         Index("ix_candidate_thread", "channel_id", "thread_ts"),
-        # A `--since` cohort of the report: the candidates of its roles added from a day (migration 0020).
-        Index("ix_candidate_role_added", "role_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
