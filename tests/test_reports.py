@@ -35,6 +35,7 @@ import re
 import struct
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ import bot.delivery.dispatcher as dispatcher_module
 from bot.delivery import report_dm as report_dm_module
 from bot.delivery.report_dm import ReportRequest
 from bot.devtools.slack_standin import SlackStandIn
-from bot.reporting.data import load_data
+from bot.reporting.data import by_role, load_data
 from bot.reporting.home import home_summary
 from bot.reporting.reports import build_report, parse_report_args
 from bot.reporting.types import Report, percentile
@@ -361,14 +362,30 @@ def test_since_keeps_the_cohort_and_the_rounds_held_since(db: Database, kits: Ki
 
 
 def test_a_cohort_reads_its_candidates_and_those_of_its_rounds_and_no_other(db: Database, kits: KitCatalog) -> None:
-    """From 8 October: c5 and c6 were added since; R4 (c4) and R6 (c1) ended since, so c1 and c4 are
-    read for their rounds; c2, c3 and b1 are not read at all (they were, every one, before)."""
+    """From 8 October: c5 and c6 were added since; R4 (c4), R6 (c1) and a Platform round of b1's ended
+    since, so c1, c4 and b1 are read for their rounds; c2 and c3 are not read at all (before, every
+    candidate was). One role's rows are the same whether read alone or split from every role's."""
     ids = seed(db)
+    with db.transaction() as session:
+        session.add(
+            Interview(candidate_id=ids["b1"], stage_key="screen", starts_at=d(8), ends_at=d(8) + timedelta(hours=1),
+                      status="debriefed", scheduled_by=RECRUITER, created_at=d(7))
+        )  # fmt: skip
     with db.snapshot() as session:
         role_ids = [r.id for r in session.exec(select(Role)) if r.id is not None]
         data = load_data(session, role_ids, d(7))
     assert {c.id for c in data.candidates} == {ids["c5"], ids["c6"]}
-    assert set(data.everyone) == {ids["c1"], ids["c4"], ids["c5"], ids["c6"]}
+    assert set(data.everyone) == {ids["c1"], ids["c4"], ids["c5"], ids["c6"], ids["b1"]}
+    with db.snapshot() as session:
+        # One role's rounds are found through its candidates, every role's by when they ended.
+        backend = next(r.id for r in session.exec(select(Role)) if r.title == "Backend" and r.id is not None)
+        alone, part = load_data(session, [backend], d(7)), by_role(data, role_ids)[backend]
+    # The same rows, in whatever order the database gave these two (no figure depends on it).
+    assert sorted(alone.candidates) == sorted(part.candidates) and sorted(map(repr, alone.answers)) == sorted(
+        map(repr, part.answers)
+    )
+    assert {k: sorted(v) for k, v in alone.panels.items()} == {k: sorted(v) for k, v in part.panels.items()}
+    assert replace(alone, candidates=[], answers=[], panels={}) == replace(part, candidates=[], answers=[], panels={})
     turnaround = report_for(db, kits, since=d(7).date()).section("Backend").turnaround
     # R4: I1 6 h, H 72 h; R5: I1 3 h, H 47 h; R6: I2 10 h; R7: I2 overdue.
     assert {r.interviewer_id: (r.submitted, r.median_hours, r.overdue_now) for r in turnaround} == {

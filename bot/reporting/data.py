@@ -23,6 +23,7 @@ from models.tables import (
     InterviewStatus,
     PanelMember,
     QuestionRating,
+    Role,
     Scorecard,
     StageEvent,
     scoring,
@@ -77,14 +78,26 @@ def _columns(model: Any) -> Any:
     return sa_select(*(model.__table__.c[name] for name in _USED[model]))
 
 
-def _counted_rounds(query: Any, role_ids: Sequence[int]) -> Any:
-    """`query` over the rounds a report counts in the roles: not cancelled, not a kickoff."""
-    return query.join(Candidate, col(Candidate.id) == col(Interview.candidate_id)).where(
-        col(Candidate.role_id).in_(role_ids),
+def _counted_rounds(query: Any, role_ids: Sequence[int] | None) -> Any:
+    """`query` over the rounds a report counts in the roles (None: every role): not cancelled, not a
+    kickoff."""
+    counted = query.where(
         col(Interview.status) != InterviewStatus.cancelled,
         # Kickoffs are not scored: no feedback to turn around.
         col(Interview.kind) != InterviewKind.kickoff,
     )
+    if role_ids is None:
+        return counted
+    return counted.join(Candidate, col(Candidate.id) == col(Interview.candidate_id)).where(
+        col(Candidate.role_id).in_(role_ids)
+    )
+
+
+def _unless_every_role(session: Session, role_ids: Sequence[int]) -> Sequence[int] | None:
+    """`role_ids`, or None when they are every role (a recruiter's report): then the rounds need no
+    role, and the database finds a cohort's by when they ended, not through every candidate of the
+    roles, which is how SQLite plans it with a role (it keeps no statistics). A role is a few rows."""
+    return None if set(role_ids) >= set(session.exec(select(Role.id))) else role_ids
 
 
 def keeps_every_row(session: Session, role_ids: Sequence[int], start: datetime) -> bool:
@@ -95,7 +108,9 @@ def keeps_every_row(session: Session, role_ids: Sequence[int], start: datetime) 
     added = session.exec(select(func.min(Candidate.created_at)).where(col(Candidate.role_id).in_(role_ids))).one()
     if added is not None and start > added:
         return False
-    ended = session.exec(_counted_rounds(select(func.min(Interview.ends_at)), role_ids)).one()
+    ended = session.exec(
+        _counted_rounds(select(func.min(Interview.ends_at)), _unless_every_role(session, role_ids))
+    ).one()
     return ended is None or start <= ended
 
 
@@ -110,7 +125,7 @@ def load_data(session: Session, role_ids: list[int], start: datetime | None) -> 
         .order_by(col(StageEvent.candidate_id), col(StageEvent.at), col(StageEvent.id))
     ):
         events[event.candidate_id].append(event)
-    round_query = _counted_rounds(_columns(Interview), role_ids)
+    round_query = _counted_rounds(_columns(Interview), _unless_every_role(session, role_ids))
     if start:
         round_query = round_query.where(col(Interview.ends_at) >= start)
     rounds = list(session.exec(round_query.order_by(col(Interview.id))))
